@@ -1,0 +1,3 @@
+from goshi.cli import main
+
+main()

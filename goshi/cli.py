@@ -1,0 +1,163 @@
+"""The command line: parse, build the pieces, hand over. Nothing else lives here.
+
+Heavy modules (httpx, Rich, prompt_toolkit) are imported inside the commands that use them, so
+`goshi --help` and `goshi --version` stay as fast as Typer itself.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+
+from goshi import __version__
+from goshi.errors import GoshiError
+
+app = typer.Typer(
+    name="goshi",
+    help="A terminal chat CLI for coding work.",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+config_app = typer.Typer(help="Show, check and create goshi.yaml.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+ConfigOpt = Annotated[
+    str | None, typer.Option("--config", help="Read this goshi.yaml.", show_default=False)
+]
+Verbose = Annotated[int, typer.Option("-v", "--verbose", count=True, help="More detail on stderr.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"goshi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = None,
+) -> None:
+    """A terminal chat CLI for coding work."""
+
+
+@app.command()
+def ask(
+    prompt: Annotated[list[str] | None, typer.Argument(help="The question.")] = None,
+    model: Annotated[str | None, typer.Option("-m", "--model", help="Model name.")] = None,
+    backend: Annotated[
+        str | None, typer.Option("-b", "--backend", help="auto, openai or ollama.")
+    ] = None,
+    system: Annotated[str | None, typer.Option("-s", "--system", help="System prompt.")] = None,
+    config_file: ConfigOpt = None,
+    continue_last: Annotated[
+        bool, typer.Option("-c", "--continue", help="Continue the last conversation.")
+    ] = False,
+    cid: Annotated[int | None, typer.Option("--cid", help="Continue this conversation.")] = None,
+    no_stream: Annotated[bool, typer.Option("--no-stream", help="Wait for the whole answer.")] = (
+        False
+    ),
+    no_tools: Annotated[bool, typer.Option("--no-tools", help="Offer the model no tools.")] = False,
+    yes: Annotated[bool, typer.Option("-y", "--yes", help="Approve proposed writes.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    verbose: Verbose = 0,
+) -> None:
+    """Ask one question; piped stdin is sent along. Output is clean when piped."""
+    from goshi import ask as ask_mod
+    from goshi.config import Overrides
+
+    opts = ask_mod.AskOptions(
+        words=prompt or [],
+        config_file=config_file,
+        overrides=Overrides(
+            backend=backend, model=model, system=system, tools=False if no_tools else None
+        ),
+        continue_last=continue_last,
+        cid=cid,
+        stream=not no_stream,
+        as_json=as_json,
+        yes=yes,
+    )
+    _run(lambda: ask_mod.run(opts), verbose)
+
+
+@config_app.command("show")
+def config_show(config_file: ConfigOpt = None, verbose: Verbose = 0) -> None:
+    """Print the effective settings and where each came from (secrets masked)."""
+    from goshi import config_cmd
+
+    _run(lambda: config_cmd.show(config_file), verbose)
+
+
+@config_app.command("validate")
+def config_validate(
+    file: Annotated[str | None, typer.Argument(help="File to check.")] = None,
+    config_file: ConfigOpt = None,
+    verbose: Verbose = 0,
+) -> None:
+    """Check a goshi.yaml (the one in use when no FILE is given)."""
+    from goshi import config_cmd
+
+    _run(lambda: config_cmd.validate(file or config_file), verbose)
+
+
+@config_app.command("init")
+def config_init(
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    verbose: Verbose = 0,
+) -> None:
+    """Write the commented example goshi.yaml to the XDG config directory."""
+    from goshi import config_cmd
+
+    _run(lambda: config_cmd.init(force), verbose)
+
+
+@config_app.command("path")
+def config_path(config_file: ConfigOpt = None, verbose: Verbose = 0) -> None:
+    """Print the path of the goshi.yaml in use (or where `config init` would write it)."""
+    from goshi import config_cmd
+
+    _run(lambda: config_cmd.path(config_file), verbose)
+
+
+def _run(command: Callable[[], int | None], verbose: int) -> None:
+    """Run a command; turn goshi's expected failures into one line on stderr and an exit code."""
+    from goshi import log
+
+    log.setup(verbose)
+    try:
+        code = command()
+    except GoshiError as exc:
+        _report(exc, verbose)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        sys.stderr.write("goshi: interrupted\n")
+        raise typer.Exit(130) from None
+    raise typer.Exit(code or 0)
+
+
+def _report(exc: GoshiError, verbose: int) -> None:
+    line = f"goshi: {exc.message}"
+    if exc.hint:
+        line += f"; {exc.hint}"
+    sys.stderr.write(line + "\n")
+    if verbose and exc.detail:
+        sys.stderr.write(f"goshi: detail: {exc.detail}\n")
+
+
+def main() -> None:
+    try:
+        app()
+    except BrokenPipeError:  # `goshi ask ... | head -1`: the reader left; that is not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -1,0 +1,331 @@
+"""Settings: built-in defaults < goshi.yaml < environment < command-line flags.
+
+The file is the first that exists of: --config, $GOSHI_CONFIG, ./goshi.yaml,
+$XDG_CONFIG_HOME/goshi/goshi.yaml. Every value remembers where it came from (`Settings.sources`),
+so `goshi config show` can say so. Validation errors name the file, the line and the key path.
+The API key is never part of the settings: it is read from the environment when a request is built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from goshi import paths
+from goshi.errors import ConfigError
+
+BACKENDS = ("auto", "openai", "ollama")
+
+
+@dataclass
+class OpenAISettings:
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "gpt-4o-mini"
+    api_key_env: str = "OPENAI_API_KEY"
+    max_tokens: int | None = field(default=None, metadata={"min": 1})
+    temperature: float | None = field(default=None, metadata={"min": 0})
+
+
+@dataclass
+class OllamaSettings:
+    host: str = "http://localhost:11434"
+    model: str = "llama3.2"
+    temperature: float | None = field(default=None, metadata={"min": 0})
+    num_ctx: int | None = field(default=None, metadata={"min": 1})
+    keep_alive: str | None = None
+    first_byte_timeout_s: float = field(default=300.0, metadata={"min": 0.001})
+
+
+@dataclass
+class RetrySettings:
+    attempts: int = field(default=3, metadata={"min": 1})
+    base_delay_s: float = field(default=1.0, metadata={"min": 0})
+    max_delay_s: float = field(default=20.0, metadata={"min": 0})
+
+
+@dataclass
+class BreakerSettings:
+    failure_threshold: int = field(default=5, metadata={"min": 1})
+    cooldown_s: float = field(default=30.0, metadata={"min": 0})
+
+
+@dataclass
+class ToolsSettings:
+    enabled: bool = True
+    workspace: str = "."
+    max_steps: int = field(default=8, metadata={"min": 1})
+
+
+@dataclass
+class Price:
+    input_per_mtok: float = field(default=0.0, metadata={"min": 0})
+    output_per_mtok: float = field(default=0.0, metadata={"min": 0})
+    cached_input_per_mtok: float | None = field(default=None, metadata={"min": 0})
+
+
+@dataclass
+class CostSettings:
+    warn_usd: float | None = field(default=1.0, metadata={"min": 0})
+    session_limit_usd: float | None = field(default=None, metadata={"min": 0})
+    daily_limit_usd: float | None = field(default=None, metadata={"min": 0})
+    prices: dict[str, Price] = field(default_factory=dict)
+
+
+@dataclass
+class HttpSettings:
+    max_connections: int = field(default=10, metadata={"min": 1})
+    max_keepalive: int = field(default=5, metadata={"min": 0})
+    keepalive_expiry_s: float = field(default=90.0, metadata={"min": 0})
+    connect_timeout_s: float = field(default=5.0, metadata={"min": 0.001})
+    read_timeout_s: float = field(default=120.0, metadata={"min": 0.001})
+
+
+@dataclass
+class Settings:
+    backend: str = field(default="auto", metadata={"choices": BACKENDS})
+    system: str | None = None
+    openai: OpenAISettings = field(default_factory=OpenAISettings)
+    ollama: OllamaSettings = field(default_factory=OllamaSettings)
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    breaker: BreakerSettings = field(default_factory=BreakerSettings)
+    tools: ToolsSettings = field(default_factory=ToolsSettings)
+    cost: CostSettings = field(default_factory=CostSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
+    file: Path | None = field(default=None, metadata={"internal": True})
+    sources: dict[str, str] = field(default_factory=dict, metadata={"internal": True})
+
+    def api_key(self) -> str | None:
+        return os.environ.get(self.openai.api_key_env) or None
+
+    def primary_backend(self) -> str:
+        return "ollama" if self.backend == "ollama" else "openai"
+
+    def source(self, path: str) -> str:
+        return self.sources.get(path, "default")
+
+
+@dataclass
+class Overrides:
+    """What the command line says; None means 'not given'."""
+
+    backend: str | None = None
+    model: str | None = None
+    system: str | None = None
+    tools: bool | None = None
+
+
+# --- file discovery ------------------------------------------------------------------------------
+
+
+def find_config_file(explicit: str | Path | None = None) -> Path | None:
+    if explicit is not None:
+        return _must_exist(Path(explicit), "--config")
+    env = os.environ.get("GOSHI_CONFIG")
+    if env:
+        return _must_exist(Path(env), "$GOSHI_CONFIG")
+    for candidate in (Path("goshi.yaml"), paths.user_config_file()):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _must_exist(path: Path, named_by: str) -> Path:
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}: no such config file (named by {named_by})",
+            "create it with `goshi config init`, or fix the path",
+        )
+    return path
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def load(explicit: str | Path | None = None, overrides: Overrides | None = None) -> Settings:
+    settings = Settings()
+    file = find_config_file(explicit)
+    if file is not None:
+        data, lines = read_yaml(file)
+        _Reader(str(file), lines, settings.sources).apply(settings, data, "")
+        settings.file = file
+    flags = overrides or Overrides()
+    _apply_backend(settings, flags.backend)  # first: it decides which model GOSHI_MODEL names
+    _apply_env(settings)
+    _apply_overrides(settings, flags)
+    return settings
+
+
+def read_yaml(file: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """The file's mapping and, for every key path, the line it stands on."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        text = file.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=loader)
+        node = yaml.compose(text, Loader=loader)
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read ({exc.strerror})", "check the file's permissions")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: not UTF-8 text", "save the file as UTF-8") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{where}: invalid YAML: {problem}", "fix the syntax") from None
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{file}:1: expected a mapping of settings at the top level")
+    lines: dict[str, int] = {}
+    _collect_lines(node, "", lines)
+    return data, lines
+
+
+def _collect_lines(node: Any, prefix: str, lines: dict[str, int]) -> None:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            path = f"{prefix}{key_node.value}"
+            lines[path] = key_node.start_mark.line + 1
+            _collect_lines(value_node, path + ".", lines)
+
+
+@dataclass
+class _Reader:
+    """Copies a parsed YAML mapping onto the settings dataclasses, checking every value."""
+
+    origin: str
+    lines: dict[str, int]
+    sources: dict[str, str]
+
+    def where(self, path: str) -> str:
+        return f"{self.origin}:{self.lines.get(path, 1)}"
+
+    def apply(self, target: Any, data: dict[str, Any], prefix: str) -> None:
+        hints = get_type_hints(type(target))
+        known = {f.name: f for f in dataclasses.fields(target) if not f.metadata.get("internal")}
+        for key, value in data.items():
+            path = f"{prefix}{key}"
+            if key not in known:
+                close = difflib.get_close_matches(str(key), list(known), n=1)
+                hint = f"did you mean '{prefix}{close[0]}'?" if close else "remove it"
+                raise ConfigError(f"{self.where(path)}: {path}: unknown setting", hint)
+            kind = hints[key]
+            if dataclasses.is_dataclass(kind):
+                if value is not None:
+                    self.apply(getattr(target, key), self.mapping(value, path), path + ".")
+                continue
+            if get_origin(kind) is dict:
+                value = self.prices(value, path)
+            else:
+                value = _coerce(value, kind, known[key], path, self.where(path))
+            setattr(target, key, value)
+            self.sources[path] = self.where(path)
+
+    def mapping(self, value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self.where(path)}: {path}: expected a mapping, got {value!r}")
+        return value
+
+    def prices(self, value: Any, path: str) -> dict[str, Price]:
+        prices: dict[str, Price] = {}
+        for model, spec in ({} if value is None else self.mapping(value, path)).items():
+            sub = f"{path}.{model}"
+            price = Price()
+            self.apply(price, self.mapping(spec, sub), sub + ".")
+            prices[str(model)] = price
+        return prices
+
+
+def _apply_env(settings: Settings) -> None:
+    if url := os.environ.get("OPENAI_BASE_URL"):
+        settings.openai.base_url = url
+        settings.sources["openai.base_url"] = "env OPENAI_BASE_URL"
+    if host := os.environ.get("OLLAMA_HOST"):
+        settings.ollama.host = normalize_ollama_host(host)
+        settings.sources["ollama.host"] = "env OLLAMA_HOST"
+    if model := os.environ.get("GOSHI_MODEL"):
+        _set_model(settings, model, "env GOSHI_MODEL")
+
+
+def _apply_backend(settings: Settings, backend: str | None) -> None:
+    if backend is None:
+        return
+    if backend not in BACKENDS:
+        raise ConfigError(f"--backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
+    settings.backend = backend
+    settings.sources["backend"] = "--backend"
+
+
+def _apply_overrides(settings: Settings, flags: Overrides) -> None:
+    if flags.model:
+        _set_model(settings, flags.model, "--model")
+    if flags.system is not None:
+        settings.system = flags.system
+        settings.sources["system"] = "--system"
+    if flags.tools is not None:
+        settings.tools.enabled = flags.tools
+        settings.sources["tools.enabled"] = "--no-tools"
+
+
+def _set_model(settings: Settings, model: str, source: str) -> None:
+    """A model named on the command line or in GOSHI_MODEL is for the primary backend."""
+    backend = settings.primary_backend()
+    getattr(settings, backend).model = model
+    settings.sources[f"{backend}.model"] = source
+
+
+def normalize_ollama_host(host: str) -> str:
+    """Accept what Ollama itself accepts: `host`, `host:port`, `:port`, or a full URL."""
+    host = host.strip().rstrip("/")
+    scheme = "http"
+    if "://" in host:
+        scheme, host = host.split("://", 1)
+    if host.startswith("["):  # [::1]:11434
+        hostname, _, port = host[1:].partition("]")
+        hostname, port = f"[{hostname}]", port.lstrip(":")
+    else:
+        hostname, _, port = host.partition(":")
+    if hostname in ("", "0.0.0.0"):
+        hostname = "localhost"
+    return f"{scheme}://{hostname}:{port or '11434'}"
+
+
+def _coerce(value: Any, kind: Any, fld: dataclasses.Field[Any], path: str, where: str) -> Any:
+    args = get_args(kind)
+    optional = get_origin(kind) in (Union, types.UnionType) and type(None) in args
+    base = next(a for a in args if a is not type(None)) if optional else kind
+    if value is None:
+        if optional:
+            return None
+        raise ConfigError(f"{where}: {path}: a value is required")
+    if base is bool:
+        ok = isinstance(value, bool)
+    elif base is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif base is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        expected = {bool: "true or false", int: "an integer", float: "a number"}.get(base, "text")
+        raise ConfigError(f"{where}: {path}: expected {expected}, got {value!r}")
+    _check_bounds(value, fld, path, where)
+    return value
+
+
+def _check_bounds(value: Any, fld: dataclasses.Field[Any], path: str, where: str) -> None:
+    choices = fld.metadata.get("choices")
+    if choices and value not in choices:
+        raise ConfigError(f"{where}: {path}: expected one of {', '.join(choices)}, got {value!r}")
+    low = fld.metadata.get("min")
+    if low is not None and value < low:
+        raise ConfigError(f"{where}: {path}: must be at least {low}, got {value!r}")

@@ -1,0 +1,91 @@
+"""`goshi config show | validate | init | path`."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from goshi import config, paths
+from goshi.errors import UsageError
+
+
+def example_text() -> str:
+    return (resources.files("goshi") / "data" / "goshi.yaml").read_text(encoding="utf-8")
+
+
+def show(config_file: str | None) -> int:
+    settings = config.load(config_file)
+    out = sys.stdout
+    out.write(f"# file: {settings.file or 'none (built-in defaults)'}\n")
+    rows = list(_rows(settings, "", settings.sources))
+    key = settings.api_key()
+    rows.insert(
+        3,
+        (
+            "openai.api_key",
+            "set (hidden)" if key else "not set",
+            f"env {settings.openai.api_key_env}",
+        ),
+    )
+    width = max(len(f"{path}: {value}") for path, value, _ in rows)
+    for path, value, source in rows:
+        out.write(f"{f'{path}: {value}':<{width}}  # {source}\n")
+    return 0
+
+
+def _rows(obj: Any, prefix: str, sources: dict[str, str]) -> Iterator[tuple[str, str, str]]:
+    for fld in dataclasses.fields(obj):
+        if fld.metadata.get("internal"):
+            continue
+        value = getattr(obj, fld.name)
+        path = f"{prefix}{fld.name}"
+        if dataclasses.is_dataclass(value):
+            yield from _rows(value, path + ".", sources)
+        elif isinstance(value, dict):
+            if not value:
+                yield path, "{}", sources.get(path, "default")
+            for model, price in value.items():
+                yield from _rows(price, f"{path}.{model}.", sources)
+        else:
+            yield path, _show(value), sources.get(path, "default")
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def validate(file: str | None) -> int:
+    target = Path(file) if file else config.find_config_file(None)
+    if target is None:
+        sys.stdout.write("no goshi.yaml found; the built-in defaults are in use\n")
+        return 0
+    config.load(target)
+    sys.stdout.write(f"{target}: ok\n")
+    return 0
+
+
+def init(force: bool) -> int:
+    target = paths.user_config_file()
+    if target.exists() and not force:
+        raise UsageError(f"{target} already exists", "pass --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(example_text(), encoding="utf-8")
+    tmp.replace(target)
+    sys.stdout.write(f"wrote {target}\n")
+    return 0
+
+
+def path(config_file: str | None) -> int:
+    found = config.find_config_file(config_file)
+    sys.stdout.write(f"{found if found else paths.user_config_file()}\n")
+    return 0

@@ -1,0 +1,179 @@
+"""goshi's SQLite store in the XDG data dir: conversations and their messages.
+
+WAL mode, a busy timeout and short transactions, so parallel `goshi ask` processes can share it.
+The schema grows by numbered migrations (`PRAGMA user_version` says how many have run).
+A question is saved *before* it is sent (status `pending`), so a failure never loses the user's turn.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from goshi import paths
+from goshi.errors import GoshiError, UsageError
+from goshi.llm.types import Message, ToolCall, Usage
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: conversations and messages
+    """
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        model TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        system TEXT
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL,
+        tool_calls TEXT,
+        tool_call_id TEXT,
+        status TEXT NOT NULL,
+        backend TEXT,
+        model TEXT,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        cached_tokens INTEGER
+    );
+    CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+    """,
+)
+
+# Message status: the question is `pending` until answered (`ok`) or failed (`failed`);
+# an answer is `ok`, or `interrupted` when Ctrl-C or a cut stream left only part of it.
+SENDABLE = ("ok", "interrupted")
+
+
+@dataclass(slots=True)
+class Conversation:
+    id: int
+    created_at: float
+    model: str
+    backend: str
+    system: str | None
+
+
+class Store:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.store_file()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            raise GoshiError(
+                f"cannot open goshi's store at {self.path} ({exc})",
+                "check that the XDG data directory is writable",
+            ) from None
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                # another process may have migrated while we waited for the lock
+                if self.db.execute("PRAGMA user_version").fetchone()[0] >= number:
+                    self.db.execute("ROLLBACK")
+                    continue
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- conversations ---------------------------------------------------------------------
+
+    def new_conversation(self, model: str, backend: str, system: str | None) -> Conversation:
+        now = time.time()
+        cur = self.db.execute(
+            "INSERT INTO conversations (created_at, model, backend, system) VALUES (?, ?, ?, ?)",
+            (now, model, backend, system),
+        )
+        assert cur.lastrowid is not None
+        return Conversation(cur.lastrowid, now, model, backend, system)
+
+    def conversation(self, cid: int) -> Conversation:
+        row = self.db.execute(
+            "SELECT id, created_at, model, backend, system FROM conversations WHERE id = ?", (cid,)
+        ).fetchone()
+        if row is None:
+            raise UsageError(f"no conversation {cid}", "list them with `goshi history`")
+        return Conversation(*row)
+
+    def last_conversation(self) -> Conversation | None:
+        row = self.db.execute("SELECT max(id) FROM conversations").fetchone()
+        return None if row[0] is None else self.conversation(row[0])
+
+    # --- messages --------------------------------------------------------------------------
+
+    def add_message(
+        self,
+        cid: int,
+        message: Message,
+        status: str,
+        *,
+        backend: str | None = None,
+        model: str | None = None,
+        usage: Usage | None = None,
+    ) -> int:
+        calls = (
+            json.dumps([[c.id, c.name, c.arguments] for c in message.tool_calls])
+            if message.tool_calls
+            else None
+        )
+        cur = self.db.execute(
+            "INSERT INTO messages (conversation_id, created_at, role, content, tool_calls,"
+            " tool_call_id, status, backend, model, prompt_tokens, completion_tokens,"
+            " cached_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                cid,
+                time.time(),
+                message.role,
+                message.content,
+                calls,
+                message.tool_call_id,
+                status,
+                backend,
+                model,
+                usage.prompt_tokens if usage else None,
+                usage.completion_tokens if usage else None,
+                usage.cached_tokens if usage else None,
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def set_status(self, message_id: int, status: str) -> None:
+        self.db.execute("UPDATE messages SET status = ? WHERE id = ?", (status, message_id))
+
+    def history(self, cid: int) -> list[Message]:
+        """The messages worth sending again when a conversation continues."""
+        rows = self.db.execute(
+            "SELECT role, content, tool_calls, tool_call_id FROM messages"
+            " WHERE conversation_id = ? AND status IN (?, ?) ORDER BY id",
+            (cid, *SENDABLE),
+        ).fetchall()
+        return [
+            Message(
+                role,
+                content,
+                [ToolCall(*c) for c in json.loads(calls)] if calls else [],
+                call_id,
+            )
+            for role, content, calls, call_id in rows
+        ]

@@ -1,0 +1,1 @@
+"""What the user sees. The UI consumes answers and events; it never speaks HTTP."""

@@ -1,0 +1,104 @@
+"""Where an answer goes: a pipe (the bytes and a final newline), a terminal (live, with a
+footer), or one JSON object. Chosen once per answer by `choose`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Protocol, TextIO
+
+from goshi.agent.turn import Answer
+
+
+class Output(Protocol):
+    def write(self, delta: str) -> None: ...
+
+    def finish(self, answer: Answer, conversation_id: int, fallback: bool) -> None: ...
+
+    def finish_partial(self) -> None:
+        """End a cut or interrupted answer so the shell prompt does not glue onto it."""
+
+
+class PipeOutput:
+    """Exactly the model's text, then one newline: nothing else ever reaches stdout."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.wrote = False
+
+    def write(self, delta: str) -> None:
+        self.out.write(delta)
+        self.out.flush()
+        self.wrote = True
+
+    def finish(self, answer: Answer, conversation_id: int, fallback: bool) -> None:
+        self.finish_partial()
+
+    def finish_partial(self) -> None:
+        if self.wrote:
+            self.out.write("\n")
+            self.out.flush()
+
+
+class TerminalOutput(PipeOutput):
+    """Live text and a dim footer line. (The Markdown live view replaces the plain text.)"""
+
+    def finish(self, answer: Answer, conversation_id: int, fallback: bool) -> None:
+        if self.wrote and not answer.text.endswith("\n"):
+            self.out.write("\n")
+        self.out.write(style_dim(footer_text(answer, fallback)) + "\n")
+        self.out.flush()
+
+
+class JsonOutput:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, delta: str) -> None:
+        pass
+
+    def finish_partial(self) -> None:
+        pass
+
+    def finish(self, answer: Answer, conversation_id: int, fallback: bool) -> None:
+        usage = answer.usage
+        result = {
+            "text": answer.text,
+            "model": answer.model,
+            "backend": answer.backend,
+            "fallback": fallback,
+            "usage": {
+                "prompt_tokens": usage.prompt_tokens if usage else None,
+                "completion_tokens": usage.completion_tokens if usage else None,
+            },
+            "cost_usd": None,
+            "conversation_id": conversation_id,
+            "finish_reason": answer.finish_reason,
+        }
+        self.out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+
+def choose(as_json: bool, out: TextIO | None = None) -> Output:
+    out = out or sys.stdout
+    if as_json:
+        return JsonOutput(out)
+    return TerminalOutput(out) if out.isatty() else PipeOutput(out)
+
+
+def footer_text(answer: Answer, fallback: bool) -> str:
+    backend = f"{answer.backend} (fallback)" if fallback else answer.backend
+    fields = [backend, answer.model]
+    if answer.usage:
+        fields.append(f"{answer.usage.prompt_tokens} in / {answer.usage.completion_tokens} out")
+    return " · ".join(fields)
+
+
+def color_allowed() -> bool:
+    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def style_dim(text: str) -> str:
+    return f"\x1b[2m{text}\x1b[0m" if color_allowed() else text

@@ -1,0 +1,82 @@
+"""Fixtures: a loopback wire server per test, and `goshi` run as the user runs it.
+
+Every run gets its own XDG directories and a working directory without a goshi.yaml, so nothing
+leaks between tests or from the developer's machine. Nothing reaches beyond 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.wire_server import WireServer
+
+GOSHI = str(Path(sys.executable).with_name("goshi"))
+TEST_KEY = "sk-test-0123456789abcdefSECRET"
+
+FAST_CONFIG = """\
+retry: {attempts: 3, base_delay_s: 0.01, max_delay_s: 2}
+http: {connect_timeout_s: 2, read_timeout_s: 2}
+"""
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def server() -> Iterator[WireServer]:
+    srv = WireServer().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    for name in ("config", "data", "state", "work"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "fast.yaml").write_text(FAST_CONFIG)
+    return tmp_path
+
+
+@pytest.fixture
+def env(home: Path, server: WireServer) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
+    return {
+        **keep,
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_STATE_HOME": str(home / "state"),
+        "OPENAI_API_KEY": TEST_KEY,
+        "OPENAI_BASE_URL": f"{server.url}/v1",
+        "OLLAMA_HOST": server.url,
+        "GOSHI_CONFIG": str(home / "fast.yaml"),
+        "NO_COLOR": "1",
+    }
+
+
+@pytest.fixture
+def goshi(env: dict[str, str], home: Path):  # type: ignore[no-untyped-def]
+    def run(*args: str, stdin: str | None = None, timeout: float = 30, **extra: str) -> Result:
+        proc = subprocess.run(
+            [GOSHI, *args],
+            input=stdin if stdin is not None else "",
+            capture_output=True,
+            text=True,
+            env={**env, **extra},
+            cwd=home / "work",
+            timeout=timeout,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    return run

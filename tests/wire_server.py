@@ -1,0 +1,453 @@
+"""A real HTTP server on 127.0.0.1 that speaks OpenAI SSE and Ollama NDJSON, and injects faults.
+
+Tests queue replies (`server.openai.push(...)`, `server.ollama.push(...)`); each request takes
+the next one, or the default when the queue is empty. Every request is recorded (path, headers,
+JSON body, client port) so a test can assert what goshi sent, and that it sent nothing.
+
+Used by the test suite and by bench/ (`python -m tests.wire_server` serves until killed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import struct
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Reply = Callable[["Handler", dict[str, Any]], None]
+
+
+def compact(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def tokens_of(text: str) -> list[str]:
+    """Split text the way a tokenizer roughly would: words with their leading space."""
+    return re.findall(r"\s*\S+|\s+", text)
+
+
+class Hangup(Exception):
+    """Raised by a reply to end the connection without the rest of the response."""
+
+
+# --- the handler ---------------------------------------------------------------------------
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: WireServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (Hangup, ConnectionError, OSError):
+            self.close_connection = True
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+    def do_GET(self) -> None:
+        self._dispatch({})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            body = {"_raw": raw.decode(errors="replace")}
+        self._dispatch(body)
+
+    def _dispatch(self, body: dict[str, Any]) -> None:
+        route = self.server.route(self.path)
+        self.server.record(self, body)
+        if route is None:
+            self.send_json(404, {"error": f"no route {self.path}"})
+            return
+        route.next_reply()(self, body)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def send_json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
+        data = compact(obj)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def start_chunked(self, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+
+    def chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def end_chunked(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+
+    def reset(self) -> None:
+        """Abort the connection with a TCP RST, as a crashed proxy would."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        raise Hangup
+
+
+# --- routes and the server -------------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    default: Reply
+    queue: deque[Reply] = field(default_factory=deque)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def push(self, *replies: Reply) -> None:
+        with self.lock:
+            self.queue.extend(replies)
+
+    def next_reply(self) -> Reply:
+        with self.lock:
+            return self.queue.popleft() if self.queue else self.default
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    client_port: int
+    at: float
+
+
+class WireServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), Handler)
+        self.openai = Route(openai_stream("Hello from the test server."))
+        self.ollama = Route(ollama_stream("Hello from Ollama."))
+        self.tags = Route(ollama_tags(["llama3.2:latest"]))
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def route(self, path: str) -> Route | None:
+        path = path.split("?", 1)[0]
+        if path.endswith("/chat/completions"):
+            return self.openai
+        if path == "/api/chat":
+            return self.ollama
+        if path == "/api/tags":
+            return self.tags
+        return None
+
+    def record(self, handler: Handler, body: dict[str, Any]) -> None:
+        with self._lock:
+            self.requests.append(
+                Request(
+                    handler.command,
+                    handler.path,
+                    {k.lower(): v for k, v in handler.headers.items()},
+                    body,
+                    handler.client_address[1],
+                    time.monotonic(),
+                )
+            )
+
+    def chat_requests(self) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.method == "POST"]
+
+    def start(self) -> WireServer:
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def refused_port() -> int:
+    """A loopback port with nothing listening: connecting to it is refused at once."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --- OpenAI replies --------------------------------------------------------------------------
+
+CREATED = 1732700000
+
+
+def _chunk(model: str, delta: dict[str, Any], finish: str | None, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-goshi-test",
+        "object": "chat.completion.chunk",
+        "created": CREATED,
+        "model": model,
+        "system_fingerprint": "fp_test",
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        **extra,
+    }
+
+
+def openai_events(
+    pieces: Iterable[str],
+    *,
+    model: str = "gpt-4o-mini-2024-07-18",
+    usage: tuple[int, int, int] | None = None,
+    finish: str = "stop",
+    tool_calls: list[tuple[str, str, str]] | None = None,
+    include_usage: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> list[bytes]:
+    """The `data:` payloads of a streamed answer, in OpenAI's order and shape."""
+    pieces = list(pieces)
+    with_usage = {"usage": None} if include_usage else {}
+    more = extra or {}
+    out = [compact(_chunk(model, {"role": "assistant", "content": "", "refusal": None}, None,
+                          **with_usage, **more))]
+    out += [compact(_chunk(model, {"content": p}, None, **with_usage, **more)) for p in pieces]
+    for index, (call_id, name, arguments) in enumerate(tool_calls or ()):
+        first = {"index": index, "id": call_id, "type": "function",
+                 "function": {"name": name, "arguments": ""}}
+        out.append(compact(_chunk(model, {"tool_calls": [first]}, None, **with_usage)))
+        step = max(1, len(arguments) // 3)
+        for i in range(0, len(arguments), step):
+            part = {"index": index, "function": {"arguments": arguments[i : i + step]}}
+            out.append(compact(_chunk(model, {"tool_calls": [part]}, None, **with_usage)))
+    out.append(compact(_chunk(model, {}, "tool_calls" if tool_calls else finish, **with_usage)))
+    if include_usage:
+        prompt, completion, cached = usage or (11, max(1, len(pieces)), 0)
+        out.append(compact({
+            "id": "chatcmpl-goshi-test", "object": "chat.completion.chunk", "created": CREATED,
+            "model": model, "system_fingerprint": "fp_test", "choices": [],
+            "usage": {
+                "prompt_tokens": prompt, "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+                "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
+                "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+            },
+        }))
+    return out
+
+
+def sse_stream(
+    payloads: list[bytes],
+    *,
+    done: bool = True,
+    reset_after: int | None = None,
+    stall_after: int | None = None,
+    stall_s: float = 30.0,
+    delay_s: float = 0.0,
+) -> Reply:
+    """Send payloads as SSE events; optionally reset or stall after some of them."""
+
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        h.start_chunked("text/event-stream; charset=utf-8")
+        for i, payload in enumerate(payloads):
+            if reset_after is not None and i == reset_after:
+                h.reset()
+            if stall_after is not None and i == stall_after:
+                time.sleep(stall_s)
+                h.reset()
+            h.chunk(b"data: " + payload + b"\n\n")
+            if delay_s:
+                time.sleep(delay_s)
+        if reset_after is not None and reset_after >= len(payloads):
+            h.reset()
+        if done:
+            h.chunk(b"data: [DONE]\n\n")
+        h.end_chunked()
+
+    return reply
+
+
+def openai_stream(text: str | list[str], **kwargs: Any) -> Reply:
+    """A streamed answer; honours the request's stream_options.include_usage like OpenAI."""
+    pieces = tokens_of(text) if isinstance(text, str) else text
+    stream_keys = {"done", "reset_after", "stall_after", "stall_s", "delay_s"}
+    stream_kwargs = {k: v for k, v in kwargs.items() if k in stream_keys}
+    event_kwargs = {k: v for k, v in kwargs.items() if k not in stream_keys}
+
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        if not body.get("stream"):
+            openai_whole(pieces, **event_kwargs)(h, body)
+            return
+        asked = bool((body.get("stream_options") or {}).get("include_usage"))
+        kw = {"include_usage": asked, **event_kwargs}
+        sse_stream(openai_events(pieces, **kw), **stream_kwargs)(h, body)
+
+    return reply
+
+
+def openai_whole(
+    pieces: Iterable[str],
+    *,
+    model: str = "gpt-4o-mini-2024-07-18",
+    usage: tuple[int, int, int] | None = None,
+    finish: str = "stop",
+    tool_calls: list[tuple[str, str, str]] | None = None,
+    **_: Any,
+) -> Reply:
+    pieces = list(pieces)
+    prompt, completion, cached = usage or (11, max(1, len(pieces)), 0)
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(pieces) or None,
+                               "refusal": None}
+    if tool_calls:
+        message["tool_calls"] = [
+            {"id": i, "type": "function", "function": {"name": n, "arguments": a}}
+            for i, n, a in tool_calls
+        ]
+    body = {
+        "id": "chatcmpl-goshi-test", "object": "chat.completion", "created": CREATED,
+        "model": model,
+        "choices": [{"index": 0, "message": message, "logprobs": None,
+                     "finish_reason": "tool_calls" if tool_calls else finish}],
+        "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
+                  "total_tokens": prompt + completion,
+                  "prompt_tokens_details": {"cached_tokens": cached}},
+        "system_fingerprint": "fp_test",
+    }
+
+    def reply(h: Handler, request: dict[str, Any]) -> None:
+        h.send_json(200, body)
+
+    return reply
+
+
+def openai_error(
+    status: int, message: str, *, code: str | None = None, type_: str = "invalid_request_error",
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        h.send_json(status, {"error": {"message": message, "type": type_, "param": None,
+                                       "code": code}}, headers)
+
+    return reply
+
+
+def raw_bytes_then_hangup(data: bytes) -> Reply:
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        h.wfile.write(data)
+        h.reset()
+
+    return reply
+
+
+# --- Ollama replies --------------------------------------------------------------------------
+
+OLLAMA_AT = "2026-11-27T09:00:00.000000Z"
+
+
+def ollama_stream(
+    text: str | list[str],
+    *,
+    model: str = "llama3.2",
+    counts: tuple[int, int] = (26, 0),
+    tool_calls: list[tuple[str, dict[str, Any]]] | None = None,
+    error_after: int | None = None,
+    error: str = "an error was encountered while running the model",
+) -> Reply:
+    pieces = tokens_of(text) if isinstance(text, str) else text
+
+    def line(h: Handler, obj: dict[str, Any]) -> None:
+        h.chunk(compact(obj) + b"\n")
+
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        name = body.get("model", model)
+        prompt_count = counts[0]
+        eval_count = counts[1] or len(pieces)
+        calls = [{"function": {"name": n, "arguments": a}} for n, a in (tool_calls or ())]
+        if body.get("stream") is False:
+            message: dict[str, Any] = {"role": "assistant", "content": "".join(pieces)}
+            if calls:
+                message["tool_calls"] = calls
+            h.send_json(200, {"model": name, "created_at": OLLAMA_AT, "message": message,
+                              "done_reason": "stop", "done": True,
+                              **_ollama_totals(prompt_count, eval_count)})
+            return
+        h.start_chunked("application/x-ndjson")
+        for i, piece in enumerate(pieces):
+            if error_after is not None and i == error_after:
+                line(h, {"error": error})
+                h.end_chunked()
+                return
+            line(h, {"model": name, "created_at": OLLAMA_AT,
+                     "message": {"role": "assistant", "content": piece}, "done": False})
+        if calls:
+            line(h, {"model": name, "created_at": OLLAMA_AT,
+                     "message": {"role": "assistant", "content": "", "tool_calls": calls},
+                     "done": False})
+        line(h, {"model": name, "created_at": OLLAMA_AT,
+                 "message": {"role": "assistant", "content": ""}, "done_reason": "stop",
+                 "done": True, **_ollama_totals(prompt_count, eval_count)})
+        h.end_chunked()
+
+    return reply
+
+
+def _ollama_totals(prompt_count: int, eval_count: int) -> dict[str, int]:
+    return {"total_duration": 5_000_000_000, "load_duration": 2_000_000,
+            "prompt_eval_count": prompt_count, "prompt_eval_duration": 100_000_000,
+            "eval_count": eval_count, "eval_duration": 4_000_000_000}
+
+
+def ollama_error(status: int, message: str) -> Reply:
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        h.send_json(status, {"error": message})
+
+    return reply
+
+
+def ollama_tags(models: list[str]) -> Reply:
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        h.send_json(200, {"models": [
+            {"name": m, "model": m, "modified_at": OLLAMA_AT, "size": 2019393189,
+             "digest": "a80c4f17acd5", "details": {"format": "gguf", "family": "llama"}}
+            for m in models
+        ]})
+
+    return reply
+
+
+def stall(seconds: float) -> Reply:
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        time.sleep(seconds)
+        h.reset()
+
+    return reply
+
+
+if __name__ == "__main__":  # serve until killed, printing the URL (for bench/ and by hand)
+    import sys
+
+    server = WireServer(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    print(server.url, flush=True)
+    server.serve_forever()
