@@ -170,7 +170,9 @@ def read_yaml(file: Path) -> tuple[dict[str, Any], dict[str, int]]:
         data = yaml.load(text, Loader=loader)
         node = yaml.compose(text, Loader=loader)
     except OSError as exc:
-        raise ConfigError(f"{file}: cannot read ({exc.strerror})", "check the file's permissions")
+        raise ConfigError(
+            f"{file}: cannot read ({exc.strerror})", "check the file's permissions"
+        ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: not UTF-8 text", "save the file as UTF-8") from None
     except yaml.YAMLError as exc:

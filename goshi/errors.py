@@ -18,7 +18,8 @@
                 ├── ServerError     5   5xx, 408, 409
                 └── StreamCut       5   the body ended before the answer did
 
-Each error carries `message` (what happened) and `hint` (what to do next); `detail` is shown with -v.
+Each error carries `message` (what happened) and `hint` (what to do next);
+`detail` is shown with -v.
 Only `TransientError` is retried, and only before the first token reached the user.
 """
 
@@ -58,7 +59,9 @@ class BackendError(GoshiError):
     exit_code = 5
     backend = ""
 
-    def __init__(self, message: str, hint: str = "", detail: str = "", *, backend: str = "") -> None:
+    def __init__(
+        self, message: str, hint: str = "", detail: str = "", *, backend: str = ""
+    ) -> None:
         super().__init__(message, hint, detail)
         self.backend = backend
 

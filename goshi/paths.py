@@ -1,4 +1,7 @@
-"""Where goshi keeps its files: the XDG directories (platformdirs honours XDG_*_HOME), never the cwd."""
+"""Where goshi keeps its files: the XDG directories (platformdirs honours XDG_*_HOME).
+
+Nothing is written to the current directory unless the user asks.
+"""
 
 from __future__ import annotations
 

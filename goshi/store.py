@@ -2,7 +2,8 @@
 
 WAL mode, a busy timeout and short transactions, so parallel `goshi ask` processes can share it.
 The schema grows by numbered migrations (`PRAGMA user_version` says how many have run).
-A question is saved *before* it is sent (status `pending`), so a failure never loses the user's turn.
+A question is saved *before* it is sent (status `pending`), so a failure never loses the
+user's turn.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ Used by the test suite and by bench/ (`python -m tests.wire_server` serves until
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -54,10 +55,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def finish(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().finish()
-        except OSError:
-            pass
 
     def do_GET(self) -> None:
         self._dispatch({})
@@ -158,7 +157,7 @@ class WireServer(ThreadingHTTPServer):
 
     def route(self, path: str) -> Route | None:
         path = path.split("?", 1)[0]
-        if path.endswith("/chat/completions"):
+        if path == "/v1/chat/completions":
             return self.openai
         if path == "/api/chat":
             return self.ollama
@@ -231,12 +230,25 @@ def openai_events(
     pieces = list(pieces)
     with_usage = {"usage": None} if include_usage else {}
     more = extra or {}
-    out = [compact(_chunk(model, {"role": "assistant", "content": "", "refusal": None}, None,
-                          **with_usage, **more))]
+    out = [
+        compact(
+            _chunk(
+                model,
+                {"role": "assistant", "content": "", "refusal": None},
+                None,
+                **with_usage,
+                **more,
+            )
+        )
+    ]
     out += [compact(_chunk(model, {"content": p}, None, **with_usage, **more)) for p in pieces]
     for index, (call_id, name, arguments) in enumerate(tool_calls or ()):
-        first = {"index": index, "id": call_id, "type": "function",
-                 "function": {"name": name, "arguments": ""}}
+        first = {
+            "index": index,
+            "id": call_id,
+            "type": "function",
+            "function": {"name": name, "arguments": ""},
+        }
         out.append(compact(_chunk(model, {"tool_calls": [first]}, None, **with_usage)))
         step = max(1, len(arguments) // 3)
         for i in range(0, len(arguments), step):
@@ -245,16 +257,25 @@ def openai_events(
     out.append(compact(_chunk(model, {}, "tool_calls" if tool_calls else finish, **with_usage)))
     if include_usage:
         prompt, completion, cached = usage or (11, max(1, len(pieces)), 0)
-        out.append(compact({
-            "id": "chatcmpl-goshi-test", "object": "chat.completion.chunk", "created": CREATED,
-            "model": model, "system_fingerprint": "fp_test", "choices": [],
-            "usage": {
-                "prompt_tokens": prompt, "completion_tokens": completion,
-                "total_tokens": prompt + completion,
-                "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
-                "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
-            },
-        }))
+        out.append(
+            compact(
+                {
+                    "id": "chatcmpl-goshi-test",
+                    "object": "chat.completion.chunk",
+                    "created": CREATED,
+                    "model": model,
+                    "system_fingerprint": "fp_test",
+                    "choices": [],
+                    "usage": {
+                        "prompt_tokens": prompt,
+                        "completion_tokens": completion,
+                        "total_tokens": prompt + completion,
+                        "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
+                        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+                    },
+                }
+            )
+        )
     return out
 
 
@@ -318,21 +339,35 @@ def openai_whole(
 ) -> Reply:
     pieces = list(pieces)
     prompt, completion, cached = usage or (11, max(1, len(pieces)), 0)
-    message: dict[str, Any] = {"role": "assistant", "content": "".join(pieces) or None,
-                               "refusal": None}
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": "".join(pieces) or None,
+        "refusal": None,
+    }
     if tool_calls:
         message["tool_calls"] = [
             {"id": i, "type": "function", "function": {"name": n, "arguments": a}}
             for i, n, a in tool_calls
         ]
     body = {
-        "id": "chatcmpl-goshi-test", "object": "chat.completion", "created": CREATED,
+        "id": "chatcmpl-goshi-test",
+        "object": "chat.completion",
+        "created": CREATED,
         "model": model,
-        "choices": [{"index": 0, "message": message, "logprobs": None,
-                     "finish_reason": "tool_calls" if tool_calls else finish}],
-        "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
-                  "total_tokens": prompt + completion,
-                  "prompt_tokens_details": {"cached_tokens": cached}},
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": "tool_calls" if tool_calls else finish,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": cached},
+        },
         "system_fingerprint": "fp_test",
     }
 
@@ -343,12 +378,19 @@ def openai_whole(
 
 
 def openai_error(
-    status: int, message: str, *, code: str | None = None, type_: str = "invalid_request_error",
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    type_: str = "invalid_request_error",
     headers: dict[str, str] | None = None,
 ) -> Reply:
     def reply(h: Handler, body: dict[str, Any]) -> None:
-        h.send_json(status, {"error": {"message": message, "type": type_, "param": None,
-                                       "code": code}}, headers)
+        h.send_json(
+            status,
+            {"error": {"message": message, "type": type_, "param": None, "code": code}},
+            headers,
+        )
 
     return reply
 
@@ -389,9 +431,17 @@ def ollama_stream(
             message: dict[str, Any] = {"role": "assistant", "content": "".join(pieces)}
             if calls:
                 message["tool_calls"] = calls
-            h.send_json(200, {"model": name, "created_at": OLLAMA_AT, "message": message,
-                              "done_reason": "stop", "done": True,
-                              **_ollama_totals(prompt_count, eval_count)})
+            h.send_json(
+                200,
+                {
+                    "model": name,
+                    "created_at": OLLAMA_AT,
+                    "message": message,
+                    "done_reason": "stop",
+                    "done": True,
+                    **_ollama_totals(prompt_count, eval_count),
+                },
+            )
             return
         h.start_chunked("application/x-ndjson")
         for i, piece in enumerate(pieces):
@@ -399,24 +449,50 @@ def ollama_stream(
                 line(h, {"error": error})
                 h.end_chunked()
                 return
-            line(h, {"model": name, "created_at": OLLAMA_AT,
-                     "message": {"role": "assistant", "content": piece}, "done": False})
+            line(
+                h,
+                {
+                    "model": name,
+                    "created_at": OLLAMA_AT,
+                    "message": {"role": "assistant", "content": piece},
+                    "done": False,
+                },
+            )
         if calls:
-            line(h, {"model": name, "created_at": OLLAMA_AT,
-                     "message": {"role": "assistant", "content": "", "tool_calls": calls},
-                     "done": False})
-        line(h, {"model": name, "created_at": OLLAMA_AT,
-                 "message": {"role": "assistant", "content": ""}, "done_reason": "stop",
-                 "done": True, **_ollama_totals(prompt_count, eval_count)})
+            line(
+                h,
+                {
+                    "model": name,
+                    "created_at": OLLAMA_AT,
+                    "message": {"role": "assistant", "content": "", "tool_calls": calls},
+                    "done": False,
+                },
+            )
+        line(
+            h,
+            {
+                "model": name,
+                "created_at": OLLAMA_AT,
+                "message": {"role": "assistant", "content": ""},
+                "done_reason": "stop",
+                "done": True,
+                **_ollama_totals(prompt_count, eval_count),
+            },
+        )
         h.end_chunked()
 
     return reply
 
 
 def _ollama_totals(prompt_count: int, eval_count: int) -> dict[str, int]:
-    return {"total_duration": 5_000_000_000, "load_duration": 2_000_000,
-            "prompt_eval_count": prompt_count, "prompt_eval_duration": 100_000_000,
-            "eval_count": eval_count, "eval_duration": 4_000_000_000}
+    return {
+        "total_duration": 5_000_000_000,
+        "load_duration": 2_000_000,
+        "prompt_eval_count": prompt_count,
+        "prompt_eval_duration": 100_000_000,
+        "eval_count": eval_count,
+        "eval_duration": 4_000_000_000,
+    }
 
 
 def ollama_error(status: int, message: str) -> Reply:
@@ -428,11 +504,22 @@ def ollama_error(status: int, message: str) -> Reply:
 
 def ollama_tags(models: list[str]) -> Reply:
     def reply(h: Handler, body: dict[str, Any]) -> None:
-        h.send_json(200, {"models": [
-            {"name": m, "model": m, "modified_at": OLLAMA_AT, "size": 2019393189,
-             "digest": "a80c4f17acd5", "details": {"format": "gguf", "family": "llama"}}
-            for m in models
-        ]})
+        h.send_json(
+            200,
+            {
+                "models": [
+                    {
+                        "name": m,
+                        "model": m,
+                        "modified_at": OLLAMA_AT,
+                        "size": 2019393189,
+                        "digest": "a80c4f17acd5",
+                        "details": {"format": "gguf", "family": "llama"},
+                    }
+                    for m in models
+                ]
+            },
+        )
 
     return reply
 

@@ -96,9 +96,12 @@ class OpenAIBackend:
         malformed = 0
         done = False
         for sse in EventSource(response).iter_sse():
+            # After [DONE] keep reading to the end of the body, so the connection can be reused.
+            if done:
+                continue
             if sse.data == "[DONE]":
                 done = True
-                break
+                continue
             try:
                 chunk = json.loads(sse.data)
                 if "error" in chunk and not chunk.get("choices"):
@@ -204,8 +207,9 @@ def _error_from_body(
             if not key
             else f"check the key in ${key_env}: it may be wrong, revoked or lack access"
         )
-        return AuthError(f"{NAME}: the API key was rejected (HTTP {status}: {text})", hint,
-                         backend=NAME)
+        return AuthError(
+            f"{NAME}: the API key was rejected (HTTP {status}: {text})", hint, backend=NAME
+        )
     if status == 404:
         if code == "model_not_found" or "model" in text.lower():
             return ModelNotFound(
@@ -224,8 +228,9 @@ def _error_from_body(
         )
     retry_after = parse_retry_after(response.headers)
     if status == 429:
-        return RateLimited(said, "wait a little and try again", backend=NAME,
-                           retry_after=retry_after)
+        return RateLimited(
+            said, "wait a little and try again", backend=NAME, retry_after=retry_after
+        )
     if status >= 500 or status in (408, 409):
         return ServerError(said, "try again later", backend=NAME, retry_after=retry_after)
     return RequestRejected(said, "the server refused this request as sent", backend=NAME)

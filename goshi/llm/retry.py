@@ -36,7 +36,8 @@ class RetryPolicy:
             return None
         if retry_after is not None:
             return retry_after if retry_after <= self.max_delay_s else None
-        return rand() * min(self.max_delay_s, self.base_delay_s * 2 ** (failed_attempt - 1))
+        cap = min(self.max_delay_s, self.base_delay_s * 2.0 ** (failed_attempt - 1))
+        return float(rand() * cap)
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -85,7 +86,10 @@ def retrying(
                     exc.hint = f"the server asks to wait {exc.retry_after:.0f} s; try again then"
                 raise
             log.warning(
-                "%s; retrying in %.1f s (attempt %d of %d)", exc.message, wait, tries + 1,
+                "%s; retrying in %.1f s (attempt %d of %d)",
+                exc.message,
+                wait,
+                tries + 1,
                 policy.attempts,
             )
             sleep(wait)
