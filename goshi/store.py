@@ -68,6 +68,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # WAL-safe; no fsync per commit
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except (OSError, sqlite3.Error) as exc:

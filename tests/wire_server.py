@@ -532,9 +532,22 @@ def stall(seconds: float) -> Reply:
     return reply
 
 
-if __name__ == "__main__":  # serve until killed, printing the URL (for bench/ and by hand)
-    import sys
+def main(argv: list[str] | None = None) -> None:
+    """Serve until killed, printing the URL first (for bench/ and for trying goshi by hand)."""
+    import argparse
 
-    server = WireServer(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    parser = argparse.ArgumentParser(prog="python -m tests.wire_server")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--tokens", type=int, default=0, help="answer with this many tokens")
+    args = parser.parse_args(argv)
+    server = WireServer(args.port)
+    if args.tokens:
+        words = [f" word{i}" for i in range(args.tokens)]
+        server.openai.default = openai_stream(words)
+        server.ollama.default = ollama_stream(words)
     print(server.url, flush=True)
     server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from typing import Protocol, TextIO
 
 from goshi.agent.turn import Answer
@@ -22,24 +23,41 @@ class Output(Protocol):
 
 
 class PipeOutput:
-    """Exactly the model's text, then one newline: nothing else ever reaches stdout."""
+    """Exactly the model's text, then one newline: nothing else ever reaches stdout.
+
+    Deltas are flushed at most every FLUSH_S seconds: a reader sees the answer grow without
+    a system call per token.
+    """
+
+    FLUSH_S = 0.02
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.wrote = False
+        self.pending: list[str] = []
+        self.last_flush = 0.0
 
     def write(self, delta: str) -> None:
-        self.out.write(delta)
-        self.out.flush()
+        self.pending.append(delta)
         self.wrote = True
+        now = time.monotonic()
+        if now - self.last_flush >= self.FLUSH_S:
+            self.flush()
+            self.last_flush = now
+
+    def flush(self) -> None:
+        if self.pending:
+            self.out.write("".join(self.pending))
+            self.pending.clear()
+        self.out.flush()
 
     def finish(self, answer: Answer, conversation_id: int, fallback: bool) -> None:
         self.finish_partial()
 
     def finish_partial(self) -> None:
         if self.wrote:
-            self.out.write("\n")
-            self.out.flush()
+            self.pending.append("\n")
+        self.flush()
 
 
 class TerminalOutput(PipeOutput):
@@ -47,9 +65,9 @@ class TerminalOutput(PipeOutput):
 
     def finish(self, answer: Answer, conversation_id: int, fallback: bool) -> None:
         if self.wrote and not answer.text.endswith("\n"):
-            self.out.write("\n")
-        self.out.write(style_dim(footer_text(answer, fallback)) + "\n")
-        self.out.flush()
+            self.pending.append("\n")
+        self.pending.append(style_dim(footer_text(answer, fallback)) + "\n")
+        self.flush()
 
 
 class JsonOutput:

@@ -1,0 +1,194 @@
+"""goshi's benchmarks: each a ratio against a floor measured side by side in the same run.
+
+    python bench/run.py [--runs N]
+
+Runs are interleaved (floor, goshi, floor, goshi, ...) so a busy machine slows both alike; the
+table shows medians. Servers are the loopback wire server from tests/, one per answer length.
+Results go to stdout as a Markdown table; copy them into bench/README.md with the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+GOSHI = str(Path(sys.executable).with_name("goshi"))
+FLOOR = str(ROOT / "bench" / "floor.py")
+
+
+@dataclass
+class Sample:
+    wall: list[float] = field(default_factory=list)
+    rss_kib: list[int] = field(default_factory=list)
+    output: bytes = b""
+
+    def median_ms(self) -> float:
+        return statistics.median(self.wall) * 1000
+
+    def peak_mib(self) -> float:
+        return max(self.rss_kib) / 1024
+
+
+def run_once(cmd: list[str], env: dict[str, str], sample: Sample) -> None:
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    sample.wall.append(time.perf_counter() - start)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd} failed ({proc.returncode}): {err.decode()[-500:]}")
+    sample.rss_kib.append(usage.ru_maxrss)
+    sample.output = out
+
+
+class Server:
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [PYTHON, "-m", "tests.wire_server", *args], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().strip()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def environment(home: Path, openai_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL")}
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_STATE_HOME=str(home / "state"),
+        OPENAI_API_KEY="sk-bench",
+        OPENAI_BASE_URL=f"{openai_url}/v1",
+        **extra,
+    )
+    return env
+
+
+@dataclass
+class Pair:
+    name: str
+    floor_label: str
+    floor: Callable[[Sample], None]
+    goshi: Callable[[Sample], None]
+    target: float
+    floor_sample: Sample = field(default_factory=Sample)
+    goshi_sample: Sample = field(default_factory=Sample)
+
+    def ratio(self) -> float:
+        return self.goshi_sample.median_ms() / self.floor_sample.median_ms()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    one, big = Server("--tokens", "1"), Server("--tokens", "5000")
+    try:
+        pairs = measure(one, big, args.runs)
+    finally:
+        one.stop()
+        big.stop()
+    report(pairs, args.runs)
+
+
+def measure(one: Server, big: Server, runs: int) -> list[Pair]:
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        work = home / "work"
+        work.mkdir()
+        os.chdir(work)
+        env_one, env_big = environment(home, one.url), environment(home, big.url)
+        plain = environment(home, one.url)
+
+        def cmd(argv: list[str], env: dict[str, str]) -> Callable[[Sample], None]:
+            return lambda sample: run_once(argv, env, sample)
+
+        pairs = [
+            Pair(
+                "goshi --version",
+                "python -c 'import typer'",
+                cmd([PYTHON, "-c", "import typer"], plain),
+                cmd([GOSHI, "--version"], plain),
+                1.5,
+            ),
+            Pair(
+                "goshi --help",
+                "python -c 'import typer'",
+                cmd([PYTHON, "-c", "import typer"], plain),
+                cmd([GOSHI, "--help"], plain),
+                1.5,
+            ),
+            Pair(
+                "1-token ask into a pipe",
+                "bench/floor.py (httpx)",
+                cmd([PYTHON, FLOOR, "hi"], env_one),
+                cmd([GOSHI, "ask", "hi"], env_one),
+                1.5,
+            ),
+            Pair(
+                "5,000-token ask into a pipe",
+                "bench/floor.py (httpx)",
+                cmd([PYTHON, FLOOR, "hi"], env_big),
+                cmd([GOSHI, "ask", "hi"], env_big),
+                1.25,
+            ),
+        ]
+        for pair in pairs:  # warm the page cache and the store before timing
+            pair.floor(Sample())
+            pair.goshi(Sample())
+        for _ in range(runs):
+            for pair in pairs:
+                pair.floor(pair.floor_sample)
+                pair.goshi(pair.goshi_sample)
+    return pairs
+
+
+def report(pairs: list[Pair], runs: int) -> None:
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {platform.platform()}; median of {runs} runs\n"
+    )
+    print("| what | floor | floor ms | goshi ms | ratio | target | ok |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    for p in pairs:
+        ok = "yes" if p.ratio() <= p.target else "NO"
+        print(
+            f"| {p.name} | {p.floor_label} | {p.floor_sample.median_ms():.1f} | "
+            f"{p.goshi_sample.median_ms():.1f} | {p.ratio():.2f}x | <= {p.target}x | {ok} |"
+        )
+    for p in pairs[2:]:
+        same = p.floor_sample.output == p.goshi_sample.output
+        print(
+            f"\n{p.name}: goshi's stdout {'equals' if same else 'DIFFERS FROM'} the floor's "
+            f"({len(p.goshi_sample.output):,} bytes)"
+        )
+    big = pairs[-1]
+    peak = big.goshi_sample.peak_mib()
+    print(
+        f"\npeak RSS of the 5,000-token goshi run: {peak:.1f} MiB (target <= 60 MiB: "
+        f"{'yes' if peak <= 60 else 'NO'}); floor: {big.floor_sample.peak_mib():.1f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()
