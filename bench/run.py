@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.wire_server import refused_port  # noqa: E402
+
 PYTHON = sys.executable
 GOSHI = str(Path(sys.executable).with_name("goshi"))
 FLOOR = str(ROOT / "bench" / "floor.py")
@@ -119,6 +122,16 @@ def measure(one: Server, big: Server, runs: int) -> list[Pair]:
         os.chdir(work)
         env_one, env_big = environment(home, one.url), environment(home, big.url)
         plain = environment(home, one.url)
+        refused = f"http://127.0.0.1:{refused_port()}"
+        (home / "never-open.yaml").write_text("breaker: {failure_threshold: 1000000000}\n")
+        (home / "open.yaml").write_text("breaker: {failure_threshold: 1, cooldown_s: 86400}\n")
+        failing = environment(
+            home, refused, OLLAMA_HOST=one.url, GOSHI_CONFIG=str(home / "never-open.yaml")
+        )
+        tripped = environment(
+            home, refused, OLLAMA_HOST=one.url, GOSHI_CONFIG=str(home / "open.yaml")
+        )
+        run_once([GOSHI, "ask", "hi"], tripped, Sample())  # opens the circuit for good
 
         def cmd(argv: list[str], env: dict[str, str]) -> Callable[[Sample], None]:
             return lambda sample: run_once(argv, env, sample)
@@ -152,6 +165,20 @@ def measure(one: Server, big: Server, runs: int) -> list[Pair]:
                 cmd([GOSHI, "ask", "hi"], env_big),
                 1.25,
             ),
+            Pair(
+                "failover: OpenAI refused, Ollama up",
+                "goshi ask -b ollama",
+                cmd([GOSHI, "ask", "-b", "ollama", "hi"], failing),
+                cmd([GOSHI, "ask", "hi"], failing),
+                1.3,
+            ),
+            Pair(
+                "failover: circuit already open",
+                "goshi ask -b ollama",
+                cmd([GOSHI, "ask", "-b", "ollama", "hi"], tripped),
+                cmd([GOSHI, "ask", "hi"], tripped),
+                1.15,
+            ),
         ]
         for pair in pairs:  # warm the page cache and the store before timing
             pair.floor(Sample())
@@ -176,13 +203,13 @@ def report(pairs: list[Pair], runs: int) -> None:
             f"| {p.name} | {p.floor_label} | {p.floor_sample.median_ms():.1f} | "
             f"{p.goshi_sample.median_ms():.1f} | {p.ratio():.2f}x | <= {p.target}x | {ok} |"
         )
-    for p in pairs[2:]:
+    for p in pairs[2:4]:
         same = p.floor_sample.output == p.goshi_sample.output
         print(
             f"\n{p.name}: goshi's stdout {'equals' if same else 'DIFFERS FROM'} the floor's "
             f"({len(p.goshi_sample.output):,} bytes)"
         )
-    big = pairs[-1]
+    big = pairs[3]
     peak = big.goshi_sample.peak_mib()
     print(
         f"\npeak RSS of the 5,000-token goshi run: {peak:.1f} MiB (target <= 60 MiB: "

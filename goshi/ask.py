@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from goshi import config
 from goshi.agent.turn import Answer, stream_answer
 from goshi.errors import BackendError, Interrupted, UsageError
-from goshi.llm.retry import RetryPolicy, retrying
-from goshi.llm.select import build_backend
+from goshi.llm.select import Selector
 from goshi.llm.types import ChatRequest, Message
 from goshi.store import Store
 from goshi.ui import output
@@ -55,14 +54,15 @@ def read_piped_stdin() -> str | None:
 def run(opts: AskOptions) -> int:
     prompt = compose_prompt(opts.words, read_piped_stdin())
     settings = config.load(opts.config_file, opts.overrides)
-    backend, model = build_backend(settings)
     store = Store()
+    selector = Selector(settings, store)
+    model = selector.primary_model()
     if opts.cid is not None:
         conv = store.conversation(opts.cid)
     elif opts.continue_last:
-        conv = store.last_conversation() or store.new_conversation(model, backend.name, None)
+        conv = store.last_conversation() or store.new_conversation(model, settings.backend, None)
     else:
-        conv = store.new_conversation(model, backend.name, settings.system)
+        conv = store.new_conversation(model, settings.backend, settings.system)
     system = settings.system if settings.source("system") == "--system" else conv.system
     system = system or settings.system
     messages = [Message("system", system)] if system else []
@@ -72,19 +72,18 @@ def run(opts: AskOptions) -> int:
     question_id = store.add_message(conv.id, question, "pending")
 
     out = output.choose(opts.as_json)
-    answer = Answer(backend=backend.name, model=model)
+    answer = Answer(backend=settings.primary_backend(), model=model)
     request = ChatRequest(messages=messages, model=model, stream=opts.stream)
-    policy = RetryPolicy(
-        settings.retry.attempts, settings.retry.base_delay_s, settings.retry.max_delay_s
-    )
     try:
-        stream_answer(retrying(lambda: backend.chat(request), policy), answer, out.write)
+        stream_answer(selector.stream(request), answer, out.write)
     except KeyboardInterrupt:
+        _name_route(answer, selector)
         _keep_partial(store, conv.id, question_id, answer, out)
         raise Interrupted(
             "interrupted", f"the partial answer is kept in conversation {conv.id}"
         ) from None
     except BackendError as exc:
+        _name_route(answer, selector)
         if answer.parts:
             _keep_partial(store, conv.id, question_id, answer, out)
             exc.message = f"{exc.message}, after {len(answer.text)} characters of the answer"
@@ -92,6 +91,7 @@ def run(opts: AskOptions) -> int:
         else:
             store.set_status(question_id, "failed")
         raise
+    _name_route(answer, selector)
     store.add_message(
         conv.id,
         Message("assistant", answer.text, list(answer.tool_calls)),
@@ -102,8 +102,16 @@ def run(opts: AskOptions) -> int:
     )
     store.set_status(question_id, "ok")
     _log_usage(answer, conv.id)
-    out.finish(answer, conv.id, fallback=False)
+    out.finish(answer, conv.id, fallback=selector.fallback)
     return 0
+
+
+def _name_route(answer: Answer, selector: Selector) -> None:
+    """The answer is from whichever backend the selector ended up using."""
+    if selector.used is not None:
+        answer.backend = selector.used.backend.name
+        if not answer.complete:
+            answer.model = selector.used.model
 
 
 def _keep_partial(

@@ -89,6 +89,18 @@ def ask(
     _run(lambda: ask_mod.run(opts), verbose)
 
 
+@app.command()
+def status(
+    config_file: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    verbose: Verbose = 0,
+) -> None:
+    """Show each backend: URL, reachable, model present, circuit state."""
+    from goshi import status as status_mod
+
+    _run(lambda: status_mod.check(config_file, as_json), verbose)
+
+
 @config_app.command("show")
 def config_show(config_file: ConfigOpt = None, verbose: Verbose = 0) -> None:
     """Print the effective settings and where each came from (secrets masked)."""

@@ -1,4 +1,4 @@
-"""goshi's SQLite store in the XDG data dir: conversations and their messages.
+"""goshi's SQLite store in the XDG data dir: conversations, messages, circuit-breaker state.
 
 WAL mode, a busy timeout and short transactions, so parallel `goshi ask` processes can share it.
 The schema grows by numbered migrations (`PRAGMA user_version` says how many have run).
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
     """,
+    # 2: circuit breakers, shared by every goshi process
+    """
+    CREATE TABLE circuits (
+        key TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        opened_at REAL NOT NULL,
+        probe_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 )
+
+CircuitRow = tuple[str, int, float, float]  # state, consecutive failures, opened_at, probe_at
 
 # Message status: the question is `pending` until answered (`ok`) or failed (`failed`);
 # an answer is `ok`, or `interrupted` when Ctrl-C or a cut stream left only part of it.
@@ -179,3 +193,31 @@ class Store:
             )
             for role, content, calls, call_id in rows
         ]
+
+    # --- circuit breakers ------------------------------------------------------------------
+
+    def circuit(self, key: str) -> CircuitRow | None:
+        row = self.db.execute(
+            "SELECT state, failures, opened_at, probe_at FROM circuits WHERE key = ?", (key,)
+        ).fetchone()
+        return None if row is None else (row[0], row[1], row[2], row[3])
+
+    def update_circuit(
+        self, key: str, change: Callable[[CircuitRow | None], CircuitRow]
+    ) -> tuple[CircuitRow | None, CircuitRow]:
+        """Read, change and write one circuit atomically across processes."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            before = self.circuit(key)
+            after = change(before)
+            if after != before:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO circuits (key, state, failures, opened_at, probe_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (key, *after, time.time()),
+                )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return before, after

@@ -21,6 +21,7 @@ GOSHI = str(Path(sys.executable).with_name("goshi"))
 TEST_KEY = "sk-test-0123456789abcdefSECRET"
 
 FAST_CONFIG = """\
+backend: openai
 retry: {attempts: 3, base_delay_s: 0.01, max_delay_s: 2}
 http: {connect_timeout_s: 2, read_timeout_s: 2}
 """

@@ -111,7 +111,7 @@ def test_attempts_is_the_total_number_of_tries(goshi, server, home: Path) -> Non
     r = goshi("ask", "hi")
     assert_clean_failure(r, 5, "HTTP 503")
     assert len(server.chat_requests()) == 3
-    (home / "one.yaml").write_text("retry: {attempts: 1}\n")
+    (home / "one.yaml").write_text("backend: openai\nretry: {attempts: 1}\n")
     server.requests.clear()
     r = goshi("ask", "hi", GOSHI_CONFIG=str(home / "one.yaml"))
     assert_clean_failure(r, 5, "HTTP 503")
@@ -154,14 +154,16 @@ def test_tls_to_a_plain_http_server_fails_clearly(goshi, server: WireServer) -> 
 
 
 def test_read_timeout_exits_5(goshi, server: WireServer, home: Path) -> None:
-    (home / "slow.yaml").write_text("retry: {attempts: 1}\nhttp: {read_timeout_s: 0.5}\n")
+    (home / "slow.yaml").write_text(
+        "backend: openai\nretry: {attempts: 1}\nhttp: {read_timeout_s: 0.5}\n"
+    )
     server.openai.push(stall(5))
     r = goshi("ask", "hi", GOSHI_CONFIG=str(home / "slow.yaml"))
     assert_clean_failure(r, 5, "sent nothing for 0.5 s", "read_timeout_s")
 
 
 def test_stall_mid_stream_keeps_the_partial_answer(goshi, server, home: Path) -> None:
-    (home / "slow.yaml").write_text("http: {read_timeout_s: 0.5}\n")
+    (home / "slow.yaml").write_text("backend: openai\nhttp: {read_timeout_s: 0.5}\n")
     server.openai.push(openai_stream(["partial", " answer", " lost"], stall_after=3, stall_s=3))
     r = goshi("ask", "hi", GOSHI_CONFIG=str(home / "slow.yaml"))
     assert r.code == 5

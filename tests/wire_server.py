@@ -147,6 +147,7 @@ class WireServer(ThreadingHTTPServer):
         self.openai = Route(openai_stream("Hello from the test server."))
         self.ollama = Route(ollama_stream("Hello from Ollama."))
         self.tags = Route(ollama_tags(["llama3.2:latest"]))
+        self.models = Route(openai_models(["gpt-4o-mini", "gpt-4.1"]))
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -163,6 +164,8 @@ class WireServer(ThreadingHTTPServer):
             return self.ollama
         if path == "/api/tags":
             return self.tags
+        if path == "/v1/models":
+            return self.models
         return None
 
     def record(self, handler: Handler, body: dict[str, Any]) -> None:
@@ -395,6 +398,22 @@ def openai_error(
     return reply
 
 
+def openai_models(ids: list[str]) -> Reply:
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        h.send_json(
+            200,
+            {
+                "object": "list",
+                "data": [
+                    {"id": i, "object": "model", "created": CREATED, "owned_by": "system"}
+                    for i in ids
+                ],
+            },
+        )
+
+    return reply
+
+
 def raw_bytes_then_hangup(data: bytes) -> Reply:
     def reply(h: Handler, body: dict[str, Any]) -> None:
         h.wfile.write(data)
@@ -416,13 +435,18 @@ def ollama_stream(
     tool_calls: list[tuple[str, dict[str, Any]]] | None = None,
     error_after: int | None = None,
     error: str = "an error was encountered while running the model",
+    first_byte_delay_s: float = 0.0,
+    stall_after: int | None = None,
+    stall_s: float = 30.0,
 ) -> Reply:
+    """Ollama's /api/chat: NDJSON lines (or one body when the request says stream: false)."""
     pieces = tokens_of(text) if isinstance(text, str) else text
 
     def line(h: Handler, obj: dict[str, Any]) -> None:
         h.chunk(compact(obj) + b"\n")
 
     def reply(h: Handler, body: dict[str, Any]) -> None:
+        time.sleep(first_byte_delay_s)  # a model still loading
         name = body.get("model", model)
         prompt_count = counts[0]
         eval_count = counts[1] or len(pieces)
@@ -445,6 +469,9 @@ def ollama_stream(
             return
         h.start_chunked("application/x-ndjson")
         for i, piece in enumerate(pieces):
+            if stall_after is not None and i == stall_after:
+                time.sleep(stall_s)
+                h.reset()
             if error_after is not None and i == error_after:
                 line(h, {"error": error})
                 h.end_chunked()

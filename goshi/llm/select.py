@@ -1,21 +1,158 @@
-"""Which backend answers a request, built from the settings."""
+"""Which backend answers a request, and failing over from OpenAI to Ollama.
+
+    backend: openai -> OpenAI only, retried per retry.*
+    backend: ollama -> Ollama only, retried
+    backend: auto   -> no OpenAI key configured: Ollama only
+                       OpenAI's circuit open: Ollama, said in one stderr line
+                       else OpenAI, tried once; a transient failure before the first token is
+                       counted by the breaker and the same request goes to Ollama at once
+                       (with a fallback at hand, no retry budget is spent waiting on OpenAI).
+
+The request's or the user's own faults (400/401/403/404/422) neither count nor fail over. A quota
+error (billing) fails over and counts: OpenAI will not answer until someone pays.
+"""
 
 from __future__ import annotations
 
-from goshi.config import Settings
-from goshi.errors import AuthError
-from goshi.llm.openai import OpenAIBackend
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Protocol
 
+from goshi.config import Settings
+from goshi.errors import AuthError, QuotaExceeded, TransientError, Unavailable
+from goshi.llm.breaker import Breaker
+from goshi.llm.retry import RetryPolicy, retrying
+from goshi.llm.types import ChatRequest, Event, TextDelta, ToolCallDelta
+from goshi.store import Store
+
+log = logging.getLogger("goshi")
 OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
 
 
-def build_backend(settings: Settings) -> tuple[OpenAIBackend, str]:
-    key = settings.api_key()
-    if key is None and settings.openai.base_url.rstrip("/") == OPENAI_DEFAULT_URL:
-        raise AuthError(
-            f"no OpenAI API key: ${settings.openai.api_key_env} is not set",
-            f"export {settings.openai.api_key_env}=sk-... (or point OPENAI_BASE_URL at a local"
-            " OpenAI-compatible server)",
-            backend="openai",
-        )
-    return OpenAIBackend(settings.openai, settings.http, key), settings.openai.model
+class Backend(Protocol):
+    name: str
+
+    def chat(self, request: ChatRequest) -> Iterator[Event]: ...
+
+
+@dataclass
+class Route:
+    backend: Backend
+    model: str
+    policy: RetryPolicy
+    breaker: Breaker | None = None
+
+
+def openai_key_configured(settings: Settings) -> bool:
+    """A key is set, or the URL is not OpenAI's own (local servers need no key)."""
+    custom_url = settings.openai.base_url.rstrip("/") != OPENAI_DEFAULT_URL
+    return settings.api_key() is not None or custom_url
+
+
+def breaker_for(settings: Settings, store: Store, backend: str, url: str) -> Breaker:
+    b = settings.breaker
+    return Breaker(store, f"{backend} {url}", b.failure_threshold, b.cooldown_s)
+
+
+class Selector:
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.used: Route | None = None
+        self.fallback = False
+        self.delivered = False  # a delta of the current route reached the consumer
+        self.transition: str | None = None  # the breaker's last move, for the fallback line
+
+    def primary_model(self) -> str:
+        if self.settings.backend == "ollama" or not openai_key_configured(self.settings):
+            return self.settings.ollama.model
+        return self.settings.openai.model
+
+    def _openai(self, policy: RetryPolicy) -> Route:
+        from goshi.llm.openai import OpenAIBackend
+
+        s = self.settings
+        if not openai_key_configured(s):
+            raise AuthError(
+                f"no OpenAI API key: ${s.openai.api_key_env} is not set",
+                f"export {s.openai.api_key_env}=sk-..., or use -b ollama",
+                backend="openai",
+            )
+        backend = OpenAIBackend(s.openai, s.http, s.api_key())
+        breaker = breaker_for(s, self.store, "openai", s.openai.base_url)
+        return Route(backend, s.openai.model, policy, breaker)
+
+    def _ollama(self, policy: RetryPolicy) -> Route:
+        from goshi.llm.ollama import OllamaBackend
+
+        s = self.settings
+        return Route(OllamaBackend(s.ollama, s.http), s.ollama.model, policy)
+
+    def stream(self, request: ChatRequest) -> Iterator[Event]:
+        r = self.settings.retry
+        full = RetryPolicy(r.attempts, r.base_delay_s, r.max_delay_s)
+        choice = self.settings.backend
+        if choice == "openai" or (choice == "auto" and not openai_key_configured(self.settings)):
+            route = self._openai(full) if choice == "openai" else self._ollama(full)
+            yield from self._through(route, request)
+            return
+        if choice == "ollama":
+            yield from self._through(self._ollama(full), request)
+            return
+        yield from self._auto(request, full)
+
+    def _auto(self, request: ChatRequest, full: RetryPolicy) -> Iterator[Event]:
+        primary, fallback = self._openai(RetryPolicy(1, 0, 0)), self._ollama(full)
+        breaker = primary.breaker
+        assert breaker is not None
+        allowed, moved = breaker.allow()
+        if moved:
+            log.warning("openai: %s", moved)
+        using = f"using ollama ({fallback.model})"
+        if not allowed:
+            wait = breaker.seconds_until_half_open(breaker.peek())
+            log.warning("openai: circuit open; %s for %.0f s", using, wait)
+            self.fallback = True
+            yield from self._through(fallback, request)
+            return
+        try:
+            yield from self._through(primary, request)
+            return
+        except (TransientError, QuotaExceeded) as exc:
+            if self.delivered:
+                raise
+            failure = exc
+        if self.transition:
+            log.warning("openai: %s; %s for %.0f s", self.transition, using, breaker.cooldown_s)
+        else:
+            log.warning("%s; %s", failure.message, using)
+        self.fallback = True
+        try:
+            yield from self._through(fallback, request)
+        except Unavailable as second:
+            if self.delivered:
+                raise
+            raise Unavailable(
+                f"no backend could answer: {failure.message}; {second.message}",
+                second.hint,
+                backend="ollama",
+            ) from None
+
+    def _through(self, route: Route, request: ChatRequest) -> Iterator[Event]:
+        """The events of one route, retried by its policy; its breaker learns how it went."""
+        self.used, self.delivered, self.transition = route, False, None
+        routed = replace(request, model=route.model)
+        try:
+            for event in retrying(lambda: route.backend.chat(routed), route.policy):
+                if not self.delivered and isinstance(event, TextDelta | ToolCallDelta):
+                    self.delivered = True
+                yield event
+        except (TransientError, QuotaExceeded):
+            if route.breaker is not None and not self.delivered:
+                self.transition = route.breaker.failure()
+                if self.transition and self.settings.backend != "auto":
+                    log.warning("%s: %s", route.backend.name, self.transition)
+            raise
+        if route.breaker is not None and (moved := route.breaker.success()):
+            log.warning("%s: %s", route.backend.name, moved)

@@ -40,7 +40,9 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 
 @contextmanager
-def translate_errors(backend: str, url: str, read_timeout_s: float) -> Iterator[None]:
+def translate_errors(
+    backend: str, url: str, read_timeout_s: float, refused_hint: str | None = None
+) -> Iterator[None]:
     """Map transport failures inside the block to goshi errors that say what to do next."""
     host = host_of(url)
     try:
@@ -57,7 +59,7 @@ def translate_errors(backend: str, url: str, read_timeout_s: float) -> Iterator[
             backend=backend,
         ) from None
     except httpx.ConnectError as exc:
-        raise _connect_failed(backend, host, url, exc) from None
+        raise _connect_failed(backend, host, url, exc, refused_hint) from None
     except httpx.TimeoutException as exc:
         raise ReadTimedOut(
             f"{backend}: {host} sent nothing for {read_timeout_s:g} s",
@@ -78,7 +80,9 @@ def translate_errors(backend: str, url: str, read_timeout_s: float) -> Iterator[
         ) from None
 
 
-def _connect_failed(backend: str, host: str, url: str, exc: httpx.ConnectError) -> ConnectFailed:
+def _connect_failed(
+    backend: str, host: str, url: str, exc: httpx.ConnectError, refused_hint: str | None
+) -> ConnectFailed:
     cause = _root_cause(exc)
     text = str(exc)
     if isinstance(cause, ssl.SSLError) or "SSL" in text or "CERTIFICATE" in text:
@@ -89,7 +93,7 @@ def _connect_failed(backend: str, host: str, url: str, exc: httpx.ConnectError) 
         hint = "check the URL and your network or DNS"
     elif isinstance(cause, ConnectionRefusedError) or "refused" in text.lower():
         message = f"{backend}: connection refused by {host}"
-        hint = f"is the server running at {url}?"
+        hint = refused_hint or f"is the server running at {url}?"
     else:
         message = f"{backend}: cannot connect to {host} ({text})"
         hint = "check the network and the URL"

@@ -1,0 +1,106 @@
+"""`goshi status`: for each backend, its URL, whether it answers, whether the model is there,
+and its circuit: state, consecutive failures, seconds until a probe may close it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass
+
+from goshi import config
+from goshi.llm.breaker import Breaker
+from goshi.llm.select import breaker_for, openai_key_configured
+from goshi.store import Store
+
+
+@dataclass
+class BackendStatus:
+    backend: str
+    url: str
+    model: str
+    reachable: bool
+    detail: str
+    model_present: bool | None
+    circuit: str
+    failures: int
+    half_open_in_s: float
+
+
+def check(config_file: str | None, as_json: bool) -> int:
+    settings = config.load(config_file)
+    store = Store()
+    rows = [_openai(settings, store), _ollama(settings, store)]
+    if as_json:
+        sys.stdout.write(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+        return 0
+    for r in rows:
+        present = {True: "present", False: "MISSING", None: "unknown"}[r.model_present]
+        circuit = r.circuit
+        if r.failures:
+            circuit += f", {r.failures} consecutive failure(s)"
+        if r.half_open_in_s:
+            circuit += f", half-open in {r.half_open_in_s:.0f} s"
+        sys.stdout.write(
+            f"{r.backend}: {r.url}\n"
+            f"  reachable: {'yes' if r.reachable else 'no'} ({r.detail})\n"
+            f"  model:     {r.model} ({present})\n"
+            f"  circuit:   {circuit}\n"
+        )
+    return 0
+
+
+def _circuit(breaker: Breaker) -> tuple[str, int, float]:
+    c = breaker.peek()
+    return c.state, c.failures, round(breaker.seconds_until_half_open(c), 1)
+
+
+def _get(url: str, settings: config.Settings, headers: dict[str, str]) -> tuple[object, str]:
+    import httpx
+
+    from goshi.errors import GoshiError
+    from goshi.llm import http
+    from goshi.llm.wire import translate_errors
+
+    client = http.client(settings.http)
+    try:
+        with translate_errors("status", url, 5.0):
+            response = client.get(url, headers=headers, timeout=httpx.Timeout(5.0, connect=2.0))
+    except GoshiError as exc:
+        return None, exc.message.removeprefix("status: ")
+    if response.status_code != 200:
+        return None, f"HTTP {response.status_code}"
+    try:
+        return response.json(), "HTTP 200"
+    except ValueError:
+        return None, "HTTP 200 but not JSON"
+
+
+def _openai(settings: config.Settings, store: Store) -> BackendStatus:
+    url = settings.openai.base_url
+    model = settings.openai.model
+    state, failures, wait = _circuit(breaker_for(settings, store, "openai", url))
+    if not openai_key_configured(settings):
+        detail = f"not used: ${settings.openai.api_key_env} is not set"
+        return BackendStatus("openai", url, model, False, detail, None, state, failures, wait)
+    key = settings.api_key()
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    body, detail = _get(url.rstrip("/") + "/models", settings, headers)
+    present = None
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        present = any(isinstance(m, dict) and m.get("id") == model for m in body["data"])
+    return BackendStatus(
+        "openai", url, model, body is not None, detail, present, state, failures, wait
+    )
+
+
+def _ollama(settings: config.Settings, store: Store) -> BackendStatus:
+    host, model = settings.ollama.host, settings.ollama.model
+    state, failures, wait = _circuit(breaker_for(settings, store, "ollama", host))
+    body, detail = _get(host.rstrip("/") + "/api/tags", settings, {})
+    present = None
+    if isinstance(body, dict) and isinstance(body.get("models"), list):
+        names = {m.get("name") for m in body["models"] if isinstance(m, dict)}
+        present = model in names or f"{model}:latest" in names
+    return BackendStatus(
+        "ollama", host, model, body is not None, detail, present, state, failures, wait
+    )
