@@ -68,6 +68,10 @@ def ask(
     no_tools: Annotated[bool, typer.Option("--no-tools", help="Offer the model no tools.")] = False,
     yes: Annotated[bool, typer.Option("-y", "--yes", help="Approve proposed writes.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option("--max-cost", help="Refuse, before sending, a request that could cost more."),
+    ] = None,
     verbose: Verbose = 0,
 ) -> None:
     """Ask one question; piped stdin is sent along. Output is clean when piped."""
@@ -85,6 +89,7 @@ def ask(
         stream=not no_stream,
         as_json=as_json,
         yes=yes,
+        max_cost_usd=max_cost,
     )
     _run(lambda: ask_mod.run(opts), verbose)
 

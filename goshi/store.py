@@ -1,4 +1,5 @@
-"""goshi's SQLite store in the XDG data dir: conversations, messages, circuit-breaker state.
+"""goshi's SQLite store in the XDG data dir: conversations, messages, circuit-breaker state and
+the spend ledger.
 
 WAL mode, a busy timeout and short transactions, so parallel `goshi ask` processes can share it.
 The schema grows by numbered migrations (`PRAGMA user_version` says how many have run).
@@ -56,6 +57,23 @@ MIGRATIONS: tuple[str, ...] = (
         probe_at REAL NOT NULL,
         updated_at REAL NOT NULL
     );
+    """,
+    # 3: the spend ledger: one row per model response, cost in integer pico-dollars
+    """
+    CREATE TABLE ledger (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        conversation_id INTEGER,
+        backend TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        cached_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        cost_pico INTEGER,
+        estimated INTEGER NOT NULL
+    );
+    CREATE INDEX ledger_by_time ON ledger(at);
+    CREATE INDEX ledger_by_conversation ON ledger(conversation_id);
     """,
 )
 
@@ -193,6 +211,63 @@ class Store:
             )
             for role, content, calls, call_id in rows
         ]
+
+    # --- the spend ledger ------------------------------------------------------------------
+
+    def record_spend(
+        self,
+        cid: int | None,
+        backend: str,
+        model: str,
+        usage: Usage,
+        cost_pico: int | None,
+        estimated: bool,
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO ledger (at, conversation_id, backend, model, prompt_tokens,"
+            " cached_tokens, completion_tokens, cost_pico, estimated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                time.time(),
+                cid,
+                backend,
+                model,
+                usage.prompt_tokens,
+                usage.cached_tokens,
+                usage.completion_tokens,
+                cost_pico,
+                int(estimated),
+            ),
+        )
+
+    def spent(self, *, since: float | None = None, cid: int | None = None) -> int:
+        """Pico-dollars spent since a time, or in one conversation."""
+        if cid is not None:
+            row = self.db.execute(
+                "SELECT coalesce(sum(cost_pico), 0) FROM ledger WHERE conversation_id = ?", (cid,)
+            ).fetchone()
+        else:
+            row = self.db.execute(
+                "SELECT coalesce(sum(cost_pico), 0) FROM ledger WHERE at >= ?", (since or 0.0,)
+            ).fetchone()
+        return int(row[0])
+
+    def spend_rows(self, since: float) -> list[tuple[str, str, str, int, int, int | None, int]]:
+        """(local day, backend, model, prompt, completion, cost, conversation) since a time."""
+        return self.db.execute(
+            "SELECT date(at, 'unixepoch', 'localtime'), backend, model, prompt_tokens,"
+            " completion_tokens, cost_pico, coalesce(conversation_id, 0)"
+            " FROM ledger WHERE at >= ? ORDER BY at",
+            (since,),
+        ).fetchall()
+
+    def first_line(self, cid: int) -> str:
+        row = self.db.execute(
+            "SELECT content FROM messages WHERE conversation_id = ? AND role = 'user'"
+            " ORDER BY id LIMIT 1",
+            (cid,),
+        ).fetchone()
+        return (row[0].strip().splitlines() or [""])[0] if row else ""
 
     # --- circuit breakers ------------------------------------------------------------------
 

@@ -81,6 +81,7 @@ class OllamaBackend:
             for k, v in (
                 ("temperature", self.settings.temperature),
                 ("num_ctx", self.settings.num_ctx),
+                ("num_predict", request.max_tokens),
             )
             if v is not None
         }

@@ -84,8 +84,8 @@ class OpenAIBackend:
         if request.tools:
             body["tools"] = request.tools
             body["tool_choice"] = "auto"
-        if self.settings.max_tokens is not None:
-            body["max_tokens"] = self.settings.max_tokens
+        if (cap := request.max_tokens or self.settings.max_tokens) is not None:
+            body["max_tokens"] = cap
         if self.settings.temperature is not None:
             body["temperature"] = self.settings.temperature
         return body

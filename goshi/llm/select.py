@@ -64,10 +64,16 @@ class Selector:
         self.delivered = False  # a delta of the current route reached the consumer
         self.transition: str | None = None  # the breaker's last move, for the fallback line
 
+    def primary_backend(self) -> str:
+        """The backend asked first: the one whose price a limit is checked against."""
+        s = self.settings
+        if s.backend == "ollama" or (s.backend == "auto" and not openai_key_configured(s)):
+            return "ollama"
+        return "openai"
+
     def primary_model(self) -> str:
-        if self.settings.backend == "ollama" or not openai_key_configured(self.settings):
-            return self.settings.ollama.model
-        return self.settings.openai.model
+        s = self.settings
+        return s.ollama.model if self.primary_backend() == "ollama" else s.openai.model
 
     def _openai(self, policy: RetryPolicy) -> Route:
         from goshi.llm.openai import OpenAIBackend

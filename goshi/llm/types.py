@@ -48,6 +48,7 @@ class ChatRequest:
     model: str
     stream: bool = True
     tools: list[dict[str, Any]] = field(default_factory=list)
+    max_tokens: int | None = None  # set when a cost limit needs a bound on the answer
 
 
 @dataclass(slots=True, frozen=True)

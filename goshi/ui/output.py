@@ -11,12 +11,15 @@ import time
 from typing import Protocol, TextIO
 
 from goshi.agent.turn import Answer
+from goshi.cost.meter import Charge, format_usd, usd
 
 
 class Output(Protocol):
     def write(self, delta: str) -> None: ...
 
-    def finish(self, answer: Answer, conversation_id: int, fallback: bool) -> None: ...
+    def finish(
+        self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
+    ) -> None: ...
 
     def finish_partial(self) -> None:
         """End a cut or interrupted answer so the shell prompt does not glue onto it."""
@@ -51,7 +54,9 @@ class PipeOutput:
             self.pending.clear()
         self.out.flush()
 
-    def finish(self, answer: Answer, conversation_id: int, fallback: bool) -> None:
+    def finish(
+        self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
+    ) -> None:
         self.finish_partial()
 
     def finish_partial(self) -> None:
@@ -63,10 +68,12 @@ class PipeOutput:
 class TerminalOutput(PipeOutput):
     """Live text and a dim footer line. (The Markdown live view replaces the plain text.)"""
 
-    def finish(self, answer: Answer, conversation_id: int, fallback: bool) -> None:
+    def finish(
+        self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
+    ) -> None:
         if self.wrote and not answer.text.endswith("\n"):
             self.pending.append("\n")
-        self.pending.append(style_dim(footer_text(answer, fallback)) + "\n")
+        self.pending.append(style_dim(footer_text(answer, fallback, charge)) + "\n")
         self.flush()
 
 
@@ -80,7 +87,9 @@ class JsonOutput:
     def finish_partial(self) -> None:
         pass
 
-    def finish(self, answer: Answer, conversation_id: int, fallback: bool) -> None:
+    def finish(
+        self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
+    ) -> None:
         usage = answer.usage
         result = {
             "text": answer.text,
@@ -91,7 +100,8 @@ class JsonOutput:
                 "prompt_tokens": usage.prompt_tokens if usage else None,
                 "completion_tokens": usage.completion_tokens if usage else None,
             },
-            "cost_usd": None,
+            "cost_usd": usd(charge.cost) if charge and charge.cost is not None else None,
+            "cost_estimated": bool(charge and charge.estimated),
             "conversation_id": conversation_id,
             "finish_reason": answer.finish_reason,
         }
@@ -106,11 +116,15 @@ def choose(as_json: bool, out: TextIO | None = None) -> Output:
     return TerminalOutput(out) if out.isatty() else PipeOutput(out)
 
 
-def footer_text(answer: Answer, fallback: bool) -> str:
+def footer_text(answer: Answer, fallback: bool, charge: Charge | None) -> str:
     backend = f"{answer.backend} (fallback)" if fallback else answer.backend
     fields = [backend, answer.model]
     if answer.usage:
         fields.append(f"{answer.usage.prompt_tokens} in / {answer.usage.completion_tokens} out")
+    if charge is not None:
+        mark = "~" if charge.estimated else ""
+        fields.append(f"{mark}{format_usd(charge.cost)}")
+        fields.append(f"session {format_usd(charge.session)}")
     return " · ".join(fields)
 
 

@@ -1,0 +1,183 @@
+"""The meter: what an answer cost, what a request may cost, and the limits that stop it.
+
+Money is integer pico-dollars (10^-12 USD), so a sum of costs equals the cost of the sums:
+
+    cost     = (prompt - cached) * input + cached * cached_input + completion * output
+    estimate = estimated prompt tokens * input + output cap * output      (before sending)
+
+The prompt estimate is ceil(UTF-8 bytes / 3) + 4 per message + 3: above the real count for
+English prose and code (about 4 bytes a token) and for CJK text (3 bytes a character). With a limit
+set, goshi also sends the output cap as `max_tokens`, so the estimate bounds the real cost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from goshi.config import Settings
+from goshi.cost.prices import FREE_BACKENDS, Rate, Table, load_table, resolve
+from goshi.errors import CostLimitError
+from goshi.llm.types import Message, Usage
+from goshi.store import Store
+
+log = logging.getLogger("goshi")
+_EMPTY = Table("1970-01-01", "", {}, "")
+
+PICO = 10**12
+DEFAULT_OUTPUT_CAP = 4096
+
+
+def usd(pico: int) -> float:
+    return pico / PICO
+
+
+def format_usd(pico: int | None) -> str:
+    if pico is None:
+        return "$?"
+    value = usd(pico)
+    return f"${value:.6f}" if value < 0.01 else f"${value:.4f}"
+
+
+def cost_of(usage: Usage, rate: Rate) -> int:
+    cached = min(usage.cached_tokens, usage.prompt_tokens)
+    return (
+        (usage.prompt_tokens - cached) * rate.input
+        + cached * rate.cached_input
+        + usage.completion_tokens * rate.output
+    )
+
+
+def estimate_tokens(text: str) -> int:
+    return -(-len(text.encode("utf-8")) // 3)
+
+
+def estimate_prompt_tokens(messages: list[Message]) -> int:
+    return 3 + sum(4 + estimate_tokens(m.content) for m in messages)
+
+
+def estimate_usage(messages: list[Message], answer_text: str) -> Usage:
+    """For a server that reported no usage: the figure is marked as estimated."""
+    return Usage(estimate_prompt_tokens(messages), estimate_tokens(answer_text))
+
+
+def output_cap(settings: Settings) -> int:
+    return settings.openai.max_tokens or DEFAULT_OUTPUT_CAP
+
+
+@dataclass(frozen=True)
+class Spent:
+    session: int
+    today: int
+
+
+def limits_apply(settings: Settings, max_cost_usd: float | None) -> bool:
+    c = settings.cost
+    return any(x is not None for x in (c.session_limit_usd, c.daily_limit_usd, max_cost_usd))
+
+
+def check_limits(
+    settings: Settings,
+    model: str,
+    rate: Rate | None,
+    messages: list[Message],
+    spent: Spent,
+    max_cost_usd: float | None,
+) -> int:
+    """Raise CostLimitError when the request could break a limit; return the estimate."""
+    if rate is None:
+        raise CostLimitError(
+            f"cannot enforce the cost limit: no price for model {model!r}",
+            "add its price under cost.prices in goshi.yaml (`goshi config path`)",
+        )
+    estimate = estimate_prompt_tokens(messages) * rate.input + output_cap(settings) * rate.output
+    c = settings.cost
+    checks = (
+        ("--max-cost", max_cost_usd, 0),
+        ("cost.session_limit_usd", c.session_limit_usd, spent.session),
+        ("cost.daily_limit_usd", c.daily_limit_usd, spent.today),
+    )
+    for name, limit, already in checks:
+        if limit is None:
+            continue
+        if already + estimate > round(limit * PICO):
+            raise CostLimitError(
+                f"this request could cost up to {format_usd(estimate)} and {name} is "
+                f"${limit:g} with {format_usd(already)} spent; nothing was sent",
+                "raise the limit, shorten the conversation, or use -b ollama",
+            )
+    return estimate
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What one answer cost, and the session (conversation) so far; None: no price known."""
+
+    cost: int | None
+    session: int
+    estimated: bool
+
+
+class Meter:
+    """Prices answers of one conversation, guards requests against the limits, keeps the ledger."""
+
+    def __init__(self, settings: Settings, store: Store, cid: int) -> None:
+        self.settings = settings
+        self.store = store
+        self.cid = cid
+        self._table: Table | None = None
+
+    def rate(self, backend: str, model: str) -> Rate | None:
+        if backend in FREE_BACKENDS:
+            return resolve(model, backend, _EMPTY, {})
+        if self._table is None:
+            self._table = load_table()
+        return resolve(model, backend, self._table, self.settings.cost.prices)
+
+    def guard(
+        self, backend: str, model: str, messages: list[Message], max_cost_usd: float | None
+    ) -> int | None:
+        """Refuse a request that could break a limit; return the max_tokens to send, if any."""
+        if not limits_apply(self.settings, max_cost_usd) or backend in FREE_BACKENDS:
+            return None
+        spent = Spent(self.store.spent(cid=self.cid), self.store.spent(since=local_midnight()))
+        check_limits(self.settings, model, self.rate(backend, model), messages, spent, max_cost_usd)
+        return output_cap(self.settings)
+
+    def charge(
+        self,
+        backend: str,
+        model: str,
+        usage: Usage | None,
+        messages: list[Message],
+        answer_text: str,
+    ) -> Charge:
+        estimated = usage is None
+        if usage is None:
+            usage = estimate_usage(messages, answer_text)
+        rate = self.rate(backend, model)
+        cost = None if rate is None else cost_of(usage, rate)
+        before = self.store.spent(cid=self.cid)
+        self.store.record_spend(self.cid, backend, model, usage, cost, estimated)
+        session = before + (cost or 0)
+        if rate is None:
+            log.warning(
+                "no price for model %r: its cost is unknown; add it under cost.prices in"
+                " goshi.yaml (`goshi config path`)",
+                model,
+            )
+        warn = self.settings.cost.warn_usd
+        if warn is not None and before < round(warn * PICO) <= session:
+            log.warning(
+                "this conversation has now cost %s, past cost.warn_usd ($%g)",
+                format_usd(session),
+                warn,
+            )
+        return Charge(cost, session, estimated)
+
+
+def local_midnight() -> float:
+    import time
+
+    now = time.localtime()
+    return time.mktime((now.tm_year, now.tm_mon, now.tm_mday, 0, 0, 0, 0, 0, -1))
