@@ -10,6 +10,7 @@ Results go to stdout as a Markdown table; copy them into bench/README.md with th
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -112,6 +113,7 @@ def main() -> None:
         one.stop()
         big.stop()
     report(pairs, args.runs)
+    ledger()
 
 
 def measure(one: Server, big: Server, runs: int) -> list[Pair]:
@@ -214,6 +216,20 @@ def report(pairs: list[Pair], runs: int) -> None:
     print(
         f"\npeak RSS of the 5,000-token goshi run: {peak:.1f} MiB (target <= 60 MiB: "
         f"{'yes' if peak <= 60 else 'NO'}); floor: {big.floor_sample.peak_mib():.1f} MiB"
+    )
+
+
+def ledger() -> None:
+    out = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "ledger.py")], capture_output=True, text=True, check=True
+    ).stdout
+    r = json.loads(out)
+    ok = "yes" if r["first_ms"] <= 5 else "NO"
+    print(
+        f"\nledger: recording one answer takes {r['first_ms']:.2f} ms the first time in a "
+        f"process (price table loaded; target <= 5 ms: {ok}), then {r['charge_median_ms']:.2f} ms "
+        f"median / {r['charge_p95_ms']:.2f} ms p95; a bare sqlite3 INSERT: "
+        f"{r['bare_insert_median_ms']:.3f} ms"
     )
 
 

@@ -26,6 +26,8 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Show, check and create goshi.yaml.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+prices_app = typer.Typer(help="List the price table, or update it.", invoke_without_command=True)
+app.add_typer(prices_app, name="prices")
 
 ConfigOpt = Annotated[
     str | None, typer.Option("--config", help="Read this goshi.yaml.", show_default=False)
@@ -104,6 +106,41 @@ def status(
     from goshi import status as status_mod
 
     _run(lambda: status_mod.check(config_file, as_json), verbose)
+
+
+@app.command()
+def cost(
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="From this date (YYYY-MM-DD); default: this month."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    verbose: Verbose = 0,
+) -> None:
+    """What answers cost: today, this month, by model, by backend, costliest conversations."""
+    from goshi.cost import report
+
+    _run(lambda: report.spend(since, as_json), verbose)
+
+
+@prices_app.callback()
+def prices(ctx: typer.Context, config_file: ConfigOpt = None, verbose: Verbose = 0) -> None:
+    """List the price table with its date (and your cost.prices overrides)."""
+    if ctx.invoked_subcommand is None:
+        from goshi.cost import report
+
+        _run(lambda: report.show_prices(config_file), verbose)
+
+
+@prices_app.command("update")
+def prices_update(
+    source: Annotated[str, typer.Option("--from", help="A JSON price table: a file or a URL.")],
+    verbose: Verbose = 0,
+) -> None:
+    """Validate a new price table and install it; the old one stays if it is invalid."""
+    from goshi.cost import report
+
+    _run(lambda: report.update_prices(source), verbose)
 
 
 @config_app.command("show")

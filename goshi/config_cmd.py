@@ -6,7 +6,6 @@ import dataclasses
 import os
 import sys
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from goshi.errors import UsageError
 
 
 def example_text() -> str:
-    return (resources.files("goshi") / "data" / "goshi.yaml").read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent / "data" / "goshi.yaml").read_text(encoding="utf-8")
 
 
 def show(config_file: str | None) -> int:

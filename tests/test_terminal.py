@@ -20,7 +20,9 @@ def test_terminal_shows_the_answer_and_a_footer(env, home, server: WireServer) -
         dimensions=(24, 100),
     )
     child.expect("Streaming into a terminal.")
-    child.expect(r"openai · gpt-4o-mini-2024-07-18 · 12 in / 5 out")
+    child.expect(
+        r"openai · gpt-4o-mini-2024-07-18 · 12 in / 5 out · \$0\.000005 · session \$0\.000005"
+    )
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

@@ -148,6 +148,7 @@ class WireServer(ThreadingHTTPServer):
         self.ollama = Route(ollama_stream("Hello from Ollama."))
         self.tags = Route(ollama_tags(["llama3.2:latest"]))
         self.models = Route(openai_models(["gpt-4o-mini", "gpt-4.1"]))
+        self.files: dict[str, Reply] = {}  # path -> reply, for anything else a test serves
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -166,6 +167,8 @@ class WireServer(ThreadingHTTPServer):
             return self.tags
         if path == "/v1/models":
             return self.models
+        if path in self.files:
+            return Route(self.files[path])
         return None
 
     def record(self, handler: Handler, body: dict[str, Any]) -> None:
@@ -410,6 +413,17 @@ def openai_models(ids: list[str]) -> Reply:
                 ],
             },
         )
+
+    return reply
+
+
+def static(body: bytes, content_type: str = "application/json") -> Reply:
+    def reply(h: Handler, request: dict[str, Any]) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
 
     return reply
 

@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from goshi.errors import ConfigError
 PICO_PER_TOKEN_PER_USD_PER_MTOK = 1_000_000  # 1 USD / 1M tokens = 10^6 pico-USD per token
 _DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
 FREE_BACKENDS = ("ollama",)
+SHIPPED = Path(__file__).resolve().parent.parent / "data" / "prices.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +61,7 @@ def load_table() -> Table:
             return parse_table(user.read_text(encoding="utf-8"), str(user))
         except (OSError, ValueError):
             pass  # a damaged update never stops an answer: fall back to the shipped table
-    shipped = resources.files("goshi") / "data" / "prices.json"
-    return parse_table(shipped.read_text(encoding="utf-8"), "built-in")
+    return parse_table(SHIPPED.read_text(encoding="utf-8"), "built-in")
 
 
 def parse_table(text: str, path: str) -> Table:

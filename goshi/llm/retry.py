@@ -9,7 +9,6 @@ HTTP date) or retry-after-ms replaces the jittered delay; when it asks for longe
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import time
@@ -55,6 +54,8 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # only for the rare HTTP-date form
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

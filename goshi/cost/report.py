@@ -1,0 +1,130 @@
+"""`goshi cost` and `goshi prices`: what was spent, and what things cost."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from goshi import config
+from goshi.cost import prices
+from goshi.cost.meter import format_usd, usd
+from goshi.errors import UsageError
+from goshi.store import Store
+
+
+def _since(text: str | None) -> float:
+    if text is None:  # the first day of this month
+        today = date.today()
+        return time.mktime(today.replace(day=1).timetuple())
+    try:
+        return time.mktime(datetime.fromisoformat(text).timetuple())
+    except ValueError:
+        raise UsageError(f"--since: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def spend(since_text: str | None, as_json: bool) -> int:
+    store = Store()
+    since = _since(since_text)
+    month = time.mktime(date.today().replace(day=1).timetuple())
+    rows = store.spend_rows(min(since, month))
+    today_s = date.today().isoformat()
+    month_s = today_s[:7]
+    totals: dict[str, Any] = {"total": 0, "answers": 0, "unpriced": 0}
+    by_model: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_backend: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_day: dict[str, int] = defaultdict(int)
+    by_conversation: dict[int, int] = defaultdict(int)
+    today = this_month = 0
+    since_day = date.fromtimestamp(since).isoformat()
+    for day, backend, model, prompt, completion, cost, cid in rows:
+        pico = cost or 0
+        today += pico if day == today_s else 0
+        this_month += pico if day[:7] == month_s else 0
+        if day < since_day:
+            continue
+        totals["total"] += pico
+        totals["answers"] += 1
+        totals["unpriced"] += cost is None
+        for group in (by_model[model], by_backend[backend]):
+            group["pico"] += pico
+            group["answers"] += 1
+            group["prompt_tokens"] += prompt
+            group["completion_tokens"] += completion
+        by_day[day] += pico
+        if cid:
+            by_conversation[cid] += pico
+    top = sorted(by_conversation.items(), key=lambda kv: -kv[1])[:5]
+    if as_json:
+        report = {
+            "since": since_day,
+            "total_usd": usd(totals["total"]),
+            "today_usd": usd(today),
+            "month_usd": usd(this_month),
+            "answers": totals["answers"],
+            "unpriced_answers": totals["unpriced"],
+            "by_model": {m: _group(g) for m, g in by_model.items()},
+            "by_backend": {b: _group(g) for b, g in by_backend.items()},
+            "by_day": {d: usd(p) for d, p in sorted(by_day.items())},
+            "top_conversations": [
+                {"id": cid, "usd": usd(p), "first_line": store.first_line(cid)} for cid, p in top
+            ],
+        }
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        return 0
+    out = sys.stdout
+    out.write(f"today       {format_usd(today)}\n")
+    out.write(f"this month  {format_usd(this_month)}\n")
+    out.write(f"since {since_day}: {format_usd(totals['total'])} in {totals['answers']} answers")
+    out.write(f" ({totals['unpriced']} without a price)\n" if totals["unpriced"] else "\n")
+    for title, groups in (("by model", by_model), ("by backend", by_backend)):
+        if groups:
+            out.write(f"\n{title}:\n")
+        for name, g in sorted(groups.items(), key=lambda kv: -kv[1]["pico"]):
+            out.write(
+                f"  {name:<28} {format_usd(g['pico']):>12}  {g['answers']:>5} answers"
+                f"  {g['prompt_tokens']:>9,} in {g['completion_tokens']:>9,} out\n"
+            )
+    if top:
+        out.write("\ncostliest conversations:\n")
+        for cid, pico in top:
+            out.write(f"  #{cid:<6} {format_usd(pico):>12}  {store.first_line(cid)[:60]}\n")
+    return 0
+
+
+def _group(g: dict[str, int]) -> dict[str, Any]:
+    return {
+        "usd": usd(g["pico"]),
+        "answers": g["answers"],
+        "prompt_tokens": g["prompt_tokens"],
+        "completion_tokens": g["completion_tokens"],
+    }
+
+
+def show_prices(config_file: str | None) -> int:
+    settings = config.load(config_file)
+    table = prices.load_table()
+    out = sys.stdout
+    out.write(f"prices as of {table.as_of} ({table.path})\nsource: {table.source}\n")
+    out.write("USD per 1M tokens: input / cached input / output\n\n")
+    rows: dict[str, tuple[Any, Any, Any, str]] = {
+        name: (*entry, "") for name, entry in table.models.items()
+    }
+    for name, p in settings.cost.prices.items():
+        rows[name] = (p.input_per_mtok, p.cached_input_per_mtok, p.output_per_mtok, "goshi.yaml")
+    for name, (inp, cached, output, origin) in sorted(rows.items()):
+        cached_s = "-" if cached is None else f"{cached:g}"
+        out.write(f"  {name:<22} {inp:>8g} {cached_s:>8} {output:>8g}  {origin}\n")
+    out.write("\nollama: $0. Snapshots like gpt-4o-mini-2024-07-18 use gpt-4o-mini's price.\n")
+    return 0
+
+
+def update_prices(source: str) -> int:
+    table = prices.update(source)
+    sys.stdout.write(
+        f"installed {len(table.models)} prices as of {table.as_of} into {table.path}\n"
+    )
+    return 0
