@@ -80,8 +80,9 @@ MIGRATIONS: tuple[str, ...] = (
 CircuitRow = tuple[str, int, float, float]  # state, consecutive failures, opened_at, probe_at
 
 # Message status: the question is `pending` until answered (`ok`) or failed (`failed`);
-# an answer is `ok`, or `interrupted` when Ctrl-C or a cut stream left only part of it.
-SENDABLE = ("ok", "interrupted")
+# an answer is `ok`, or `interrupted` when Ctrl-C or a cut stream left only part of it, or
+# `superseded` when /retry asked again. `ok`, `interrupted` and `pending` are sent.
+SENDABLE = ("ok", "interrupted", "pending")
 
 
 @dataclass(slots=True)
@@ -192,6 +193,21 @@ class Store:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def reopen_last_question(self, cid: int) -> int | None:
+        """For a retry: the last question becomes pending again, and what answered it is
+        superseded (kept, never sent again). None when there is no question yet."""
+        row = self.db.execute(
+            "SELECT max(id) FROM messages WHERE conversation_id = ? AND role = 'user'", (cid,)
+        ).fetchone()
+        if row[0] is None:
+            return None
+        self.db.execute(
+            "UPDATE messages SET status = 'superseded' WHERE conversation_id = ? AND id > ?",
+            (cid, row[0]),
+        )
+        self.db.execute("UPDATE messages SET status = 'pending' WHERE id = ?", (row[0],))
+        return int(row[0])
+
     def set_status(self, message_id: int, status: str) -> None:
         self.db.execute("UPDATE messages SET status = ? WHERE id = ?", (status, message_id))
 
@@ -199,7 +215,7 @@ class Store:
         """The messages worth sending again when a conversation continues."""
         rows = self.db.execute(
             "SELECT role, content, tool_calls, tool_call_id FROM messages"
-            " WHERE conversation_id = ? AND status IN (?, ?) ORDER BY id",
+            " WHERE conversation_id = ? AND status IN (?, ?, ?) ORDER BY id",
             (cid, *SENDABLE),
         ).fetchall()
         return [

@@ -96,6 +96,7 @@ class Selector:
         return Route(OllamaBackend(s.ollama, s.http), s.ollama.model, policy)
 
     def stream(self, request: ChatRequest) -> Iterator[Event]:
+        self.used, self.fallback, self.delivered, self.transition = None, False, False, None
         r = self.settings.retry
         full = RetryPolicy(r.attempts, r.base_delay_s, r.max_delay_s)
         choice = self.settings.backend
