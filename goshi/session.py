@@ -10,16 +10,17 @@ marked interrupted, and charges for what arrived.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from goshi.agent.turn import Answer, stream_answer
 from goshi.config import Settings
-from goshi.cost.meter import Charge, Meter, usd
+from goshi.cost.meter import Charge, Meter, estimate_prompt_tokens, usd
 from goshi.errors import BackendError, CostLimitError, Interrupted, UsageError
 from goshi.llm.select import Selector
 from goshi.llm.types import ChatRequest, Message
 from goshi.store import Conversation, Store
-from goshi.ui.output import Output
+from goshi.ui.output import Output, TurnStart
 
 log = logging.getLogger("goshi")
 
@@ -104,8 +105,18 @@ class Session:
             raise
         answer = Answer(backend=backend, model=model)
         request = ChatRequest(messages=messages, model=model, stream=stream, max_tokens=cap)
+        out.begin(
+            TurnStart(
+                backend,
+                model,
+                estimate_prompt_tokens(messages),
+                self.meter.rate(backend, model),
+                self.store.spent(cid=self.cid),
+                self.selector.circuit_state(),
+            )
+        )
         try:
-            stream_answer(self.selector.stream(request), answer, out.write)
+            stream_answer(self.selector.stream(request), answer, self._announcing(out))
         except KeyboardInterrupt:
             self._keep_partial(question_id, answer, messages, out)
             raise Interrupted(
@@ -135,6 +146,20 @@ class Session:
         _log_usage(answer, self.cid, charge)
         out.finish(answer, self.cid, self.selector.fallback, charge)
         return Outcome(answer, charge, self.selector.fallback)
+
+    def _announcing(self, out: Output) -> Callable[[str], None]:
+        """out.write, telling the output first whenever the selector changes route."""
+        shown: list[object] = [None]
+        write = out.write
+
+        def on_text(delta: str) -> None:
+            used = self.selector.used
+            if used is not shown[0] and used is not None:
+                shown[0] = used
+                out.route(used.backend.name, used.model, self.selector.fallback)
+            write(delta)
+
+        return on_text
 
     def _name_route(self, answer: Answer) -> None:
         """The answer is from whichever backend the selector ended up using."""

@@ -95,6 +95,14 @@ class Selector:
         s = self.settings
         return Route(OllamaBackend(s.ollama, s.http), s.ollama.model, policy)
 
+    def circuit_state(self) -> str:
+        """OpenAI's circuit when it is not closed (for the footer), else ''."""
+        if self.primary_backend() != "openai":
+            return ""
+        s = self.settings
+        state = breaker_for(s, self.store, "openai", s.openai.base_url).peek().state
+        return "" if state == "closed" else state.replace("_", "-")
+
     def stream(self, request: ChatRequest) -> Iterator[Event]:
         self.used, self.fallback, self.delivered, self.transition = None, False, False, None
         r = self.settings.retry

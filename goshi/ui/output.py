@@ -1,5 +1,5 @@
-"""Where an answer goes: a pipe (the bytes and a final newline), a terminal (live, with a
-footer), or one JSON object. Chosen once per answer by `choose`.
+"""Where an answer goes: a pipe (the bytes and a final newline), a terminal (the live Markdown
+view with a footer, goshi/ui/live.py), or one JSON object. Chosen once per answer by `choose`.
 """
 
 from __future__ import annotations
@@ -8,13 +8,32 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from goshi.agent.turn import Answer
 from goshi.cost.meter import Charge, format_usd, usd
+from goshi.cost.prices import Rate
+
+
+@dataclass
+class TurnStart:
+    """What is known before the first token: for the footer's running estimate."""
+
+    backend: str
+    model: str
+    prompt_estimate: int
+    rate: Rate | None
+    session_before: int
+    circuit: str = ""
 
 
 class Output(Protocol):
+    def begin(self, turn: TurnStart) -> None: ...
+
+    def route(self, backend: str, model: str, fallback: bool) -> None:
+        """The selector chose (or changed to) this backend."""
+
     def write(self, delta: str) -> None: ...
 
     def finish(
@@ -39,6 +58,12 @@ class PipeOutput:
         self.wrote = False
         self.pending: list[str] = []
         self.last_flush = 0.0
+
+    def begin(self, turn: TurnStart) -> None:
+        pass
+
+    def route(self, backend: str, model: str, fallback: bool) -> None:
+        pass
 
     def write(self, delta: str) -> None:
         self.pending.append(delta)
@@ -66,7 +91,7 @@ class PipeOutput:
 
 
 class TerminalOutput(PipeOutput):
-    """Live text and a dim footer line. (The Markdown live view replaces the plain text.)"""
+    """Plain live text and a footer line, for a terminal without cursor control (TERM=dumb)."""
 
     def finish(
         self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
@@ -80,6 +105,12 @@ class TerminalOutput(PipeOutput):
 class JsonOutput:
     def __init__(self, out: TextIO) -> None:
         self.out = out
+
+    def begin(self, turn: TurnStart) -> None:
+        pass
+
+    def route(self, backend: str, model: str, fallback: bool) -> None:
+        pass
 
     def write(self, delta: str) -> None:
         pass
@@ -113,7 +144,13 @@ def choose(as_json: bool, out: TextIO | None = None) -> Output:
     out = out or sys.stdout
     if as_json:
         return JsonOutput(out)
-    return TerminalOutput(out) if out.isatty() else PipeOutput(out)
+    if not out.isatty():
+        return PipeOutput(out)
+    if os.environ.get("TERM") == "dumb":
+        return TerminalOutput(out)
+    from goshi.ui.live import MarkdownOutput
+
+    return MarkdownOutput()
 
 
 def footer_text(answer: Answer, fallback: bool, charge: Charge | None) -> str:

@@ -1,0 +1,57 @@
+"""The footer under a streaming answer: backend (marked when a fallback), model, tokens, the
+answer's cost and the session's, and the circuit when it is not closed. Estimates (marked ~) while
+the answer streams; the server's figures once it is done. Never part of the answer's text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rich.console import Console, ConsoleOptions
+from rich.text import Text
+
+from goshi.cost.meter import Charge, format_usd
+from goshi.cost.prices import Rate
+from goshi.llm.types import Usage
+
+
+@dataclass
+class LiveStatus:
+    backend: str = ""
+    model: str = ""
+    fallback: bool = False
+    circuit: str = ""  # empty while closed
+    prompt_estimate: int = 0
+    out_chars: int = 0
+    rate: Rate | None = None
+    session_before: int = 0
+    usage: Usage | None = None
+    charge: Charge | None = None  # set when the answer is done
+
+
+class Footer:
+    def __init__(self, status: LiveStatus) -> None:
+        self.status = status
+
+    def fields(self) -> list[str]:
+        s = self.status
+        fields = [f"{s.backend} (fallback)" if s.fallback else s.backend, s.model]
+        if s.charge is not None:
+            if s.usage is not None:
+                fields.append(f"{s.usage.prompt_tokens} in / {s.usage.completion_tokens} out")
+            mark = "~" if s.charge.estimated else ""
+            fields.append(f"{mark}{format_usd(s.charge.cost)}")
+            fields.append(f"session {format_usd(s.charge.session)}")
+        else:
+            out_tokens = -(-s.out_chars // 4)
+            fields.append(f"~{s.prompt_estimate} in / ~{out_tokens} out")
+            if s.rate is not None:
+                cost = s.prompt_estimate * s.rate.input + out_tokens * s.rate.output
+                fields.append(f"~{format_usd(cost)}")
+                fields.append(f"session ~{format_usd(s.session_before + cost)}")
+        if s.circuit:
+            fields.append(f"circuit {s.circuit}")
+        return [f for f in fields if f]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Text]:
+        yield Text(" · ".join(self.fields()), style="dim", overflow="ellipsis", no_wrap=True)

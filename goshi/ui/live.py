@@ -1,0 +1,54 @@
+"""The terminal output: the answer as live Markdown (goshi/ui/mdstream.py) with the footer under
+it while it streams, and once more under the finished answer."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from goshi.agent.turn import Answer
+from goshi.cost.meter import Charge
+from goshi.ui.footer import Footer, LiveStatus
+from goshi.ui.mdstream import MarkdownStream
+from goshi.ui.output import TurnStart, color_allowed
+
+
+def make_console() -> Console:
+    return Console(highlight=False, no_color=not color_allowed(), soft_wrap=False)
+
+
+class MarkdownOutput:
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or make_console()
+        self.status = LiveStatus()
+        self.stream = MarkdownStream(self.console, Footer(self.status))
+
+    def begin(self, turn: TurnStart) -> None:
+        s = self.status
+        s.backend, s.model, s.rate = turn.backend, turn.model, turn.rate
+        s.prompt_estimate, s.session_before, s.circuit = (
+            turn.prompt_estimate,
+            turn.session_before,
+            turn.circuit,
+        )
+        s.out_chars, s.usage, s.charge, s.fallback = 0, None, None, False
+        self.stream = MarkdownStream(self.console, Footer(self.status))
+        self.stream.refresh()
+
+    def route(self, backend: str, model: str, fallback: bool) -> None:
+        self.status.backend, self.status.model, self.status.fallback = backend, model, fallback
+
+    def write(self, delta: str) -> None:
+        self.status.out_chars += len(delta)
+        self.stream.feed(delta)
+
+    def finish(
+        self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
+    ) -> None:
+        s = self.status
+        s.backend, s.model, s.fallback = answer.backend, answer.model, fallback
+        s.usage, s.charge = answer.usage, charge
+        self.stream.finish()
+
+    def finish_partial(self) -> None:
+        self.stream.abort()
+        self.console.print("[interrupted: the partial answer is kept]", style="dim")

@@ -1,0 +1,157 @@
+"""Streaming Markdown into a terminal in time linear in the answer's length.
+
+    feed(delta) -> the text grows; at most every `interval` seconds:
+        parse only the uncommitted tail (markdown-it) -> every top-level block but the last is
+        finished: render it once, print it into the scrollback, never touch it again
+        -> redraw the live region: the unfinished block's last lines and the footer
+    finish() -> commit the rest; the footer is printed once, below the answer
+
+A block is rendered together with the block before it and only its own lines are kept, so the
+blank lines between blocks are Rich's own and the final screen equals rendering the whole answer
+once. The live region is cleared by counting the rows its lines take at the *current* width
+(terminals reflow wrapped lines on resize), so a resize while streaming leaves no garbage. The
+refresh interval adapts to the cost of a redraw: 5x that cost, from 50 ms to 500 ms.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from markdown_it import MarkdownIt
+from rich.console import Console, RenderableType
+from rich.markdown import Markdown
+from rich.segment import Segment, Segments
+
+MIN_INTERVAL_S, MAX_INTERVAL_S = 0.05, 0.5
+
+
+class LiveRegion:
+    """Lines at the bottom of the terminal that can be redrawn in place."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.cells: list[int] = []  # the width in cells of each line drawn
+
+    def clear(self) -> None:
+        if not self.cells:
+            return
+        width = max(1, self.console.width)
+        rows = sum(max(1, -(-cells // width)) for cells in self.cells)
+        self.console.file.write(f"\x1b[{rows}F\x1b[J")
+        self.cells = []
+
+    def draw(self, lines: list[list[Segment]]) -> None:
+        self.clear()
+        self.console.file.write(to_ansi(self.console, lines))
+        self.cells = [Segment.get_line_length(line) for line in lines]
+        self.console.file.flush()
+
+
+def render_lines(console: Console, renderable: RenderableType) -> list[list[Segment]]:
+    return console.render_lines(renderable, console.options, pad=False)
+
+
+def to_ansi(console: Console, lines: list[list[Segment]]) -> str:
+    """Rendered lines as the text to write, each ending in a newline."""
+    flat = [segment for line in lines for segment in (*line, Segment.line())]
+    with console.capture() as capture:
+        console.print(Segments(flat), end="")
+    return capture.get()
+
+
+class MarkdownStream:
+    def __init__(
+        self,
+        console: Console,
+        footer: RenderableType | None = None,
+        code_theme: str = "monokai",
+    ) -> None:
+        self.console = console
+        self.footer = footer
+        self.code_theme = code_theme
+        self.parser = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+        self.region = LiveRegion(console)
+        self.text: list[str] = []
+        self.tail = ""  # text not committed yet, starting at a line start
+        self.prev_source = ""  # the last committed block, for the blank lines before the next
+        self.prev_lines = 0
+        self.interval = MIN_INTERVAL_S
+        self.last_refresh = 0.0
+
+    # --- input -----------------------------------------------------------------------------
+
+    def feed(self, delta: str) -> None:
+        self.text.append(delta)
+        now = time.monotonic()
+        if now - self.last_refresh >= self.interval:
+            self.refresh()
+
+    def refresh(self) -> None:
+        started = time.monotonic()
+        self._take_text()
+        blocks = self._blocks()
+        for source in blocks[:-1]:
+            self._commit(source)
+        live = blocks[-1] if blocks else ""
+        self.region.draw(self._live_lines(live))
+        cost = time.monotonic() - started
+        self.interval = min(MAX_INTERVAL_S, max(MIN_INTERVAL_S, 5 * cost))
+        self.last_refresh = time.monotonic()
+
+    def finish(self) -> None:
+        """Commit everything; the footer is drawn once more, below the whole answer."""
+        self._take_text()
+        for source in self._blocks():
+            self._commit(source)
+        self.region.draw(self._live_lines(""))
+        self.region.cells = []  # the final footer stays on screen
+
+    def abort(self) -> None:
+        """Stop here: what arrived stays on screen as it is."""
+        self.finish()
+
+    # --- blocks ----------------------------------------------------------------------------
+
+    def _take_text(self) -> None:
+        if self.text:
+            self.tail += "".join(self.text)
+            self.text.clear()
+
+    def _blocks(self) -> list[str]:
+        """The tail's top-level blocks as source text, each with the blank lines after it."""
+        if not self.tail.strip():
+            return []
+        lines = self.tail.splitlines(keepends=True)
+        starts = sorted({t.map[0] for t in self.parser.parse(self.tail) if t.level == 0 and t.map})
+        if not starts:
+            return [self.tail]
+        starts[0] = 0
+        bounds = [*starts, len(lines)]
+        return ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds)]
+
+    def _markdown(self, source: str) -> Markdown:
+        return Markdown(source, code_theme=self.code_theme)
+
+    def _new_lines(self, source: str) -> tuple[list[list[Segment]], int]:
+        """The lines `source` adds after the last committed block, and its own line count."""
+        alone = render_lines(self.console, self._markdown(source))
+        if not self.prev_source:
+            return alone, len(alone)
+        pair = render_lines(self.console, self._markdown(self.prev_source + source))
+        return pair[self.prev_lines :], len(alone)
+
+    def _commit(self, source: str) -> None:
+        lines, own = self._new_lines(source)
+        self.region.clear()
+        self.console.file.write(to_ansi(self.console, lines))
+        self.tail = self.tail[len(source) :]
+        self.prev_source, self.prev_lines = source, own
+
+    def _live_lines(self, source: str) -> list[list[Segment]]:
+        lines = self._new_lines(source)[0] if source.strip() else []
+        room = max(1, self.console.height - 3)
+        lines = lines[-room:]
+        if self.footer is not None:
+            lines += render_lines(self.console, self.footer)
+        return lines
