@@ -97,6 +97,76 @@ def ask(
 
 
 @app.command()
+def chat(
+    model: Annotated[str | None, typer.Option("-m", "--model", help="Model name.")] = None,
+    backend: Annotated[
+        str | None, typer.Option("-b", "--backend", help="auto, openai or ollama.")
+    ] = None,
+    system: Annotated[str | None, typer.Option("-s", "--system", help="System prompt.")] = None,
+    config_file: ConfigOpt = None,
+    continue_last: Annotated[
+        bool, typer.Option("-c", "--continue", help="Continue the last conversation.")
+    ] = False,
+    cid: Annotated[int | None, typer.Option("--cid", help="Continue this conversation.")] = None,
+    no_stream: Annotated[bool, typer.Option("--no-stream", help="Wait for whole answers.")] = (
+        False
+    ),
+    no_tools: Annotated[bool, typer.Option("--no-tools", help="Offer the model no tools.")] = False,
+    yes: Annotated[bool, typer.Option("-y", "--yes", help="Approve proposed writes.")] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost", help="Refuse, before sending, any request that could cost more."
+        ),
+    ] = None,
+    verbose: Verbose = 0,
+) -> None:
+    """Chat in the terminal: live Markdown answers with a cost footer; /help inside."""
+    from goshi import chat as chat_mod
+    from goshi.config import Overrides
+
+    opts = chat_mod.ChatOptions(
+        config_file=config_file,
+        overrides=Overrides(
+            backend=backend, model=model, system=system, tools=False if no_tools else None
+        ),
+        continue_last=continue_last,
+        cid=cid,
+        stream=not no_stream,
+        max_cost_usd=max_cost,
+    )
+    _run(lambda: chat_mod.run(opts), verbose)
+
+
+@app.command()
+def history(
+    action: Annotated[str, typer.Argument(help="list, show, rm or export.")] = "list",
+    cid: Annotated[int | None, typer.Argument(help="Conversation id.", show_default=False)] = None,
+    fmt: Annotated[str, typer.Option("--format", help="export as md or json.")] = "md",
+    limit: Annotated[int, typer.Option("-n", "--limit", help="How many to list.")] = 20,
+    verbose: Verbose = 0,
+) -> None:
+    """List conversations, or show, rm or export one: goshi history show 12."""
+    from goshi import history as history_mod
+    from goshi.errors import UsageError
+
+    def act() -> int:
+        if action == "list":
+            return history_mod.list_conversations(limit)
+        if action not in ("show", "rm", "export"):
+            raise UsageError(f"unknown action {action!r}", "use list, show, rm or export")
+        if cid is None:
+            raise UsageError(f"history {action} needs a conversation id", "see goshi history")
+        if action == "show":
+            return history_mod.show(cid)
+        if action == "rm":
+            return history_mod.remove(cid)
+        return history_mod.export(cid, fmt)
+
+    _run(act, verbose)
+
+
+@app.command()
 def status(
     config_file: ConfigOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

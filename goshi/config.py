@@ -254,7 +254,7 @@ def _apply_env(settings: Settings) -> None:
         settings.ollama.host = normalize_ollama_host(host)
         settings.sources["ollama.host"] = "env OLLAMA_HOST"
     if model := os.environ.get("GOSHI_MODEL"):
-        _set_model(settings, model, "env GOSHI_MODEL")
+        set_model(settings, model, "env GOSHI_MODEL")
 
 
 def _apply_backend(settings: Settings, backend: str | None) -> None:
@@ -268,7 +268,7 @@ def _apply_backend(settings: Settings, backend: str | None) -> None:
 
 def _apply_overrides(settings: Settings, flags: Overrides) -> None:
     if flags.model:
-        _set_model(settings, flags.model, "--model")
+        set_model(settings, flags.model, "--model")
     if flags.system is not None:
         settings.system = flags.system
         settings.sources["system"] = "--system"
@@ -277,7 +277,7 @@ def _apply_overrides(settings: Settings, flags: Overrides) -> None:
         settings.sources["tools.enabled"] = "--no-tools"
 
 
-def _set_model(settings: Settings, model: str, source: str) -> None:
+def set_model(settings: Settings, model: str, source: str) -> None:
     """A model named on the command line or in GOSHI_MODEL is for the primary backend."""
     backend = settings.primary_backend()
     getattr(settings, backend).model = model

@@ -94,6 +94,35 @@ class Conversation:
     system: str | None
 
 
+@dataclass(slots=True)
+class ConversationSummary:
+    id: int
+    created_at: float
+    model: str
+    turns: int
+    cost_pico: int
+    first_line: str
+
+
+@dataclass(slots=True)
+class StoredMessage:
+    id: int
+    created_at: float
+    role: str
+    content: str
+    tool_calls: list[list[str]]
+    tool_call_id: str | None
+    status: str
+    backend: str | None
+    model: str | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0]
+
+
 class Store:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.store_file()
@@ -153,6 +182,55 @@ class Store:
     def last_conversation(self) -> Conversation | None:
         row = self.db.execute("SELECT max(id) FROM conversations").fetchone()
         return None if row[0] is None else self.conversation(row[0])
+
+    def set_system(self, cid: int, system: str | None) -> None:
+        self.db.execute("UPDATE conversations SET system = ? WHERE id = ?", (system, cid))
+
+    def delete_conversation(self, cid: int) -> None:
+        self.conversation(cid)  # raises for an unknown id
+        self.db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
+
+    def conversations(self, limit: int = 20) -> list[ConversationSummary]:
+        """The newest conversations with their turns, spend and first question."""
+        rows = self.db.execute(
+            "SELECT c.id, c.created_at, c.model,"
+            " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id"
+            "  AND m.role = 'user'),"
+            " (SELECT coalesce(sum(cost_pico), 0) FROM ledger l WHERE l.conversation_id = c.id),"
+            " (SELECT content FROM messages m WHERE m.conversation_id = c.id"
+            "  AND m.role = 'user' ORDER BY id LIMIT 1)"
+            " FROM conversations c ORDER BY c.id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            ConversationSummary(cid, at, model, turns, cost, _first_line(first or ""))
+            for cid, at, model, turns, cost, first in rows
+        ]
+
+    def transcript(self, cid: int) -> list[StoredMessage]:
+        """Every message of a conversation, whatever its status, in order."""
+        rows = self.db.execute(
+            "SELECT id, created_at, role, content, tool_calls, tool_call_id, status, backend,"
+            " model, prompt_tokens, completion_tokens FROM messages"
+            " WHERE conversation_id = ? ORDER BY id",
+            (cid,),
+        ).fetchall()
+        return [
+            StoredMessage(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                json.loads(r[4]) if r[4] else [],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+            )
+            for r in rows
+        ]
 
     # --- messages --------------------------------------------------------------------------
 
@@ -283,7 +361,7 @@ class Store:
             " ORDER BY id LIMIT 1",
             (cid,),
         ).fetchone()
-        return (row[0].strip().splitlines() or [""])[0] if row else ""
+        return _first_line(row[0]) if row else ""
 
     # --- circuit breakers ------------------------------------------------------------------
 

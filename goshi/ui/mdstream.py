@@ -9,7 +9,8 @@
 A block is rendered together with the block before it and only its own lines are kept, so the
 blank lines between blocks are Rich's own and the final screen equals rendering the whole answer
 once. The live region is cleared by counting the rows its lines take at the *current* width
-(terminals reflow wrapped lines on resize), so a resize while streaming leaves no garbage. The
+(terminals reflow wrapped lines on resize, ignoring trailing blanks, so the region's lines are
+drawn without Rich's padding), so a resize while streaming leaves no garbage. The
 refresh interval adapts to the cost of a redraw: 5x that cost, from 50 ms to 500 ms.
 """
 
@@ -43,9 +44,22 @@ class LiveRegion:
 
     def draw(self, lines: list[list[Segment]]) -> None:
         self.clear()
+        lines = [rstrip_line(line) for line in lines]
         self.console.file.write(to_ansi(self.console, lines))
         self.cells = [Segment.get_line_length(line) for line in lines]
         self.console.file.flush()
+
+
+def rstrip_line(line: list[Segment]) -> list[Segment]:
+    """Drop the padding Rich adds up to the full width: a terminal that reflows on resize does
+    not wrap trailing blanks, so only visible cells may count as the row's length."""
+    line = list(line)
+    while line and not line[-1].text.strip():
+        line.pop()
+    if line:
+        last = line[-1]
+        line[-1] = Segment(last.text.rstrip(), last.style, last.control)
+    return line
 
 
 def render_lines(console: Console, renderable: RenderableType) -> list[list[Segment]]:
@@ -150,7 +164,7 @@ class MarkdownStream:
 
     def _live_lines(self, source: str) -> list[list[Segment]]:
         lines = self._new_lines(source)[0] if source.strip() else []
-        room = max(1, self.console.height - 3)
+        room = max(1, self.console.height // 2)  # well inside the screen: it cannot scroll away
         lines = lines[-room:]
         if self.footer is not None:
             lines += render_lines(self.console, self.footer)

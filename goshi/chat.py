@@ -1,0 +1,206 @@
+"""`goshi chat`: the interactive REPL.
+
+    prompt -> a slash command runs here -> anything else is one turn of the Session
+    (goshi/session.py), shown by the live Markdown view with its footer (goshi/ui/live.py).
+
+Ctrl-C while an answer streams stops that answer (kept, marked interrupted) and returns to the
+prompt; an error in a turn is one line, and the chat goes on. Ctrl-D or /exit leaves with 0.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from goshi import config, history, paths
+from goshi.config import BACKENDS, Settings
+from goshi.cost.meter import format_usd, local_midnight
+from goshi.errors import GoshiError, Interrupted, UsageError
+from goshi.session import Session
+from goshi.store import Store
+from goshi.ui.live import MarkdownOutput, make_console
+
+COMMANDS = {
+    "/help": "list the commands and keys",
+    "/model": "NAME: answer with this model from now on",
+    "/backend": "auto|openai|ollama: choose the backend",
+    "/system": "TEXT: set this conversation's system prompt",
+    "/cost": "what this conversation and today have cost",
+    "/clear": "start a new conversation",
+    "/retry": "ask the last question again",
+    "/history": "show this conversation",
+    "/save": "FILE: save this conversation as Markdown",
+    "/tools": "on|off: offer the model the coding tools",
+    "/exit": "leave (Ctrl-D does too)",
+}
+KEYS = (
+    "Enter sends · Alt+Enter (Esc Enter) adds a line · a paste stays one message\n"
+    "Ctrl-C clears the line, or stops an answer · Ctrl-D leaves · Tab completes /commands"
+)
+
+
+@dataclass
+class ChatOptions:
+    config_file: str | None = None
+    overrides: config.Overrides | None = None
+    continue_last: bool = False
+    cid: int | None = None
+    stream: bool = True
+    max_cost_usd: float | None = None
+
+
+class Chat:
+    def __init__(self, settings: Settings, session: Session, opts: ChatOptions) -> None:
+        self.settings = settings
+        self.session = session
+        self.opts = opts
+        self.console = make_console()
+        self.running = True
+        self.handlers: dict[str, Callable[[str], None]] = {
+            "/help": self.help,
+            "/model": self.model,
+            "/backend": self.backend,
+            "/system": self.system,
+            "/cost": self.cost,
+            "/clear": self.clear,
+            "/retry": self.retry,
+            "/history": self.history,
+            "/save": self.save,
+            "/tools": self.tools,
+            "/exit": self.exit,
+        }
+
+    # --- the loop --------------------------------------------------------------------------
+
+    def run(self) -> int:
+        from goshi.ui.repl import Prompt
+
+        prompt = Prompt(paths.state_dir() / "chat_history", COMMANDS)
+        self.say(
+            f"goshi chat · {self.session.selector.primary_backend()} "
+            f"{self.session.selector.primary_model()} · conversation {self.session.cid} · "
+            "/help for commands, Ctrl-D to leave"
+        )
+        while self.running:
+            text = prompt.read()
+            if text is None:
+                break
+            if not text.strip():
+                continue
+            if text.startswith("/"):
+                self.command(text.strip())
+            else:
+                self.ask(text)
+        return 0
+
+    def ask(self, text: str) -> None:
+        self.turn(
+            lambda out: self.session.ask(
+                text, out, stream=self.opts.stream, max_cost_usd=self.opts.max_cost_usd
+            )
+        )
+
+    def turn(self, run: Callable[[MarkdownOutput], object]) -> None:
+        out = MarkdownOutput(self.console)
+        try:
+            outcome = run(out)
+        except Interrupted:
+            self.say("stopped; the partial answer is kept · /retry asks again")
+        except GoshiError as exc:
+            line = exc.message + (f"; {exc.hint}" if exc.hint else "")
+            self.console.print(f"goshi: {line}", style="red", markup=False, highlight=False)
+            if exc.exit_code == 5:
+                self.say("/retry asks again")
+        else:
+            if getattr(outcome, "fallback", False):
+                self.say("answered by the fallback · /retry asks again")
+
+    def command(self, line: str) -> None:
+        name, _, arg = line.partition(" ")
+        handler = self.handlers.get(name)
+        if handler is None:
+            self.say(f"unknown command {name}; /help lists them")
+            return
+        try:
+            handler(arg.strip())
+        except GoshiError as exc:
+            line = exc.message + (f"; {exc.hint}" if exc.hint else "")
+            self.console.print(f"goshi: {line}", style="red", markup=False, highlight=False)
+
+    def say(self, text: str) -> None:
+        self.console.print(text, style="dim", markup=False, highlight=False)
+
+    # --- commands --------------------------------------------------------------------------
+
+    def help(self, arg: str) -> None:
+        width = max(len(n) for n in COMMANDS)
+        lines = [f"{name:<{width}}  {meaning}" for name, meaning in COMMANDS.items()]
+        self.say("\n".join(lines) + "\n\n" + KEYS)
+
+    def model(self, arg: str) -> None:
+        if not arg:
+            raise UsageError("/model needs a name", "e.g. /model gpt-4o")
+        config.set_model(self.settings, arg, "/model")
+        self.say(f"model: {self.session.selector.primary_model()}")
+
+    def backend(self, arg: str) -> None:
+        if arg not in BACKENDS:
+            raise UsageError(f"/backend: expected one of {', '.join(BACKENDS)}")
+        self.settings.backend = arg
+        self.say(f"backend: {arg} ({self.session.selector.primary_model()})")
+
+    def system(self, arg: str) -> None:
+        self.session.store.set_system(self.session.cid, arg or None)
+        self.session.conversation.system = arg or None
+        self.say("system prompt set" if arg else "system prompt cleared")
+
+    def cost(self, arg: str) -> None:
+        store = self.session.store
+        self.say(
+            f"conversation {self.session.cid}: {format_usd(store.spent(cid=self.session.cid))}"
+            f" · today: {format_usd(store.spent(since=local_midnight()))}"
+        )
+
+    def clear(self, arg: str) -> None:
+        self.session.new_conversation()
+        self.say(f"new conversation {self.session.cid}")
+
+    def retry(self, arg: str) -> None:
+        self.turn(
+            lambda out: self.session.retry(
+                out, stream=self.opts.stream, max_cost_usd=self.opts.max_cost_usd
+            )
+        )
+
+    def history(self, arg: str) -> None:
+        self.console.print(
+            history.transcript_text(self.session.store, self.session.cid),
+            markup=False,
+            highlight=False,
+        )
+
+    def save(self, arg: str) -> None:
+        if not arg:
+            raise UsageError("/save needs a file name", "e.g. /save notes.md")
+        target = Path(arg).expanduser()
+        target.write_text(history.to_markdown(self.session.store, self.session.cid), "utf-8")
+        self.say(f"saved conversation {self.session.cid} to {target}")
+
+    def tools(self, arg: str) -> None:
+        if arg not in ("on", "off"):
+            raise UsageError("/tools: expected on or off")
+        self.settings.tools.enabled = arg == "on"
+        self.say(f"tools {arg}")
+
+    def exit(self, arg: str) -> None:
+        self.running = False
+
+
+def run(opts: ChatOptions) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("goshi chat needs a terminal", 'in scripts use goshi ask "..."')
+    settings = config.load(opts.config_file, opts.overrides)
+    session = Session.open(settings, Store(), cid=opts.cid, continue_last=opts.continue_last)
+    return Chat(settings, session, opts).run()

@@ -1,0 +1,106 @@
+"""`goshi history` and the chat's /history and /save: conversations as a list, a transcript,
+Markdown or JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+from goshi.cost.meter import format_usd, usd
+from goshi.errors import UsageError
+from goshi.store import Store
+
+
+def _when(at: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(at))
+
+
+def list_conversations(limit: int) -> int:
+    store = Store()
+    rows = store.conversations(limit)
+    if not rows:
+        sys.stdout.write("no conversations yet\n")
+        return 0
+    for c in rows:
+        sys.stdout.write(
+            f"{c.id:>5}  {_when(c.created_at)}  {c.model[:22]:<22} {c.turns:>3} turns"
+            f"  {format_usd(c.cost_pico):>10}  {c.first_line[:60]}\n"
+        )
+    return 0
+
+
+def show(cid: int) -> int:
+    sys.stdout.write(transcript_text(Store(), cid))
+    return 0
+
+
+def transcript_text(store: Store, cid: int) -> str:
+    conv = store.conversation(cid)
+    out = [f"conversation {cid}, started {_when(conv.created_at)}, model {conv.model}\n"]
+    if conv.system:
+        out.append(f"system: {conv.system}\n")
+    for m in store.transcript(cid):
+        mark = "" if m.status == "ok" else f" [{m.status}]"
+        who = m.role if m.role != "assistant" else f"assistant ({m.backend} {m.model})"
+        out.append(f"\n--- {who}{mark} {_when(m.created_at)}\n{m.content}\n")
+        for call_id, name, arguments in m.tool_calls:
+            out.append(f"  -> {name} {arguments} ({call_id})\n")
+    return "".join(out)
+
+
+def remove(cid: int) -> int:
+    Store().delete_conversation(cid)
+    sys.stdout.write(f"removed conversation {cid}\n")
+    return 0
+
+
+def export(cid: int, fmt: str) -> int:
+    if fmt not in ("md", "json"):
+        raise UsageError(f"--format: expected md or json, got {fmt!r}")
+    store = Store()
+    sys.stdout.write(to_markdown(store, cid) if fmt == "md" else to_json(store, cid))
+    return 0
+
+
+def to_markdown(store: Store, cid: int) -> str:
+    conv = store.conversation(cid)
+    out = [f"# goshi conversation {cid}\n\n*{_when(conv.created_at)} · {conv.model}*\n"]
+    if conv.system:
+        out.append(f"\n> **system:** {conv.system}\n")
+    for m in store.transcript(cid):
+        if m.status in ("failed", "superseded"):
+            continue
+        title = {"user": "You", "assistant": "goshi", "tool": "Tool result"}.get(m.role, m.role)
+        note = " *(interrupted)*" if m.status == "interrupted" else ""
+        out.append(f"\n## {title}{note}\n\n{m.content}\n")
+    return "".join(out)
+
+
+def to_json(store: Store, cid: int) -> str:
+    conv = store.conversation(cid)
+    data: dict[str, Any] = {
+        "id": cid,
+        "created_at": conv.created_at,
+        "model": conv.model,
+        "system": conv.system,
+        "cost_usd": usd(store.spent(cid=cid)),
+        "messages": [
+            {
+                "role": m.role,
+                "content": m.content,
+                "status": m.status,
+                "created_at": m.created_at,
+                "backend": m.backend,
+                "model": m.model,
+                "usage": {
+                    "prompt_tokens": m.prompt_tokens,
+                    "completion_tokens": m.completion_tokens,
+                },
+                "tool_calls": [{"id": i, "name": n, "arguments": a} for i, n, a in m.tool_calls],
+            }
+            for m in store.transcript(cid)
+        ],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

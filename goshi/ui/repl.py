@@ -1,0 +1,68 @@
+"""The chat prompt: prompt_toolkit with history kept in the XDG state dir, multi-line input and
+slash-command completion.
+
+Enter sends. Alt+Enter (Esc then Enter) inserts a newline; a bracketed paste stays one message,
+newlines and all. Ctrl-C clears the line; Ctrl-D on an empty line leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.history import FileHistory
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+
+
+class SlashCompleter(Completer):
+    def __init__(self, commands: dict[str, str]) -> None:
+        self.commands = commands
+
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterable[Completion]:
+        text = document.text_before_cursor
+        if not text.startswith("/") or " " in text:
+            return
+        for name, meaning in self.commands.items():
+            if name.startswith(text):
+                yield Completion(name, start_position=-len(text), display_meta=meaning)
+
+
+def _bindings() -> KeyBindings:
+    kb = KeyBindings()
+
+    @kb.add("enter")
+    def _send(event: KeyPressEvent) -> None:
+        event.current_buffer.validate_and_handle()
+
+    @kb.add("escape", "enter")
+    def _newline(event: KeyPressEvent) -> None:
+        event.current_buffer.insert_text("\n")
+
+    return kb
+
+
+class Prompt:
+    def __init__(self, history_file: Path, commands: dict[str, str]) -> None:
+        history_file.parent.mkdir(parents=True, exist_ok=True)
+        self.session: PromptSession[str] = PromptSession(
+            history=FileHistory(str(history_file)),
+            multiline=True,
+            key_bindings=_bindings(),
+            completer=SlashCompleter(commands),
+            complete_while_typing=True,
+            prompt_continuation="… ",
+        )
+
+    def read(self) -> str | None:
+        """The next message; '' when Ctrl-C cleared the line; None at Ctrl-D."""
+        try:
+            return self.session.prompt("› ")
+        except KeyboardInterrupt:
+            return ""
+        except EOFError:
+            return None

@@ -1,0 +1,68 @@
+"""The live Markdown view, fed in random pieces: its final screen equals rendering the whole
+answer once (read through pyte, a terminal emulator), and only one footer is left."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import pyte
+import pytest
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.text import Text
+
+from goshi.ui.mdstream import MarkdownStream
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "tests" / "data" / "answer.md", ROOT / "README.md"]
+
+
+def screen(data: str, width: int) -> str:
+    scr = pyte.Screen(width, 3000)
+    pyte.Stream(scr).feed(data.replace("\n", "\r\n"))
+    return "\n".join(line.rstrip() for line in scr.display).rstrip("\n")
+
+
+def console(width: int) -> Console:
+    return Console(
+        file=io.StringIO(), width=width, height=40, force_terminal=True, color_system="truecolor"
+    )
+
+
+CASES = [(DOCS[0], w, seed) for w in (50, 80, 120) for seed in (1, 2)] + [(DOCS[1], 80, 1)]
+
+
+@pytest.mark.parametrize(("doc", "width", "seed"), CASES, ids=str)
+def test_final_screen_equals_one_whole_render(doc: Path, width: int, seed: int) -> None:
+    text = doc.read_text()
+    whole = console(width)
+    whole.print(Markdown(text))
+    live = console(width)
+    stream = MarkdownStream(live, Text("FOOTER"))
+    rng = random.Random(seed)
+    i = 0
+    while i < len(text):
+        n = rng.randint(1, 15)
+        stream.feed(text[i : i + n])
+        i += n
+        if rng.random() < 0.15:
+            stream.refresh()
+    stream.finish()
+    got = screen(live.file.getvalue(), width)
+    assert got.endswith("\nFOOTER") and got.count("FOOTER") == 1
+    assert got.removesuffix("\nFOOTER") == screen(whole.file.getvalue(), width)
+
+
+def test_finished_blocks_are_printed_once_and_never_redrawn() -> None:
+    live = console(80)
+    stream = MarkdownStream(live, Text("FOOTER"))
+    stream.feed("First paragraph.\n\nSecond")
+    stream.refresh()
+    before = live.file.getvalue()
+    stream.feed(" paragraph grows")
+    stream.refresh()
+    after = live.file.getvalue()[len(before) :]
+    assert "First paragraph." in before and "First paragraph." not in after
+    assert "Second paragraph grows" in after
