@@ -114,6 +114,7 @@ def main() -> None:
         big.stop()
     report(pairs, args.runs)
     ledger()
+    live(max(3, args.runs // 3))
 
 
 def measure(one: Server, big: Server, runs: int) -> list[Pair]:
@@ -231,6 +232,43 @@ def ledger() -> None:
         f"median / {r['charge_p95_ms']:.2f} ms p95; a bare sqlite3 INSERT: "
         f"{r['bare_insert_median_ms']:.3f} ms"
     )
+
+
+def live(runs: int) -> None:
+    out = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "live.py"), "--runs", str(runs)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    r = {int(k): v for k, v in json.loads(out).items()}
+    five, twenty = r[5000], r[20000]
+    ratio = five["tty_ms"] / five["pipe_ms"]
+    growth = twenty["tty_ms"] / five["tty_ms"]
+    print(f"\nlive Markdown view in a 40x120 pseudo-terminal, Markdown answers, median of {runs}:")
+    print(
+        f"- 5,000 tokens: terminal {five['tty_ms']:.0f} ms / pipe {five['pipe_ms']:.0f} ms = "
+        f"{ratio:.2f}x (target <= 2x: {'yes' if ratio <= 2 else 'NO'})"
+    )
+    print(
+        f"- 20,000 tokens / 5,000 tokens in the terminal: {growth:.2f}x (target <= 4.6x: "
+        f"{'yes' if growth <= 4.6 else 'NO'})\n"
+    )
+    print("| tokens | terminal ms | pipe ms | terminal CPU ms | CPU ms per 1k tokens, marginal |")
+    print("|---:|---:|---:|---:|---:|")
+    previous = None
+    for size, v in sorted(r.items()):
+        marginal = (
+            ""
+            if previous is None
+            else (f"{(v['tty_cpu_ms'] - previous[1]) / ((size - previous[0]) / 1000):.1f}")
+        )
+        print(
+            f"| {size:,} | {v['tty_ms']:.0f} | {v['pipe_ms']:.0f} | {v['tty_cpu_ms']:.0f} | "
+            f"{marginal} |"
+        )
+        previous = (size, v["tty_cpu_ms"])
 
 
 if __name__ == "__main__":

@@ -573,6 +573,14 @@ def stall(seconds: float) -> Reply:
     return reply
 
 
+def markdown_tokens(count: int) -> list[str]:
+    """A realistic Markdown answer of `count` tokens: tests/data/answer.md over and over."""
+    from pathlib import Path
+
+    sample = tokens_of((Path(__file__).parent / "data" / "answer.md").read_text() + "\n\n")
+    return [sample[i % len(sample)] for i in range(count)]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve until killed, printing the URL first (for bench/ and for trying goshi by hand)."""
     import argparse
@@ -580,10 +588,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.wire_server")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--tokens", type=int, default=0, help="answer with this many tokens")
+    parser.add_argument("--markdown", action="store_true", help="a Markdown answer, not words")
     args = parser.parse_args(argv)
     server = WireServer(args.port)
     if args.tokens:
-        words = [f" word{i}" for i in range(args.tokens)]
+        words = (
+            markdown_tokens(args.tokens)
+            if args.markdown
+            else [f" word{i}" for i in range(args.tokens)]
+        )
         server.openai.default = openai_stream(words)
         server.ollama.default = ollama_stream(words)
     print(server.url, flush=True)

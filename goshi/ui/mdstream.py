@@ -6,11 +6,14 @@
         -> redraw the live region: the unfinished block's last lines and the footer
     finish() -> commit the rest; the footer is printed once, below the answer
 
-A block is rendered together with the block before it and only its own lines are kept, so the
-blank lines between blocks are Rich's own and the final screen equals rendering the whole answer
-once. The live region is cleared by counting the rows its lines take at the *current* width
-(terminals reflow wrapped lines on resize, ignoring trailing blanks, so the region's lines are
-drawn without Rich's padding), so a resize while streaming leaves no garbage. The
+Finished blocks are rendered together with the block before them and only their own lines are
+kept, so the blank lines between blocks are Rich's own and the final screen equals rendering the
+whole answer once. All the blocks finished since the last refresh go in one render: many small
+renders cost ten times one large one.
+
+The live region is cleared by counting the rows its lines take at the *current* width (terminals
+reflow wrapped lines on resize, ignoring trailing blanks, so the region's lines are drawn without
+Rich's padding), so a resize while streaming leaves no garbage on the screen. The
 refresh interval adapts to the cost of a redraw: 5x that cost, from 50 ms to 500 ms.
 """
 
@@ -105,8 +108,7 @@ class MarkdownStream:
         started = time.monotonic()
         self._take_text()
         blocks = self._blocks()
-        for source in blocks[:-1]:
-            self._commit(source)
+        self._commit(blocks[:-1])
         live = blocks[-1] if blocks else ""
         self.region.draw(self._live_lines(live))
         cost = time.monotonic() - started
@@ -116,8 +118,7 @@ class MarkdownStream:
     def finish(self) -> None:
         """Commit everything; the footer is drawn once more, below the whole answer."""
         self._take_text()
-        for source in self._blocks():
-            self._commit(source)
+        self._commit(self._blocks())
         self.region.draw(self._live_lines(""))
         self.region.cells = []  # the final footer stays on screen
 
@@ -144,26 +145,31 @@ class MarkdownStream:
         bounds = [*starts, len(lines)]
         return ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds)]
 
-    def _markdown(self, source: str) -> Markdown:
-        return Markdown(source, code_theme=self.code_theme)
+    def _render(self, source: str) -> list[list[Segment]]:
+        return render_lines(self.console, Markdown(source, code_theme=self.code_theme))
 
-    def _new_lines(self, source: str) -> tuple[list[list[Segment]], int]:
-        """The lines `source` adds after the last committed block, and its own line count."""
-        alone = render_lines(self.console, self._markdown(source))
+    def _new_lines(self, source: str) -> list[list[Segment]]:
+        """The lines `source` adds after the last committed block (separator included)."""
         if not self.prev_source:
-            return alone, len(alone)
-        pair = render_lines(self.console, self._markdown(self.prev_source + source))
-        return pair[self.prev_lines :], len(alone)
+            return self._render(source)
+        return self._render(self.prev_source + source)[self.prev_lines :]
 
-    def _commit(self, source: str) -> None:
-        lines, own = self._new_lines(source)
+    def _commit(self, blocks: list[str]) -> None:
+        """Print finished blocks, all in one render (many small renders cost far more)."""
+        if not blocks:
+            return
+        source = "".join(blocks)
+        lines = self._new_lines(source)
         self.region.clear()
         self.console.file.write(to_ansi(self.console, lines))
         self.tail = self.tail[len(source) :]
-        self.prev_source, self.prev_lines = source, own
+        last = blocks[-1]
+        own = len(lines) if len(blocks) == 1 and not self.prev_source else None
+        self.prev_source = last
+        self.prev_lines = own if own is not None else len(self._render(last))
 
     def _live_lines(self, source: str) -> list[list[Segment]]:
-        lines = self._new_lines(source)[0] if source.strip() else []
+        lines = self._new_lines(source) if source.strip() else []
         room = max(1, self.console.height // 2)  # well inside the screen: it cannot scroll away
         lines = lines[-room:]
         if self.footer is not None:
