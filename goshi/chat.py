@@ -49,6 +49,7 @@ class ChatOptions:
     cid: int | None = None
     stream: bool = True
     max_cost_usd: float | None = None
+    yes: bool = False
 
 
 class Chat:
@@ -202,5 +203,13 @@ def run(opts: ChatOptions) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("goshi chat needs a terminal", 'in scripts use goshi ask "..."')
     settings = config.load(opts.config_file, opts.overrides)
-    session = Session.open(settings, Store(), cid=opts.cid, continue_last=opts.continue_last)
+    from goshi.ui.approve import Approval
+
+    session = Session.open(
+        settings,
+        Store(),
+        cid=opts.cid,
+        continue_last=opts.continue_last,
+        approve=Approval(opts.yes),
+    )
     return Chat(settings, session, opts).run()

@@ -134,6 +134,7 @@ def chat(
         cid=cid,
         stream=not no_stream,
         max_cost_usd=max_cost,
+        yes=yes,
     )
     _run(lambda: chat_mod.run(opts), verbose)
 

@@ -43,10 +43,16 @@ def transcript_text(store: Store, cid: int) -> str:
         out.append(f"system: {conv.system}\n")
     for m in store.transcript(cid):
         mark = "" if m.status == "ok" else f" [{m.status}]"
+        if m.role == "tool":
+            first = (m.content.splitlines() or [""])[0][:100]
+            out.append(f"    <- {first}\n")
+            continue
         who = m.role if m.role != "assistant" else f"assistant ({m.backend} {m.model})"
-        out.append(f"\n--- {who}{mark} {_when(m.created_at)}\n{m.content}\n")
-        for call_id, name, arguments in m.tool_calls:
-            out.append(f"  -> {name} {arguments} ({call_id})\n")
+        out.append(f"\n--- {who}{mark} {_when(m.created_at)}\n")
+        if m.content:
+            out.append(f"{m.content}\n")
+        for tool, arguments, status, summary, ms in store.tool_calls_of(m.id):
+            out.append(f"  -> {tool} {arguments}  {status}: {summary}  {ms:.0f} ms\n")
     return "".join(out)
 
 

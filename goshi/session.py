@@ -1,7 +1,9 @@
 """A conversation being had: one question at a time through the meter, the selector and the store.
 
-    question -> store (pending) -> meter.guard (limits, before sending) -> selector events
-    -> output.write per delta -> answer -> meter.charge (ledger) -> store (answer) -> output.finish
+    question -> store (pending) -> per round: meter.guard (limits, before sending) -> selector
+    events -> output.write per delta -> meter.charge (ledger) -> the round's tool calls run in
+    the workspace -> store (answer + results) -> next round, until no tool call or
+    tools.max_steps -> output.finish (usage and cost summed over the rounds)
 
 `goshi ask` runs one turn, `goshi chat` many. Ctrl-C or a cut stream keeps the partial answer,
 marked interrupted, and charges for what arrived.
@@ -10,15 +12,18 @@ marked interrupted, and charges for what arrived.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from goshi.agent.tools import Approver, Toolbox, ToolResult, brief, redacted_arguments
 from goshi.agent.turn import Answer, stream_answer
+from goshi.agent.workspace import Workspace
 from goshi.config import Settings
 from goshi.cost.meter import Charge, Meter, estimate_prompt_tokens, usd
 from goshi.errors import BackendError, CostLimitError, Interrupted, UsageError
 from goshi.llm.select import Selector
-from goshi.llm.types import ChatRequest, Message
+from goshi.llm.types import ChatRequest, Message, ToolCall
 from goshi.store import Conversation, Store
 from goshi.ui.output import Output, TurnStart
 
@@ -33,12 +38,21 @@ class Outcome:
 
 
 class Session:
-    def __init__(self, settings: Settings, store: Store, conversation: Conversation) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        conversation: Conversation,
+        approve: Approver | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.conversation = conversation
         self.selector = Selector(settings, store)
         self.meter = Meter(settings, store, conversation.id)
+        self.toolbox = Toolbox(
+            Workspace(settings.tools.workspace), approve or (lambda rel, diff, new: False)
+        )
 
     @classmethod
     def open(
@@ -48,6 +62,7 @@ class Session:
         *,
         cid: int | None = None,
         continue_last: bool = False,
+        approve: Approver | None = None,
     ) -> Session:
         conversation = None
         if cid is not None:
@@ -57,7 +72,7 @@ class Session:
         if conversation is None:
             model = Selector(settings, store).primary_model()
             conversation = store.new_conversation(model, settings.backend, settings.system)
-        return cls(settings, store, conversation)
+        return cls(settings, store, conversation, approve)
 
     @property
     def cid(self) -> int:
@@ -96,15 +111,13 @@ class Session:
     def _answer(
         self, question_id: int, out: Output, stream: bool, max_cost_usd: float | None
     ) -> Outcome:
+        """Rounds of (stream -> tool calls -> results) until the model answers without tools,
+        or tools.max_steps rounds have run."""
         messages = self.messages()
         backend, model = self.selector.primary_backend(), self.selector.primary_model()
-        try:
-            cap = self.meter.guard(backend, model, messages, max_cost_usd)
-        except CostLimitError:
-            self.store.set_status(question_id, "failed")
-            raise
-        answer = Answer(backend=backend, model=model)
-        request = ChatRequest(messages=messages, model=model, stream=stream, max_tokens=cap)
+        tools = self.toolbox.schemas if self.settings.tools.enabled else []
+        total = Answer(backend=backend, model=model)  # what the user gets: every round's text
+        charges: list[Charge] = []
         out.begin(
             TurnStart(
                 backend,
@@ -115,48 +128,105 @@ class Session:
                 self.selector.circuit_state(),
             )
         )
-        try:
-            stream_answer(self.selector.stream(request), answer, self._announcing(out))
-        except KeyboardInterrupt:
-            self._keep_partial(question_id, answer, messages, out)
-            raise Interrupted(
-                "interrupted", f"the partial answer is kept in conversation {self.cid}"
-            ) from None
-        except BackendError as exc:
-            if answer.parts:
+        for step in range(self.settings.tools.max_steps + 1):
+            try:
+                cap = self.meter.guard(backend, model, messages, max_cost_usd, tools)
+            except CostLimitError:
+                self.store.set_status(question_id, "ok" if step else "failed")
+                raise
+            answer = Answer(backend=backend, model=model)
+            request = ChatRequest(messages, model, stream, tools, cap)
+            try:
+                stream_answer(self.selector.stream(request), answer, self._announcing(out, total))
+            except KeyboardInterrupt:
                 self._keep_partial(question_id, answer, messages, out)
-                exc.message = f"{exc.message}, after {len(answer.text)} characters of the answer"
-                exc.hint = f"the partial answer is kept in conversation {self.cid}"
-            else:
-                self.store.set_status(question_id, "failed")
-            raise
-        self._name_route(answer)
-        charge = self.meter.charge(
-            answer.backend, answer.model, answer.usage, messages, answer.text
-        )
-        self.store.add_message(
-            self.cid,
-            Message("assistant", answer.text, list(answer.tool_calls)),
-            "ok",
-            backend=answer.backend,
-            model=answer.model,
-            usage=answer.usage,
-        )
+                raise Interrupted(
+                    "interrupted", f"the partial answer is kept in conversation {self.cid}"
+                ) from None
+            except BackendError as exc:
+                if answer.parts or step:
+                    self._keep_partial(question_id, answer, messages, out)
+                    exc.message = f"{exc.message}, after {len(total.text)} characters of the answer"
+                    exc.hint = f"the partial answer is kept in conversation {self.cid}"
+                else:
+                    self.store.set_status(question_id, "failed")
+                raise
+            self._name_route(answer)
+            charges.append(
+                self.meter.charge(answer.backend, answer.model, answer.usage, messages, answer.text)
+            )
+            _log_usage(answer, self.cid, charges[-1])
+            _add_round(total, answer)
+            calls = list(answer.tool_calls)
+            last = step == self.settings.tools.max_steps
+            if calls and last:
+                log.warning(
+                    "stopped after %d tool rounds (tools.max_steps); ask again to let it go on",
+                    step,
+                )
+            messages += self._store_round(answer, calls, out, run_tools=not last)
+            if not calls or last:
+                break
         self.store.set_status(question_id, "ok")
-        _log_usage(answer, self.cid, charge)
-        out.finish(answer, self.cid, self.selector.fallback, charge)
-        return Outcome(answer, charge, self.selector.fallback)
+        charge = _sum_charges(charges)
+        out.finish(total, self.cid, self.selector.fallback, charge)
+        return Outcome(total, charge, self.selector.fallback)
 
-    def _announcing(self, out: Output) -> Callable[[str], None]:
-        """out.write, telling the output first whenever the selector changes route."""
+    def _store_round(
+        self, answer: Answer, calls: list[ToolCall], out: Output, run_tools: bool
+    ) -> list[Message]:
+        """Run the round's tool calls, then store the assistant message and every result
+        together (a stored tool call always has its result); return what the model sees next."""
+        results: list[tuple[ToolCall, ToolResult, float]] = []
+        if calls:
+            out.pause()
+        for call in calls:
+            if not run_tools:
+                results.append((call, ToolResult(False, STEP_LIMIT, "not run"), 0.0))
+                continue
+            started = time.monotonic()
+            result = self.toolbox.run(call)
+            ms = (time.monotonic() - started) * 1000
+            out.tool(f"-> {brief(call)}  {result.summary}  {ms:.0f} ms")
+            results.append((call, result, ms))
+        said = Message("assistant", answer.text, calls)
+        assistant_id = self.store.add_message(
+            self.cid, said, "ok", backend=answer.backend, model=answer.model, usage=answer.usage
+        )
+        replies = [said]
+        for call, result, ms in results:
+            reply = Message("tool", result.content, tool_call_id=call.id)
+            self.store.add_message(self.cid, reply, "ok")
+            self.store.record_tool_call(
+                self.cid,
+                assistant_id,
+                call.id,
+                call.name,
+                redacted_arguments(call),
+                "ok" if result.ok else "error",
+                result.summary,
+                ms,
+            )
+            replies.append(reply)
+        return replies
+
+    def _announcing(self, out: Output, total: Answer) -> Callable[[str], None]:
+        """out.write, telling the output first whenever the selector changes route, and
+        separating this round's text from an earlier round's by a blank line."""
         shown: list[object] = [None]
-        write = out.write
+        write, parts = out.write, total.parts
+        first = [bool(parts)]
 
         def on_text(delta: str) -> None:
             used = self.selector.used
             if used is not shown[0] and used is not None:
                 shown[0] = used
                 out.route(used.backend.name, used.model, self.selector.fallback)
+            if first[0]:
+                first[0] = False
+                parts.append("\n\n")
+                write("\n\n")
+            parts.append(delta)
             write(delta)
 
         return on_text
@@ -185,6 +255,26 @@ class Session:
         if answer.parts:
             self.meter.charge(answer.backend, answer.model, answer.usage, messages, answer.text)
         out.finish_partial()
+
+
+STEP_LIMIT = "not run: goshi stopped after tools.max_steps tool rounds"
+
+
+def _add_round(total: Answer, answer: Answer) -> None:
+    """Fold one round into the turn's answer (its text already went in as it streamed)."""
+    total.backend, total.model = answer.backend, answer.model
+    total.finish_reason, total.complete = answer.finish_reason, answer.complete
+    if answer.usage is not None:
+        total.usage = answer.usage if total.usage is None else total.usage + answer.usage
+
+
+def _sum_charges(charges: list[Charge]) -> Charge:
+    known = [c.cost for c in charges if c.cost is not None]
+    return Charge(
+        sum(known) if known else None,
+        charges[-1].session,
+        any(c.estimated for c in charges),
+    )
 
 
 def _log_usage(answer: Answer, cid: int, charge: Charge) -> None:

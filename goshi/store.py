@@ -1,5 +1,5 @@
-"""goshi's SQLite store in the XDG data dir: conversations, messages, circuit-breaker state and
-the spend ledger.
+"""goshi's SQLite store in the XDG data dir: conversations, messages, circuit-breaker state,
+the spend ledger and the tool-call audit.
 
 WAL mode, a busy timeout and short transactions, so parallel `goshi ask` processes can share it.
 The schema grows by numbered migrations (`PRAGMA user_version` says how many have run).
@@ -74,6 +74,22 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX ledger_by_time ON ledger(at);
     CREATE INDEX ledger_by_conversation ON ledger(conversation_id);
+    """,
+    # 4: the tool-call audit: what the model asked to run, how it went (secrets redacted)
+    """
+    CREATE TABLE tool_calls (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        conversation_id INTEGER NOT NULL,
+        message_id INTEGER,
+        call_id TEXT,
+        tool TEXT NOT NULL,
+        arguments TEXT NOT NULL,
+        status TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        duration_ms REAL NOT NULL
+    );
+    CREATE INDEX tool_calls_by_message ON tool_calls(message_id);
     """,
 )
 
@@ -362,6 +378,33 @@ class Store:
             (cid,),
         ).fetchone()
         return _first_line(row[0]) if row else ""
+
+    # --- the tool-call audit ----------------------------------------------------------------
+
+    def record_tool_call(
+        self,
+        cid: int,
+        message_id: int | None,
+        call_id: str,
+        tool: str,
+        arguments: str,
+        status: str,
+        summary: str,
+        duration_ms: float,
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO tool_calls (at, conversation_id, message_id, call_id, tool, arguments,"
+            " status, summary, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (time.time(), cid, message_id, call_id, tool, arguments, status, summary, duration_ms),
+        )
+
+    def tool_calls_of(self, message_id: int) -> list[tuple[str, str, str, str, float]]:
+        """(tool, redacted arguments, status, summary, duration ms) of one assistant message."""
+        return self.db.execute(
+            "SELECT tool, arguments, status, summary, duration_ms FROM tool_calls"
+            " WHERE message_id = ? ORDER BY id",
+            (message_id,),
+        ).fetchall()
 
     # --- circuit breakers ------------------------------------------------------------------
 

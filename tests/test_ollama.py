@@ -33,7 +33,17 @@ def test_request_shape_and_options(goshi, server: WireServer, home: Path) -> Non
         " keep_alive: 10m}\n"
     )
     assert goshi("ask", "-s", "terse", "hi", GOSHI_CONFIG=str(home / "o.yaml")).code == 0
-    (body,) = ollama_requests(server)
+    assert (
+        goshi("ask", "--no-tools", "-s", "terse", "hi", GOSHI_CONFIG=str(home / "o.yaml")).code == 0
+    )
+    with_tools, body = ollama_requests(server)
+    assert [t["function"]["name"] for t in with_tools.pop("tools")] == [
+        "read_file",
+        "list_dir",
+        "search",
+        "write_file",
+    ]
+    assert with_tools == body
     assert body == {
         "model": "qwen3",
         "messages": [{"role": "system", "content": "terse"}, {"role": "user", "content": "hi"}],

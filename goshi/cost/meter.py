@@ -12,8 +12,10 @@ set, goshi also sends the output cap as `max_tokens`, so the estimate bounds the
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from goshi.config import Settings
 from goshi.cost.prices import FREE_BACKENDS, Rate, Table, load_table, resolve
@@ -135,13 +137,21 @@ class Meter:
         return resolve(model, backend, self._table, self.settings.cost.prices)
 
     def guard(
-        self, backend: str, model: str, messages: list[Message], max_cost_usd: float | None
+        self,
+        backend: str,
+        model: str,
+        messages: list[Message],
+        max_cost_usd: float | None,
+        tools: list[dict[str, Any]] | None = None,
     ) -> int | None:
         """Refuse a request that could break a limit; return the max_tokens to send, if any."""
         if not limits_apply(self.settings, max_cost_usd) or backend in FREE_BACKENDS:
             return None
         spent = Spent(self.store.spent(cid=self.cid), self.store.spent(since=local_midnight()))
-        check_limits(self.settings, model, self.rate(backend, model), messages, spent, max_cost_usd)
+        sent = messages
+        if tools:  # the tool schemas are prompt tokens too
+            sent = [*messages, Message("system", json.dumps(tools))]
+        check_limits(self.settings, model, self.rate(backend, model), sent, spent, max_cost_usd)
         return output_cap(self.settings)
 
     def charge(

@@ -21,6 +21,7 @@ class MarkdownOutput:
         self.console = console or make_console()
         self.status = LiveStatus()
         self.stream = MarkdownStream(self.console, Footer(self.status))
+        self.paused = False
 
     def begin(self, turn: TurnStart) -> None:
         s = self.status
@@ -32,6 +33,7 @@ class MarkdownOutput:
         )
         s.out_chars, s.usage, s.charge, s.fallback = 0, None, None, False
         self.stream = MarkdownStream(self.console, Footer(self.status))
+        self.paused = False
         self.stream.refresh()
 
     def route(self, backend: str, model: str, fallback: bool) -> None:
@@ -39,7 +41,17 @@ class MarkdownOutput:
 
     def write(self, delta: str) -> None:
         self.status.out_chars += len(delta)
+        if self.paused:  # a new round after tool calls: a new Markdown document
+            self.stream = MarkdownStream(self.console, Footer(self.status))
+            self.paused = False
         self.stream.feed(delta)
+
+    def pause(self) -> None:
+        self.stream.settle()
+        self.paused = True
+
+    def tool(self, line: str) -> None:
+        self.console.print(line, style="dim", markup=False, highlight=False)
 
     def finish(
         self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
@@ -47,6 +59,8 @@ class MarkdownOutput:
         s = self.status
         s.backend, s.model, s.fallback = answer.backend, answer.model, fallback
         s.usage, s.charge = answer.usage, charge
+        if self.paused:
+            self.stream = MarkdownStream(self.console, Footer(self.status))
         self.stream.finish()
 
     def finish_partial(self) -> None:

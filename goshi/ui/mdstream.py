@@ -122,6 +122,13 @@ class MarkdownStream:
         self.region.draw(self._live_lines(""))
         self.region.cells = []  # the final footer stays on screen
 
+    def settle(self) -> None:
+        """Commit everything and clear the live region (no footer left behind)."""
+        self._take_text()
+        self._commit(self._blocks())
+        self.region.clear()
+        self.console.file.flush()
+
     def abort(self) -> None:
         """Stop here: what arrived stays on screen as it is."""
         self.finish()

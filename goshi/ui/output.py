@@ -5,6 +5,7 @@ view with a footer, goshi/ui/live.py), or one JSON object. Chosen once per answe
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -14,6 +15,8 @@ from typing import Protocol, TextIO
 from goshi.agent.turn import Answer
 from goshi.cost.meter import Charge, format_usd, usd
 from goshi.cost.prices import Rate
+
+log = logging.getLogger("goshi")
 
 
 @dataclass
@@ -35,6 +38,12 @@ class Output(Protocol):
         """The selector chose (or changed to) this backend."""
 
     def write(self, delta: str) -> None: ...
+
+    def pause(self) -> None:
+        """Tools are about to run: settle what was shown (an approval may ask a question)."""
+
+    def tool(self, line: str) -> None:
+        """One line per tool call: `-> read_file README.md  ok 1.2 KB  3 ms`."""
 
     def finish(
         self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
@@ -65,6 +74,12 @@ class PipeOutput:
     def route(self, backend: str, model: str, fallback: bool) -> None:
         pass
 
+    def pause(self) -> None:
+        self.flush()
+
+    def tool(self, line: str) -> None:
+        log.info("%s", line)  # stdout carries only the answer; -v shows tool lines on stderr
+
     def write(self, delta: str) -> None:
         self.pending.append(delta)
         self.wrote = True
@@ -93,6 +108,10 @@ class PipeOutput:
 class TerminalOutput(PipeOutput):
     """Plain live text and a footer line, for a terminal without cursor control (TERM=dumb)."""
 
+    def tool(self, line: str) -> None:
+        self.pending.append(("\n" if self.wrote else "") + line + "\n")
+        self.flush()
+
     def finish(
         self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
     ) -> None:
@@ -114,6 +133,12 @@ class JsonOutput:
 
     def write(self, delta: str) -> None:
         pass
+
+    def pause(self) -> None:
+        pass
+
+    def tool(self, line: str) -> None:
+        log.info("%s", line)
 
     def finish_partial(self) -> None:
         pass

@@ -1,0 +1,56 @@
+"""The workspace jail: the only files the tools may see or change.
+
+A path from the model is resolved against the workspace root with every symlink followed, and
+only then checked. Refused, each with a reason the model can read: anything that resolves outside
+the root (`..`, absolute paths, links pointing out), device files, FIFOs and sockets, goshi's own
+config, data and state directories, and `.git/` internals for writes.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from goshi import paths
+
+
+class Refused(Exception):
+    """A path the tools may not touch; the message is for the model."""
+
+
+class Workspace:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.private = [
+            p.resolve() for p in (paths.config_dir(), paths.data_dir(), paths.state_dir())
+        ]
+
+    def resolve(self, raw: str, *, for_write: bool = False) -> Path:
+        if not isinstance(raw, str) or not raw.strip():
+            raise Refused("a path is required")
+        if "\x00" in raw:
+            raise Refused("the path contains a NUL byte")
+        given = Path(raw).expanduser()
+        candidate = given if given.is_absolute() else self.root / given
+        real = candidate.resolve(strict=False)
+        if real != self.root and self.root not in real.parents:
+            raise Refused(f"{raw!r} is outside the workspace ({self.root})")
+        for private in self.private:
+            if real == private or private in real.parents:
+                raise Refused(f"{raw!r} is inside goshi's own files; those are off limits")
+        if for_write and ".git" in real.relative_to(self.root).parts:
+            raise Refused(f"{raw!r} is inside .git/; change the repository with git, not here")
+        try:
+            mode = os.stat(real).st_mode
+        except FileNotFoundError:
+            return real
+        except OSError as exc:
+            raise Refused(f"{raw!r}: {exc.strerror}") from None
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+            raise Refused(f"{raw!r} is a device, FIFO or socket, not a file")
+        return real
+
+    def relative(self, path: Path) -> str:
+        rel = path.relative_to(self.root).as_posix()
+        return rel or "."
