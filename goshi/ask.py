@@ -15,6 +15,7 @@ from goshi.errors import UsageError
 from goshi.session import Session
 from goshi.store import Store
 from goshi.ui import output
+from goshi.ui.approve import Approval
 
 
 @dataclass
@@ -50,7 +51,13 @@ def read_piped_stdin() -> str | None:
 def run(opts: AskOptions) -> int:
     prompt = compose_prompt(opts.words, read_piped_stdin())
     settings = config.load(opts.config_file, opts.overrides)
-    session = Session.open(settings, Store(), cid=opts.cid, continue_last=opts.continue_last)
+    session = Session.open(
+        settings,
+        Store(),
+        cid=opts.cid,
+        continue_last=opts.continue_last,
+        approve=Approval(opts.yes),
+    )
     session.ask(
         prompt, output.choose(opts.as_json), stream=opts.stream, max_cost_usd=opts.max_cost_usd
     )

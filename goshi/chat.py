@@ -20,6 +20,7 @@ from goshi.cost.meter import format_usd, local_midnight
 from goshi.errors import GoshiError, Interrupted, UsageError
 from goshi.session import Session
 from goshi.store import Store
+from goshi.ui.approve import Approval
 from goshi.ui.live import MarkdownOutput, make_console
 
 COMMANDS = {
@@ -203,8 +204,6 @@ def run(opts: ChatOptions) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("goshi chat needs a terminal", 'in scripts use goshi ask "..."')
     settings = config.load(opts.config_file, opts.overrides)
-    from goshi.ui.approve import Approval
-
     session = Session.open(
         settings,
         Store(),

@@ -282,16 +282,19 @@ class Toolbox:
         entries: list[str] = []
         if recursive:
             for rel, is_dir in ignore.walk(top):
+                if self.ws.is_private(self.ws.root / rel):
+                    continue
                 entries.append(rel + ("/" if is_dir else ""))
                 if len(entries) > MAX_ENTRIES:
                     break
         else:
             for child in sorted(top.iterdir(), key=lambda p: p.name):
                 rel = self.ws.relative(child)
-                if child.name != ".git" and not ignore.ignored(rel, child.is_dir()):
+                hidden = child.name == ".git" or self.ws.is_private(child)
+                if not hidden and not ignore.ignored(rel, child.is_dir()):
                     entries.append(rel + ("/" if child.is_dir() else ""))
         more = len(entries) > MAX_ENTRIES
-        body = "\n".join(entries[:MAX_ENTRIES]) or "(empty)"
+        body = "\n".join(sorted(entries[:MAX_ENTRIES])) or "(empty)"
         if more:
             body += f"\n[cut at {MAX_ENTRIES} entries; list a subdirectory to see more]"
         return ToolResult(True, body, f"ok {min(len(entries), MAX_ENTRIES)} entries")
@@ -314,7 +317,11 @@ class Toolbox:
                 continue
             file = self.ws.root / rel
             try:
-                if file.is_symlink() or file.stat().st_size > MAX_SEARCH_FILE_BYTES:
+                if (
+                    file.is_symlink()
+                    or self.ws.is_private(file)
+                    or file.stat().st_size > MAX_SEARCH_FILE_BYTES
+                ):
                     continue
                 text = _text(file)
             except (Refused, OSError):

@@ -51,6 +51,10 @@ class Workspace:
             raise Refused(f"{raw!r} is a device, FIFO or socket, not a file")
         return real
 
+    def is_private(self, path: Path) -> bool:
+        real = path.resolve()
+        return any(real == p or p in real.parents for p in self.private)
+
     def relative(self, path: Path) -> str:
         rel = path.relative_to(self.root).as_posix()
         return rel or "."

@@ -37,19 +37,18 @@ class Approval:
             sys.stderr.write(_colour(diff if diff.endswith("\n") else diff + "\n"))
             return True
         try:
-            tty = open("/dev/tty", "r+", encoding="utf-8")  # noqa: SIM115 - closed below
-        except OSError:
+            with open("/dev/tty", encoding="utf-8") as keys, open("/dev/tty", "w") as screen:
+                return self._ask(keys, screen, rel, diff, new_file)
+        except OSError:  # no controlling terminal: nobody to ask
             return False
-        with tty:
-            return self._ask(tty, rel, diff, new_file)
 
-    def _ask(self, tty: TextIO, rel: str, diff: str, new_file: bool) -> bool:
-        tty.write(_colour(diff if diff.endswith("\n") else diff + "\n"))
+    def _ask(self, keys: TextIO, screen: TextIO, rel: str, diff: str, new_file: bool) -> bool:
+        screen.write(_colour(diff if diff.endswith("\n") else diff + "\n"))
         verb = "create" if new_file else "change"
         while True:
-            tty.write(f"{verb} {rel}? [y]es / [n]o / [a]lways this session: ")
-            tty.flush()
-            answer = tty.readline().strip().lower()
+            screen.write(f"{verb} {rel}? [y]es / [n]o / [a]lways this session: ")
+            screen.flush()
+            answer = keys.readline().strip().lower()
             if answer in ("y", "yes"):
                 return True
             if answer in ("n", "no", ""):
