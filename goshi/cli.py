@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from goshi import __version__
 from goshi.errors import GoshiError
+
+if TYPE_CHECKING:
+    from goshi.config import Overrides
 
 app = typer.Typer(
     name="goshi",
@@ -51,41 +54,54 @@ def root(
     """A terminal chat CLI for coding work."""
 
 
+# The options ask and chat share.
+ModelOpt = Annotated[str | None, typer.Option("-m", "--model", help="Model name.")]
+BackendOpt = Annotated[str | None, typer.Option("-b", "--backend", help="auto, openai or ollama.")]
+SystemOpt = Annotated[str | None, typer.Option("-s", "--system", help="System prompt.")]
+ContinueOpt = Annotated[
+    bool, typer.Option("-c", "--continue", help="Continue the last conversation.")
+]
+CidOpt = Annotated[int | None, typer.Option("--cid", help="Continue this conversation.")]
+NoStreamOpt = Annotated[bool, typer.Option("--no-stream", help="Wait for whole answers.")]
+NoToolsOpt = Annotated[bool, typer.Option("--no-tools", help="Offer the model no tools.")]
+YesOpt = Annotated[bool, typer.Option("-y", "--yes", help="Approve proposed writes.")]
+MaxCostOpt = Annotated[
+    float | None,
+    typer.Option("--max-cost", help="Refuse, before sending, a request that could cost more."),
+]
+
+
+def _overrides(
+    backend: str | None, model: str | None, system: str | None, no_tools: bool
+) -> Overrides:
+    from goshi.config import Overrides
+
+    return Overrides(backend=backend, model=model, system=system, tools=False if no_tools else None)
+
+
 @app.command()
 def ask(
     prompt: Annotated[list[str] | None, typer.Argument(help="The question.")] = None,
-    model: Annotated[str | None, typer.Option("-m", "--model", help="Model name.")] = None,
-    backend: Annotated[
-        str | None, typer.Option("-b", "--backend", help="auto, openai or ollama.")
-    ] = None,
-    system: Annotated[str | None, typer.Option("-s", "--system", help="System prompt.")] = None,
+    model: ModelOpt = None,
+    backend: BackendOpt = None,
+    system: SystemOpt = None,
     config_file: ConfigOpt = None,
-    continue_last: Annotated[
-        bool, typer.Option("-c", "--continue", help="Continue the last conversation.")
-    ] = False,
-    cid: Annotated[int | None, typer.Option("--cid", help="Continue this conversation.")] = None,
-    no_stream: Annotated[bool, typer.Option("--no-stream", help="Wait for the whole answer.")] = (
-        False
-    ),
-    no_tools: Annotated[bool, typer.Option("--no-tools", help="Offer the model no tools.")] = False,
-    yes: Annotated[bool, typer.Option("-y", "--yes", help="Approve proposed writes.")] = False,
+    continue_last: ContinueOpt = False,
+    cid: CidOpt = None,
+    no_stream: NoStreamOpt = False,
+    no_tools: NoToolsOpt = False,
+    yes: YesOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    max_cost: Annotated[
-        float | None,
-        typer.Option("--max-cost", help="Refuse, before sending, a request that could cost more."),
-    ] = None,
+    max_cost: MaxCostOpt = None,
     verbose: Verbose = 0,
 ) -> None:
     """Ask one question; piped stdin is sent along. Output is clean when piped."""
     from goshi import ask as ask_mod
-    from goshi.config import Overrides
 
     opts = ask_mod.AskOptions(
         words=prompt or [],
         config_file=config_file,
-        overrides=Overrides(
-            backend=backend, model=model, system=system, tools=False if no_tools else None
-        ),
+        overrides=_overrides(backend, model, system, no_tools),
         continue_last=continue_last,
         cid=cid,
         stream=not no_stream,
@@ -98,38 +114,24 @@ def ask(
 
 @app.command()
 def chat(
-    model: Annotated[str | None, typer.Option("-m", "--model", help="Model name.")] = None,
-    backend: Annotated[
-        str | None, typer.Option("-b", "--backend", help="auto, openai or ollama.")
-    ] = None,
-    system: Annotated[str | None, typer.Option("-s", "--system", help="System prompt.")] = None,
+    model: ModelOpt = None,
+    backend: BackendOpt = None,
+    system: SystemOpt = None,
     config_file: ConfigOpt = None,
-    continue_last: Annotated[
-        bool, typer.Option("-c", "--continue", help="Continue the last conversation.")
-    ] = False,
-    cid: Annotated[int | None, typer.Option("--cid", help="Continue this conversation.")] = None,
-    no_stream: Annotated[bool, typer.Option("--no-stream", help="Wait for whole answers.")] = (
-        False
-    ),
-    no_tools: Annotated[bool, typer.Option("--no-tools", help="Offer the model no tools.")] = False,
-    yes: Annotated[bool, typer.Option("-y", "--yes", help="Approve proposed writes.")] = False,
-    max_cost: Annotated[
-        float | None,
-        typer.Option(
-            "--max-cost", help="Refuse, before sending, any request that could cost more."
-        ),
-    ] = None,
+    continue_last: ContinueOpt = False,
+    cid: CidOpt = None,
+    no_stream: NoStreamOpt = False,
+    no_tools: NoToolsOpt = False,
+    yes: YesOpt = False,
+    max_cost: MaxCostOpt = None,
     verbose: Verbose = 0,
 ) -> None:
     """Chat in the terminal: live Markdown answers with a cost footer; /help inside."""
     from goshi import chat as chat_mod
-    from goshi.config import Overrides
 
     opts = chat_mod.ChatOptions(
         config_file=config_file,
-        overrides=Overrides(
-            backend=backend, model=model, system=system, tools=False if no_tools else None
-        ),
+        overrides=_overrides(backend, model, system, no_tools),
         continue_last=continue_last,
         cid=cid,
         stream=not no_stream,
