@@ -218,3 +218,12 @@ def test_the_footer_is_live_while_streaming(chat, server) -> None:
     t.wait_for(r"\d+ in / 150 out · \$")
     t.prompt()
     assert "~" not in t.lines()[-3]
+
+
+def test_one_pooled_connection_serves_the_whole_chat(chat, server) -> None:
+    t = chat()
+    for question in ("one", "two", "three"):
+        t.say(question)
+        t.prompt()
+    ports = [r.client_port for r in server.chat_requests()]
+    assert len(ports) == 3 and len(set(ports)) == 1  # turns 2 and 3 opened no new connection
