@@ -243,17 +243,17 @@ class Session:
     ) -> None:
         """A cut or interrupted answer: keep what arrived, and charge for it."""
         self._name_route(answer)
-        self.store.add_message(
-            self.cid,
-            Message("assistant", answer.text),
-            "interrupted",
-            backend=answer.backend,
-            model=answer.model,
-            usage=answer.usage,
-        )
-        self.store.set_status(question_id, "ok")
         if answer.parts:
+            self.store.add_message(
+                self.cid,
+                Message("assistant", answer.text),
+                "interrupted",
+                backend=answer.backend,
+                model=answer.model,
+                usage=answer.usage,
+            )
             self.meter.charge(answer.backend, answer.model, answer.usage, messages, answer.text)
+        self.store.set_status(question_id, "ok")
         out.finish_partial()
 
 

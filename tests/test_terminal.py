@@ -26,3 +26,22 @@ def test_terminal_shows_the_answer_and_a_footer(env, home, server: WireServer) -
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_a_dumb_terminal_gets_plain_text_and_a_footer_line(env, home, server) -> None:
+    server.openai.push(openai_stream("Plain **text**.", usage=(3, 2, 0)))
+    child = pexpect.spawn(
+        GOSHI,
+        ["ask", "hi"],
+        env={**env, "TERM": "dumb"},
+        cwd=str(home / "work"),
+        encoding="utf-8",
+        timeout=15,
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert child.before == (
+        "Plain **text**.\r\nopenai · gpt-4o-mini-2024-07-18 · 3 in / 2 out · $0.000002 · "
+        "session $0.000002\r\n"
+    )

@@ -75,6 +75,8 @@ class Breaker:
         return decision[0], "circuit half-open: one request probes it" if moved else None
 
     def success(self) -> str | None:
+        if self.peek() == Circuit():  # the common case needs no write lock
+            return None
         before, _ = self._update(lambda c: Circuit())
         return "circuit closed again" if before.state != CLOSED else None
 

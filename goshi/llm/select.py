@@ -108,14 +108,12 @@ class Selector:
         r = self.settings.retry
         full = RetryPolicy(r.attempts, r.base_delay_s, r.max_delay_s)
         choice = self.settings.backend
-        if choice == "openai" or (choice == "auto" and not openai_key_configured(self.settings)):
-            route = self._openai(full) if choice == "openai" else self._ollama(full)
-            yield from self._through(route, request)
-            return
-        if choice == "ollama":
+        if choice == "openai":
+            yield from self._through(self._openai(full), request)
+        elif choice == "ollama" or not openai_key_configured(self.settings):
             yield from self._through(self._ollama(full), request)
-            return
-        yield from self._auto(request, full)
+        else:
+            yield from self._auto(request, full)
 
     def _auto(self, request: ChatRequest, full: RetryPolicy) -> Iterator[Event]:
         primary, fallback = self._openai(RetryPolicy(1, 0, 0)), self._ollama(full)

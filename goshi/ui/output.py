@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from goshi.agent.turn import Answer
-from goshi.cost.meter import Charge, format_usd, usd
+from goshi.cost.meter import Charge, usd
 from goshi.cost.prices import Rate
 
 log = logging.getLogger("goshi")
@@ -117,7 +117,12 @@ class TerminalOutput(PipeOutput):
     ) -> None:
         if self.wrote and not answer.text.endswith("\n"):
             self.pending.append("\n")
-        self.pending.append(style_dim(footer_text(answer, fallback, charge)) + "\n")
+        from goshi.ui.footer import Footer, LiveStatus
+
+        status = LiveStatus(
+            answer.backend, answer.model, fallback, usage=answer.usage, charge=charge
+        )
+        self.pending.append(" · ".join(Footer(status).fields()) + "\n")
         self.flush()
 
 
@@ -178,21 +183,5 @@ def choose(as_json: bool, out: TextIO | None = None) -> Output:
     return MarkdownOutput()
 
 
-def footer_text(answer: Answer, fallback: bool, charge: Charge | None) -> str:
-    backend = f"{answer.backend} (fallback)" if fallback else answer.backend
-    fields = [backend, answer.model]
-    if answer.usage:
-        fields.append(f"{answer.usage.prompt_tokens} in / {answer.usage.completion_tokens} out")
-    if charge is not None:
-        mark = "~" if charge.estimated else ""
-        fields.append(f"{mark}{format_usd(charge.cost)}")
-        fields.append(f"session {format_usd(charge.session)}")
-    return " · ".join(fields)
-
-
 def color_allowed() -> bool:
     return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-
-
-def style_dim(text: str) -> str:
-    return f"\x1b[2m{text}\x1b[0m" if color_allowed() else text
