@@ -177,3 +177,17 @@ def test_status_shows_reachability_and_models(goshi, server, auto) -> None:
     r = goshi("status", "--json", OLLAMA_HOST=f"127.0.0.1:{port}", **auto)
     ollama = json.loads(r.stdout)[1]
     assert ollama["reachable"] is False and "connection refused" in ollama["detail"]
+
+
+def test_a_first_run_with_no_key_and_no_ollama_says_what_to_set(goshi, auto) -> None:
+    r = goshi(
+        "ask",
+        "hi",
+        OPENAI_API_KEY="",
+        OPENAI_BASE_URL="https://api.openai.com/v1",
+        OLLAMA_HOST=f"127.0.0.1:{refused_port()}",
+        **auto,
+    )
+    assert r.code == 5 and "Traceback" not in r.stderr
+    last = r.stderr.splitlines()[-1]
+    assert "is `ollama serve` running" in last and "set OPENAI_API_KEY to use OpenAI" in last

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from goshi.config import Settings
-from goshi.errors import AuthError, QuotaExceeded, TransientError, Unavailable
+from goshi.errors import AuthError, ConnectFailed, QuotaExceeded, TransientError, Unavailable
 from goshi.llm.breaker import Breaker
 from goshi.llm.retry import RetryPolicy, retrying
 from goshi.llm.types import ChatRequest, Event, TextDelta, ToolCallDelta
@@ -110,8 +110,17 @@ class Selector:
         choice = self.settings.backend
         if choice == "openai":
             yield from self._through(self._openai(full), request)
-        elif choice == "ollama" or not openai_key_configured(self.settings):
+        elif choice == "ollama":
             yield from self._through(self._ollama(full), request)
+        elif not openai_key_configured(self.settings):
+            try:
+                yield from self._through(self._ollama(full), request)
+            except ConnectFailed as exc:  # a first run with neither backend set up
+                key = self.settings.openai.api_key_env
+                exc.hint = (
+                    f"{exc.hint} (with no ${key} set, goshi asks Ollama; set {key} to use OpenAI)"
+                )
+                raise
         else:
             yield from self._auto(request, full)
 
