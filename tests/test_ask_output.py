@@ -147,3 +147,12 @@ def test_question_and_answer_are_stored(goshi, server: WireServer, home: Path) -
     db = sqlite3.connect(home / "data" / "goshi" / "goshi.db")
     rows = db.execute("SELECT role, content, status FROM messages ORDER BY id").fetchall()
     assert rows == [("user", "stored question", "ok"), ("assistant", "stored answer", "ok")]
+
+
+def test_a_big_log_is_rotated_once(goshi, server: WireServer, home: Path) -> None:
+    log_dir = home / "state" / "goshi"
+    log_dir.mkdir(parents=True)
+    (log_dir / "goshi.log").write_bytes(b"old\n" * 1_300_000)
+    assert goshi("ask", "hi").code == 0
+    assert (log_dir / "goshi.log.1").stat().st_size > 5_000_000
+    assert "usage conversation=1" in (log_dir / "goshi.log").read_text()
