@@ -164,7 +164,11 @@ class Session:
                     "stopped after %d tool rounds (tools.max_steps); ask again to let it go on",
                     step,
                 )
-            messages += self._store_round(answer, calls, out, run_tools=not last)
+            try:
+                messages += self._store_round(answer, calls, out, run_tools=not last)
+            except Interrupted:
+                self.store.set_status(question_id, "ok")
+                raise
             if not calls or last:
                 break
         self.store.set_status(question_id, "ok")
@@ -180,12 +184,17 @@ class Session:
         results: list[tuple[ToolCall, ToolResult, float]] = []
         if calls:
             out.pause()
+        stopped = None if run_tools else STEP_LIMIT
         for call in calls:
-            if not run_tools:
-                results.append((call, ToolResult(False, STEP_LIMIT, "not run"), 0.0))
+            if stopped:
+                results.append((call, ToolResult(False, stopped, "not run"), 0.0))
                 continue
             started = time.monotonic()
-            result = self.toolbox.run(call)
+            try:
+                result = self.toolbox.run(call)
+            except KeyboardInterrupt:  # Ctrl-C at an approval prompt or in a long search
+                stopped = INTERRUPTED
+                result = ToolResult(False, stopped, "interrupted")
             ms = (time.monotonic() - started) * 1000
             out.tool(f"-> {brief(call)}  {result.summary}  {ms:.0f} ms")
             results.append((call, result, ms))
@@ -208,6 +217,9 @@ class Session:
                 ms,
             )
             replies.append(reply)
+        if stopped == INTERRUPTED:
+            out.finish_partial()
+            raise Interrupted("interrupted", f"what was done is kept in conversation {self.cid}")
         return replies
 
     def _announcing(self, out: Output, total: Answer) -> Callable[[str], None]:
@@ -258,6 +270,7 @@ class Session:
 
 
 STEP_LIMIT = "not run: goshi stopped after tools.max_steps tool rounds"
+INTERRUPTED = "not run: the user interrupted goshi"
 
 
 def _add_round(total: Answer, answer: Answer) -> None:

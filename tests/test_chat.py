@@ -227,3 +227,27 @@ def test_one_pooled_connection_serves_the_whole_chat(chat, server) -> None:
         t.prompt()
     ports = [r.client_port for r in server.chat_requests()]
     assert len(ports) == 3 and len(set(ports)) == 1  # turns 2 and 3 opened no new connection
+
+
+def test_ctrl_c_at_an_approval_prompt_writes_nothing_and_the_chat_goes_on(
+    chat, server, home
+) -> None:
+    from tests.wire_server import openai_stream as reply
+
+    write = ("call_w", "write_file", json.dumps({"path": "NEW.md", "content": "x\n"}))
+    server.openai.push(reply([], tool_calls=[write]), reply("after"))
+    t = chat()
+    t.say("make a file")
+    t.wait_for(r"\[y\]es / \[n\]o / \[a\]lways this session:")
+    t.send(CTRL_C)
+    t.wait_for("stopped; the partial answer is kept")
+    t.prompt()
+    t.say("next")
+    t.wait_for("after")
+    assert not (home / "work" / "NEW.md").exists()
+    sent = server.chat_requests()[-1].body["messages"]
+    assert sent[2] == {
+        "role": "tool",
+        "content": "not run: the user interrupted goshi",
+        "tool_call_id": "call_w",
+    }
