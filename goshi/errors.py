@@ -8,7 +8,8 @@
     └── BackendError                    a backend could not answer this request
         ├── AuthError               4   401 / 403: the key is missing, wrong or not allowed
         ├── RequestRejected         7   400 / 404 / 422: the request itself is wrong
-        │   └── ModelNotFound       7   404 naming the model
+        │   ├── ModelNotFound       7   404 naming the model
+        │   └── ToolsUnsupported    7   the model takes no tools (the turn goes on without them)
         └── Unavailable             5   the backend cannot answer now
             ├── QuotaExceeded       5   429 insufficient_quota: billing, never retried
             └── TransientError      5   worth another try (and a failover)
@@ -75,6 +76,10 @@ class RequestRejected(BackendError):
 
 
 class ModelNotFound(RequestRejected):
+    pass
+
+
+class ToolsUnsupported(RequestRejected):
     pass
 
 

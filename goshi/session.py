@@ -15,13 +15,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from goshi.agent.tools import Approver, Toolbox, ToolResult, brief, redacted_arguments
 from goshi.agent.turn import Answer, stream_answer
 from goshi.agent.workspace import Workspace
 from goshi.config import Settings
 from goshi.cost.meter import Charge, Meter, estimate_prompt_tokens, usd
-from goshi.errors import BackendError, CostLimitError, Interrupted, UsageError
+from goshi.errors import BackendError, CostLimitError, Interrupted, ToolsUnsupported, UsageError
 from goshi.llm.select import Selector
 from goshi.llm.types import ChatRequest, Message, ToolCall
 from goshi.store import Conversation, Store
@@ -137,7 +138,7 @@ class Session:
             answer = Answer(backend=backend, model=model)
             request = ChatRequest(messages, model, stream, tools, cap)
             try:
-                stream_answer(self.selector.stream(request), answer, self._announcing(out, total))
+                tools = self._stream_round(request, answer, out, total)
             except KeyboardInterrupt:
                 self._keep_partial(question_id, answer, messages, out)
                 raise Interrupted(
@@ -175,6 +176,21 @@ class Session:
         charge = _sum_charges(charges)
         out.finish(total, self.cid, self.selector.fallback, charge)
         return Outcome(total, charge, self.selector.fallback)
+
+    def _stream_round(
+        self, request: ChatRequest, answer: Answer, out: Output, total: Answer
+    ) -> list[dict[str, Any]]:
+        """Stream one round into `answer`; a model that takes no tools gets the request again
+        without them. Returns the tools the next rounds offer."""
+        try:
+            stream_answer(self.selector.stream(request), answer, self._announcing(out, total))
+        except ToolsUnsupported as exc:
+            if not request.tools or answer.parts:
+                raise
+            log.warning("%s; answering without tools", exc.message)
+            request.tools = []
+            stream_answer(self.selector.stream(request), answer, self._announcing(out, total))
+        return request.tools
 
     def _store_round(
         self, answer: Answer, calls: list[ToolCall], out: Output, run_tools: bool

@@ -336,3 +336,28 @@ def test_approval_in_a_terminal(env, home, server, work) -> None:
     assert "Added." in yes.text() and "-> write_file LICENSE  ok +1 -0" in yes.text()
     no = run("add a NOTICE", "n")
     assert not (work / "NOTICE").exists() and "not approved" in no.text()
+
+
+def test_a_model_without_tool_support_still_answers(goshi, server, work) -> None:
+    from tests.wire_server import ollama_error
+
+    server.ollama.push(
+        ollama_error(400, "registry.ollama.ai/library/gemma:2b does not support tools"),
+        ollama_stream("answered without tools"),
+    )
+    r = goshi("ask", "-b", "ollama", "hi")
+    assert (r.code, r.stdout) == (0, "answered without tools\n")
+    assert "does not support tools; answering without tools" in r.stderr
+    first, second = [req.body for req in server.chat_requests()]
+    assert "tools" in first and "tools" not in second
+
+
+def test_openai_itself_gets_max_completion_tokens(goshi, server, work) -> None:
+    from goshi.config import HttpSettings, OpenAISettings
+    from goshi.llm.openai import OpenAIBackend
+
+    own = OpenAIBackend(OpenAISettings(), HttpSettings(), "sk-x")
+    local = OpenAIBackend(OpenAISettings(base_url=f"{server.url}/v1"), HttpSettings(), None)
+    assert (own.cap_field, local.cap_field) == ("max_completion_tokens", "max_tokens")
+    assert goshi("ask", "--max-cost", "1", "hi").code == 0
+    assert server.chat_requests()[0].body["max_tokens"] == 4096

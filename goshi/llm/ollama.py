@@ -16,7 +16,14 @@ from typing import Any
 import httpx
 
 from goshi.config import HttpSettings, OllamaSettings
-from goshi.errors import BackendError, ModelNotFound, RequestRejected, ServerError, StreamCut
+from goshi.errors import (
+    BackendError,
+    ModelNotFound,
+    RequestRejected,
+    ServerError,
+    StreamCut,
+    ToolsUnsupported,
+)
 from goshi.llm import http
 from goshi.llm.retry import parse_retry_after
 from goshi.llm.types import (
@@ -157,6 +164,8 @@ def _status_error(response: httpx.Response, model: str) -> BackendError:
         text = response.text[:300]
     text = text or response.reason_phrase
     status = response.status_code
+    if status == 400 and "does not support tools" in text:
+        return ToolsUnsupported(f"{NAME}: {text}", "goshi goes on without tools", backend=NAME)
     if status == 404 and "model" in text.lower():
         return ModelNotFound(
             f"{NAME}: model {model!r} not found ({text})",

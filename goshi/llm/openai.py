@@ -25,6 +25,7 @@ from goshi.errors import (
     RequestRejected,
     ServerError,
     StreamCut,
+    ToolsUnsupported,
 )
 from goshi.llm import http
 from goshi.llm.retry import parse_retry_after
@@ -55,6 +56,8 @@ class OpenAIBackend:
         self.http_settings = http_settings
         self.api_key = api_key
         self.url = settings.base_url.rstrip("/") + "/chat/completions"
+        own = settings.base_url.rstrip("/") == "https://api.openai.com/v1"
+        self.cap_field = "max_completion_tokens" if own else "max_tokens"
 
     def chat(self, request: ChatRequest) -> Iterator[Event]:
         headers = {"Accept": "text/event-stream" if request.stream else "application/json"}
@@ -85,7 +88,9 @@ class OpenAIBackend:
             body["tools"] = request.tools
             body["tool_choice"] = "auto"
         if (cap := request.max_tokens or self.settings.max_tokens) is not None:
-            body["max_tokens"] = cap
+            # OpenAI's own API takes max_completion_tokens (its reasoning models reject
+            # max_tokens); compatible servers know max_tokens.
+            body[self.cap_field] = cap
         if self.settings.temperature is not None:
             body["temperature"] = self.settings.temperature
         return body
@@ -220,6 +225,9 @@ def _error_from_body(
         return RequestRejected(
             said, f"check openai.base_url ({response.request.url})", backend=NAME
         )
+    lowered = text.lower()
+    if status == 400 and "tool" in lowered and ("not support" in lowered or "auto-tool" in lowered):
+        return ToolsUnsupported(f"{NAME}: {text}", "goshi goes on without tools", backend=NAME)
     if status == 429 and code == "insufficient_quota":
         return QuotaExceeded(
             f"{NAME}: quota exhausted (HTTP 429: {text})",
