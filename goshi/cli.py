@@ -35,7 +35,10 @@ app.add_typer(prices_app, name="prices")
 ConfigOpt = Annotated[
     str | None, typer.Option("--config", help="Read this goshi.yaml.", show_default=False)
 ]
-Verbose = Annotated[int, typer.Option("-v", "--verbose", count=True, help="More detail on stderr.")]
+Verbose = Annotated[
+    int,
+    typer.Option("-v", "--verbose", count=True, help="More detail on stderr.", show_default=False),
+]
 
 
 def _version(value: bool) -> None:
@@ -126,7 +129,7 @@ def chat(
     max_cost: MaxCostOpt = None,
     verbose: Verbose = 0,
 ) -> None:
-    """Chat in the terminal: live Markdown answers with a cost footer; /help inside."""
+    """Chat in the terminal (live Markdown, cost footer, /help)."""
     from goshi import chat as chat_mod
 
     opts = chat_mod.ChatOptions(
@@ -149,7 +152,7 @@ def history(
     limit: Annotated[int, typer.Option("-n", "--limit", help="How many to list.")] = 20,
     verbose: Verbose = 0,
 ) -> None:
-    """List conversations, or show, rm or export one: goshi history show 12."""
+    """List conversations; show, rm or export one (show 12)."""
     from goshi import history as history_mod
     from goshi.errors import UsageError
 
@@ -190,7 +193,7 @@ def cost(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     verbose: Verbose = 0,
 ) -> None:
-    """What answers cost: today, this month, by model, by backend, costliest conversations."""
+    """What answers cost: today, this month, by model and backend."""
     from goshi.cost import report
 
     _run(lambda: report.spend(since, as_json), verbose)
