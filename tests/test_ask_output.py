@@ -156,3 +156,32 @@ def test_a_big_log_is_rotated_once(goshi, server: WireServer, home: Path) -> Non
     assert goshi("ask", "hi").code == 0
     assert (log_dir / "goshi.log.1").stat().st_size > 5_000_000
     assert "usage conversation=1" in (log_dir / "goshi.log").read_text()
+
+
+def test_a_pipe_reader_sees_text_before_the_model_pauses(env, home, server: WireServer) -> None:
+    import os
+    import select
+    import subprocess
+    import time
+
+    from tests.conftest import GOSHI
+
+    server.openai.push(openai_stream(["ear", "ly", " late"], pause_after=2, pause_s=1.5))
+    proc = subprocess.Popen(
+        [GOSHI, "ask", "hi"],
+        env=env,
+        cwd=home / "work",
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    seen = b""
+    while b"early" not in seen:
+        ready, _, _ = select.select([proc.stdout], [], [], 10)
+        assert ready, "nothing arrived"
+        seen += os.read(proc.stdout.fileno(), 100)
+    early_at = time.monotonic()
+    rest = proc.stdout.read()
+    proc.wait(timeout=10)
+    assert time.monotonic() - early_at > 0.8  # "early" came well before the model went on
+    assert seen + rest == b"early late\n"

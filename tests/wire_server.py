@@ -293,8 +293,10 @@ def sse_stream(
     stall_after: int | None = None,
     stall_s: float = 30.0,
     delay_s: float = 0.0,
+    pause_after: int | None = None,
+    pause_s: float = 0.0,
 ) -> Reply:
-    """Send payloads as SSE events; optionally reset or stall after some of them."""
+    """Send payloads as SSE events; optionally reset, stall or pause after some of them."""
 
     def reply(h: Handler, body: dict[str, Any]) -> None:
         h.start_chunked("text/event-stream; charset=utf-8")
@@ -307,6 +309,8 @@ def sse_stream(
             h.chunk(b"data: " + payload + b"\n\n")
             if delay_s:
                 time.sleep(delay_s)
+            if i == pause_after:
+                time.sleep(pause_s)
         if reset_after is not None and reset_after >= len(payloads):
             h.reset()
         if done:
@@ -319,7 +323,15 @@ def sse_stream(
 def openai_stream(text: str | list[str], **kwargs: Any) -> Reply:
     """A streamed answer; honours the request's stream_options.include_usage like OpenAI."""
     pieces = tokens_of(text) if isinstance(text, str) else text
-    stream_keys = {"done", "reset_after", "stall_after", "stall_s", "delay_s"}
+    stream_keys = {
+        "done",
+        "reset_after",
+        "stall_after",
+        "stall_s",
+        "delay_s",
+        "pause_after",
+        "pause_s",
+    }
     stream_kwargs = {k: v for k, v in kwargs.items() if k in stream_keys}
     event_kwargs = {k: v for k, v in kwargs.items() if k not in stream_keys}
 

@@ -4,10 +4,12 @@ view with a footer, goshi/ui/live.py), or one JSON object. Chosen once per answe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Protocol, TextIO
@@ -56,8 +58,8 @@ class Output(Protocol):
 class PipeOutput:
     """Exactly the model's text, then one newline: nothing else ever reaches stdout.
 
-    Deltas are flushed at most every FLUSH_S seconds: a reader sees the answer grow without
-    a system call per token.
+    Deltas are written at most every FLUSH_S seconds, so a reader sees the answer grow without a
+    system call per token; text left over when the model pauses is written by a timer.
     """
 
     FLUSH_S = 0.02
@@ -67,6 +69,8 @@ class PipeOutput:
         self.wrote = False
         self.pending: list[str] = []
         self.last_flush = 0.0
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
 
     def begin(self, turn: TurnStart) -> None:
         pass
@@ -80,19 +84,33 @@ class PipeOutput:
     def tool(self, line: str) -> None:
         log.info("%s", line)  # stdout carries only the answer; -v shows tool lines on stderr
 
+    def _add(self, text: str) -> None:
+        with self.lock:
+            self.pending.append(text)
+
     def write(self, delta: str) -> None:
-        self.pending.append(delta)
+        self._add(delta)
         self.wrote = True
         now = time.monotonic()
         if now - self.last_flush >= self.FLUSH_S:
             self.flush()
             self.last_flush = now
+        elif self.timer is None:
+            self.timer = threading.Timer(self.FLUSH_S, self._late)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def _late(self) -> None:
+        self.timer = None
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe is the main thread's news
+            self.flush()
 
     def flush(self) -> None:
-        if self.pending:
-            self.out.write("".join(self.pending))
-            self.pending.clear()
-        self.out.flush()
+        with self.lock:
+            if self.pending:
+                self.out.write("".join(self.pending))
+                self.pending.clear()
+            self.out.flush()
 
     def finish(
         self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
@@ -100,8 +118,10 @@ class PipeOutput:
         self.finish_partial()
 
     def finish_partial(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
         if self.wrote:
-            self.pending.append("\n")
+            self._add("\n")
         self.flush()
 
 
@@ -109,20 +129,20 @@ class TerminalOutput(PipeOutput):
     """Plain live text and a footer line, for a terminal without cursor control (TERM=dumb)."""
 
     def tool(self, line: str) -> None:
-        self.pending.append(("\n" if self.wrote else "") + line + "\n")
+        self._add(("\n" if self.wrote else "") + line + "\n")
         self.flush()
 
     def finish(
         self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
     ) -> None:
         if self.wrote and not answer.text.endswith("\n"):
-            self.pending.append("\n")
+            self._add("\n")
         from goshi.ui.footer import Footer, LiveStatus
 
         status = LiveStatus(
             answer.backend, answer.model, fallback, usage=answer.usage, charge=charge
         )
-        self.pending.append(" · ".join(Footer(status).fields()) + "\n")
+        self._add(" · ".join(Footer(status).fields()) + "\n")
         self.flush()
 
 
