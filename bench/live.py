@@ -23,8 +23,8 @@ import termios
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-GOSHI = str(Path(sys.executable).with_name("goshi"))
+from common import GOSHI, Server, environment, run_piped
+
 SIZES = (1000, 5000, 10000, 20000)
 
 
@@ -52,19 +52,8 @@ def run_pty(env: dict[str, str]) -> tuple[float, float]:
 
 
 def run_pipe(env: dict[str, str]) -> tuple[float, float]:
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [GOSHI, "ask", "hi"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert proc.stdout is not None
-    proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+    run = run_piped([GOSHI, "ask", "hi"], env)
+    return run.wall_s, run.cpu_s
 
 
 def main() -> None:
@@ -75,31 +64,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         for size in SIZES:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "tests.wire_server", "--tokens", str(size), "--markdown"],
-                cwd=ROOT,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            assert server.stdout is not None
-            url = server.stdout.readline().strip()
-            env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG")}
-            env.update(
-                HOME=str(home),
-                XDG_DATA_HOME=str(home / "data"),
-                XDG_STATE_HOME=str(home / "state"),
-                XDG_CONFIG_HOME=str(home / "cfg"),
-                OPENAI_API_KEY="sk-bench",
-                OPENAI_BASE_URL=f"{url}/v1",
-                TERM="xterm-256color",
-            )
+            server = Server("--tokens", str(size), "--markdown")
+            env = environment(home, server.url, TERM="xterm-256color")
             run_pty(env), run_pipe(env)  # warm up
             tty, pipe = [], []
             for _ in range(args.runs):
                 tty.append(run_pty(env))
                 pipe.append(run_pipe(env))
-            server.terminate()
-            server.wait()
+            server.stop()
             results[size] = {
                 "tty_ms": statistics.median(w for w, _ in tty) * 1000,
                 "pipe_ms": statistics.median(w for w, _ in pipe) * 1000,

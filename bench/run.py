@@ -17,17 +17,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tests.wire_server import refused_port  # noqa: E402
+from common import GOSHI, PYTHON, ROOT, Server, environment, run_piped
 
-PYTHON = sys.executable
-GOSHI = str(Path(sys.executable).with_name("goshi"))
+sys.path.insert(0, str(ROOT))
+from tests.wire_server import refused_port
+
 FLOOR = str(ROOT / "bench" / "floor.py")
 
 
@@ -45,47 +43,10 @@ class Sample:
 
 
 def run_once(cmd: list[str], env: dict[str, str], sample: Sample) -> None:
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    sample.wall.append(time.perf_counter() - start)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{cmd} failed ({proc.returncode}): {err.decode()[-500:]}")
-    sample.rss_kib.append(usage.ru_maxrss)
-    sample.output = out
-
-
-class Server:
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [PYTHON, "-m", "tests.wire_server", *args], cwd=ROOT, stdout=subprocess.PIPE, text=True
-        )
-        assert self.proc.stdout is not None
-        self.url = self.proc.stdout.readline().strip()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait()
-
-
-def environment(home: Path, openai_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL")}
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_STATE_HOME=str(home / "state"),
-        OPENAI_API_KEY="sk-bench",
-        OPENAI_BASE_URL=f"{openai_url}/v1",
-        **extra,
-    )
-    return env
+    run = run_piped(cmd, env)
+    sample.wall.append(run.wall_s)
+    sample.rss_kib.append(run.rss_kib)
+    sample.output = run.output
 
 
 @dataclass

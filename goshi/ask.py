@@ -10,25 +10,16 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
-from goshi import config
 from goshi.errors import UsageError
-from goshi.session import Session
-from goshi.store import Store
+from goshi.session import Session, SessionOptions
 from goshi.ui import output
 from goshi.ui.approve import Approval
 
 
 @dataclass
-class AskOptions:
+class AskOptions(SessionOptions):
     words: list[str] = field(default_factory=list)
-    config_file: str | None = None
-    overrides: config.Overrides = field(default_factory=config.Overrides)
-    continue_last: bool = False
-    cid: int | None = None
-    stream: bool = True
     as_json: bool = False
-    yes: bool = False
-    max_cost_usd: float | None = None
 
 
 def compose_prompt(words: list[str], piped: str | None) -> str:
@@ -50,14 +41,7 @@ def read_piped_stdin() -> str | None:
 
 def run(opts: AskOptions) -> int:
     prompt = compose_prompt(opts.words, read_piped_stdin())
-    settings = config.load(opts.config_file, opts.overrides)
-    session = Session.open(
-        settings,
-        Store(),
-        cid=opts.cid,
-        continue_last=opts.continue_last,
-        approve=Approval(opts.yes),
-    )
+    session = Session.start(opts, Approval(opts.yes))
     session.ask(
         prompt, output.choose(opts.as_json), stream=opts.stream, max_cost_usd=opts.max_cost_usd
     )

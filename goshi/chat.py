@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from goshi import config, history, paths
-from goshi.config import BACKENDS, Settings
+from goshi.config import BACKENDS
 from goshi.cost.meter import format_usd, local_midnight
 from goshi.errors import GoshiError, Interrupted, UsageError
-from goshi.session import Session
-from goshi.store import Store
+from goshi.session import Session, SessionOptions
 from goshi.ui.approve import Approval
 from goshi.ui.live import MarkdownOutput, make_console
 
@@ -42,20 +40,9 @@ KEYS = (
 )
 
 
-@dataclass
-class ChatOptions:
-    config_file: str | None = None
-    overrides: config.Overrides | None = None
-    continue_last: bool = False
-    cid: int | None = None
-    stream: bool = True
-    max_cost_usd: float | None = None
-    yes: bool = False
-
-
 class Chat:
-    def __init__(self, settings: Settings, session: Session, opts: ChatOptions) -> None:
-        self.settings = settings
+    def __init__(self, session: Session, opts: SessionOptions) -> None:
+        self.settings = session.settings
         self.session = session
         self.opts = opts
         self.console = make_console()
@@ -200,15 +187,7 @@ class Chat:
         self.running = False
 
 
-def run(opts: ChatOptions) -> int:
+def run(opts: SessionOptions) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("goshi chat needs a terminal", 'in scripts use goshi ask "..."')
-    settings = config.load(opts.config_file, opts.overrides)
-    session = Session.open(
-        settings,
-        Store(),
-        cid=opts.cid,
-        continue_last=opts.continue_last,
-        approve=Approval(opts.yes),
-    )
-    return Chat(settings, session, opts).run()
+    return Chat(Session.start(opts, Approval(opts.yes)), opts).run()

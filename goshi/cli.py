@@ -131,8 +131,9 @@ def chat(
 ) -> None:
     """Chat in the terminal (live Markdown, cost footer, /help)."""
     from goshi import chat as chat_mod
+    from goshi.session import SessionOptions
 
-    opts = chat_mod.ChatOptions(
+    opts = SessionOptions(
         config_file=config_file,
         overrides=_overrides(backend, model, system, no_tools),
         continue_last=continue_last,

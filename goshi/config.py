@@ -20,11 +20,12 @@ from goshi import paths
 from goshi.errors import ConfigError
 
 BACKENDS = ("auto", "openai", "ollama")
+OPENAI_URL = "https://api.openai.com/v1"
 
 
 @dataclass
 class OpenAISettings:
-    base_url: str = "https://api.openai.com/v1"
+    base_url: str = OPENAI_URL
     model: str = "gpt-4o-mini"
     api_key_env: str = "OPENAI_API_KEY"
     max_tokens: int | None = field(default=None, metadata={"min": 1})
@@ -101,6 +102,10 @@ class Settings:
 
     def api_key(self) -> str | None:
         return os.environ.get(self.openai.api_key_env) or None
+
+    def openai_is_openai(self) -> bool:
+        """Is openai.base_url OpenAI's own API (not a local or third-party compatible server)?"""
+        return self.openai.base_url.rstrip("/") == OPENAI_URL
 
     def primary_backend(self) -> str:
         return "ollama" if self.backend == "ollama" else "openai"

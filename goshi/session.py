@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from goshi import config
 from goshi.agent.tools import Approver, Toolbox, ToolResult, brief, redacted_arguments
 from goshi.agent.turn import Answer, stream_answer
 from goshi.agent.workspace import Workspace
@@ -32,6 +33,19 @@ log = logging.getLogger("goshi")
 
 
 @dataclass
+class SessionOptions:
+    """What `ask` and `chat` both take from the command line."""
+
+    config_file: str | None = None
+    overrides: config.Overrides = field(default_factory=config.Overrides)
+    continue_last: bool = False
+    cid: int | None = None
+    stream: bool = True
+    yes: bool = False
+    max_cost_usd: float | None = None
+
+
+@dataclass
 class Outcome:
     answer: Answer
     charge: Charge
@@ -44,31 +58,24 @@ class Session:
         settings: Settings,
         store: Store,
         conversation: Conversation,
-        approve: Approver | None = None,
+        approve: Approver,
     ) -> None:
         self.settings = settings
         self.store = store
         self.conversation = conversation
         self.selector = Selector(settings, store)
         self.meter = Meter(settings, store, conversation.id)
-        self.toolbox = Toolbox(
-            Workspace(settings.tools.workspace), approve or (lambda rel, diff, new: False)
-        )
+        self.toolbox = Toolbox(Workspace(settings.tools.workspace), approve)
 
     @classmethod
-    def open(
-        cls,
-        settings: Settings,
-        store: Store,
-        *,
-        cid: int | None = None,
-        continue_last: bool = False,
-        approve: Approver | None = None,
-    ) -> Session:
+    def start(cls, opts: SessionOptions, approve: Approver) -> Session:
+        """Settings from the options, then the conversation they name (or a new one)."""
+        settings = config.load(opts.config_file, opts.overrides)
+        store = Store()
         conversation = None
-        if cid is not None:
-            conversation = store.conversation(cid)
-        elif continue_last:
+        if opts.cid is not None:
+            conversation = store.conversation(opts.cid)
+        elif opts.continue_last:
             conversation = store.last_conversation()
         if conversation is None:
             model = Selector(settings, store).primary_model()

@@ -16,10 +16,13 @@ from goshi.errors import UsageError
 from goshi.store import Store
 
 
+def _month_start() -> float:
+    return time.mktime(date.today().replace(day=1).timetuple())
+
+
 def _since(text: str | None) -> float:
-    if text is None:  # the first day of this month
-        today = date.today()
-        return time.mktime(today.replace(day=1).timetuple())
+    if text is None:
+        return _month_start()
     try:
         return time.mktime(datetime.fromisoformat(text).timetuple())
     except ValueError:
@@ -29,8 +32,7 @@ def _since(text: str | None) -> float:
 def spend(since_text: str | None, as_json: bool) -> int:
     store = Store()
     since = _since(since_text)
-    month = time.mktime(date.today().replace(day=1).timetuple())
-    rows = store.spend_rows(min(since, month))
+    rows = store.spend_rows(min(since, _month_start()))
     today_s = date.today().isoformat()
     month_s = today_s[:7]
     totals: dict[str, Any] = {"total": 0, "answers": 0, "unpriced": 0}

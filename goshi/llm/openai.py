@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from httpx_sse import EventSource
 
-from goshi.config import HttpSettings, OpenAISettings
+from goshi.config import OPENAI_URL, HttpSettings, OpenAISettings
 from goshi.errors import (
     AuthError,
     BackendError,
@@ -56,7 +56,7 @@ class OpenAIBackend:
         self.http_settings = http_settings
         self.api_key = api_key
         self.url = settings.base_url.rstrip("/") + "/chat/completions"
-        own = settings.base_url.rstrip("/") == "https://api.openai.com/v1"
+        own = settings.base_url.rstrip("/") == OPENAI_URL
         self.cap_field = "max_completion_tokens" if own else "max_tokens"
 
     def chat(self, request: ChatRequest) -> Iterator[Event]:

@@ -27,7 +27,6 @@ from goshi.llm.types import ChatRequest, Event, TextDelta, ToolCallDelta
 from goshi.store import Store
 
 log = logging.getLogger("goshi")
-OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
 
 
 class Backend(Protocol):
@@ -46,8 +45,7 @@ class Route:
 
 def openai_key_configured(settings: Settings) -> bool:
     """A key is set, or the URL is not OpenAI's own (local servers need no key)."""
-    custom_url = settings.openai.base_url.rstrip("/") != OPENAI_DEFAULT_URL
-    return settings.api_key() is not None or custom_url
+    return settings.api_key() is not None or not settings.openai_is_openai()
 
 
 def breaker_for(settings: Settings, store: Store, backend: str, url: str) -> Breaker:

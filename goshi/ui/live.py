@@ -20,8 +20,10 @@ class MarkdownOutput:
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or make_console()
         self.status = LiveStatus()
-        self.stream = MarkdownStream(self.console, Footer(self.status))
-        self.paused = False
+        self.stream = self._fresh()
+
+    def _fresh(self) -> MarkdownStream:
+        return MarkdownStream(self.console, Footer(self.status))
 
     def begin(self, turn: TurnStart) -> None:
         s = self.status
@@ -32,8 +34,7 @@ class MarkdownOutput:
             turn.circuit,
         )
         s.out_chars, s.usage, s.charge, s.fallback = 0, None, None, False
-        self.stream = MarkdownStream(self.console, Footer(self.status))
-        self.paused = False
+        self.stream = self._fresh()
         self.stream.refresh()
 
     def route(self, backend: str, model: str, fallback: bool) -> None:
@@ -41,14 +42,11 @@ class MarkdownOutput:
 
     def write(self, delta: str) -> None:
         self.status.out_chars += len(delta)
-        if self.paused:  # a new round after tool calls: a new Markdown document
-            self.stream = MarkdownStream(self.console, Footer(self.status))
-            self.paused = False
         self.stream.feed(delta)
 
     def pause(self) -> None:
         self.stream.settle()
-        self.paused = True
+        self.stream = self._fresh()  # the next round after tool calls is a new Markdown document
 
     def tool(self, line: str) -> None:
         self.console.print(line, style="dim", markup=False, highlight=False)
@@ -59,10 +57,8 @@ class MarkdownOutput:
         s = self.status
         s.backend, s.model, s.fallback = answer.backend, answer.model, fallback
         s.usage, s.charge = answer.usage, charge
-        if self.paused:
-            self.stream = MarkdownStream(self.console, Footer(self.status))
         self.stream.finish()
 
     def finish_partial(self) -> None:
-        self.stream.abort()
+        self.stream.finish()
         self.console.print("[interrupted: the partial answer is kept]", style="dim")

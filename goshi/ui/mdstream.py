@@ -129,10 +129,6 @@ class MarkdownStream:
         self.region.clear()
         self.console.file.flush()
 
-    def abort(self) -> None:
-        """Stop here: what arrived stays on screen as it is."""
-        self.finish()
-
     # --- blocks ----------------------------------------------------------------------------
 
     def _take_text(self) -> None:
