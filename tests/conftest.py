@@ -81,3 +81,20 @@ def goshi(env: dict[str, str], home: Path):  # type: ignore[no-untyped-def]
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="run the slow fault-injection and fuzz cases in full (default: a seeded sample)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with `pytest --slow`")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
