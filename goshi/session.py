@@ -1,35 +1,28 @@
-"""A conversation being had: one question at a time through the meter, the selector and the store.
+"""A conversation being had: its settings, store, meter, selector and tools, one question at a time.
 
-    question -> store (pending) -> per round: meter.guard (limits, before sending) -> selector
-    events -> output.write per delta -> meter.charge (ledger) -> the round's tool calls run in
-    the workspace -> store (answer + results) -> next round, until no tool call or
-    tools.max_steps -> output.finish (usage and cost summed over the rounds)
+    question -> store (pending) -> a TurnRunner (goshi/agent/runner.py) answers it
 
-`goshi ask` runs one turn, `goshi chat` many. Ctrl-C or a cut stream keeps the partial answer,
-marked interrupted, and charges for what arrived.
+`goshi ask` runs one turn, `goshi chat` many.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from goshi import config
-from goshi.agent.tools import Approver, Toolbox, ToolResult, brief, redacted_arguments
-from goshi.agent.turn import Answer, stream_answer
-from goshi.agent.workspace import Workspace
+from goshi.agent.calls import Approver
+from goshi.agent.runner import Outcome, TurnRunner
 from goshi.config import Settings
-from goshi.cost.meter import Charge, Meter, estimate_prompt_tokens, usd
-from goshi.errors import BackendError, CostLimitError, Interrupted, ToolsUnsupported, UsageError
+from goshi.cost.meter import Meter
+from goshi.errors import UsageError
 from goshi.llm.select import Selector
-from goshi.llm.types import ChatRequest, Message, ToolCall
+from goshi.llm.types import Message
 from goshi.store import Conversation, Store
-from goshi.ui.output import Output, TurnStart
+from goshi.ui.output import Output
 
-log = logging.getLogger("goshi")
+if TYPE_CHECKING:
+    from goshi.agent.tools import Toolbox
 
 
 @dataclass
@@ -45,13 +38,6 @@ class SessionOptions:
     max_cost_usd: float | None = None
 
 
-@dataclass
-class Outcome:
-    answer: Answer
-    charge: Charge
-    fallback: bool
-
-
 class Session:
     def __init__(
         self,
@@ -65,7 +51,8 @@ class Session:
         self.conversation = conversation
         self.selector = Selector(settings, store)
         self.meter = Meter(settings, store, conversation.id)
-        self.toolbox = Toolbox(Workspace(settings.tools.workspace), approve)
+        self.approve = approve
+        self._toolbox: Toolbox | None = None
 
     @classmethod
     def start(cls, opts: SessionOptions, approve: Approver) -> Session:
@@ -81,6 +68,16 @@ class Session:
             model = Selector(settings, store).primary_model()
             conversation = store.new_conversation(model, settings.backend, settings.system)
         return cls(settings, store, conversation, approve)
+
+    @property
+    def toolbox(self) -> Toolbox:
+        """The tools' implementations load on the first tool call, not for every answer."""
+        if self._toolbox is None:
+            from goshi.agent.tools import Toolbox
+            from goshi.agent.workspace import Workspace
+
+            self._toolbox = Toolbox(Workspace(self.settings.tools.workspace), self.approve)
+        return self._toolbox
 
     @property
     def cid(self) -> int:
@@ -105,7 +102,7 @@ class Session:
         self, prompt: str, out: Output, *, stream: bool = True, max_cost_usd: float | None = None
     ) -> Outcome:
         question_id = self.store.add_message(self.cid, Message("user", prompt), "pending")
-        return self._answer(question_id, out, stream, max_cost_usd)
+        return TurnRunner(self).run(question_id, out, stream, max_cost_usd)
 
     def retry(
         self, out: Output, *, stream: bool = True, max_cost_usd: float | None = None
@@ -114,217 +111,4 @@ class Session:
         question_id = self.store.reopen_last_question(self.cid)
         if question_id is None:
             raise UsageError("nothing to retry yet", "ask something first")
-        return self._answer(question_id, out, stream, max_cost_usd)
-
-    def _answer(
-        self, question_id: int, out: Output, stream: bool, max_cost_usd: float | None
-    ) -> Outcome:
-        """Rounds of (stream -> tool calls -> results) until the model answers without tools,
-        or tools.max_steps rounds have run."""
-        messages = self.messages()
-        backend, model = self.selector.primary_backend(), self.selector.primary_model()
-        tools = self.toolbox.schemas if self.settings.tools.enabled else []
-        total = Answer(backend=backend, model=model)  # what the user gets: every round's text
-        charges: list[Charge] = []
-        out.begin(
-            TurnStart(
-                backend,
-                model,
-                estimate_prompt_tokens(messages),
-                self.meter.rate(backend, model),
-                self.store.spent(cid=self.cid),
-                self.selector.circuit_state(),
-            )
-        )
-        for step in range(self.settings.tools.max_steps + 1):
-            try:
-                cap = self.meter.guard(backend, model, messages, max_cost_usd, tools)
-            except CostLimitError:
-                self.store.set_status(question_id, "ok" if step else "failed")
-                raise
-            answer = Answer(backend=backend, model=model)
-            request = ChatRequest(messages, model, stream, tools, cap)
-            try:
-                tools = self._stream_round(request, answer, out, total)
-            except KeyboardInterrupt:
-                self._keep_partial(question_id, answer, messages, out)
-                raise Interrupted(
-                    "interrupted", f"the partial answer is kept in conversation {self.cid}"
-                ) from None
-            except BackendError as exc:
-                if answer.parts or step:
-                    self._keep_partial(question_id, answer, messages, out)
-                    exc.message = f"{exc.message}, after {len(total.text)} characters of the answer"
-                    exc.hint = f"the partial answer is kept in conversation {self.cid}"
-                else:
-                    self.store.set_status(question_id, "failed")
-                raise
-            self._name_route(answer)
-            charges.append(
-                self.meter.charge(answer.backend, answer.model, answer.usage, messages, answer.text)
-            )
-            _log_usage(answer, self.cid, charges[-1])
-            _add_round(total, answer)
-            calls = list(answer.tool_calls)
-            last = step == self.settings.tools.max_steps
-            if calls and last:
-                log.warning(
-                    "stopped after %d tool rounds (tools.max_steps); ask again to let it go on",
-                    step,
-                )
-            try:
-                messages += self._store_round(answer, calls, out, run_tools=not last)
-            except Interrupted:
-                self.store.set_status(question_id, "ok")
-                raise
-            if not calls or last:
-                break
-        self.store.set_status(question_id, "ok")
-        charge = _sum_charges(charges)
-        out.finish(total, self.cid, self.selector.fallback, charge)
-        return Outcome(total, charge, self.selector.fallback)
-
-    def _stream_round(
-        self, request: ChatRequest, answer: Answer, out: Output, total: Answer
-    ) -> list[dict[str, Any]]:
-        """Stream one round into `answer`; a model that takes no tools gets the request again
-        without them. Returns the tools the next rounds offer."""
-        try:
-            stream_answer(self.selector.stream(request), answer, self._announcing(out, total))
-        except ToolsUnsupported as exc:
-            if not request.tools or answer.parts:
-                raise
-            log.warning("%s; answering without tools", exc.message)
-            request.tools = []
-            stream_answer(self.selector.stream(request), answer, self._announcing(out, total))
-        return request.tools
-
-    def _store_round(
-        self, answer: Answer, calls: list[ToolCall], out: Output, run_tools: bool
-    ) -> list[Message]:
-        """Run the round's tool calls, then store the assistant message and every result
-        together (a stored tool call always has its result); return what the model sees next."""
-        results: list[tuple[ToolCall, ToolResult, float]] = []
-        if calls:
-            out.pause()
-        stopped = None if run_tools else STEP_LIMIT
-        for call in calls:
-            if stopped:
-                results.append((call, ToolResult(False, stopped, "not run"), 0.0))
-                continue
-            started = time.monotonic()
-            try:
-                result = self.toolbox.run(call)
-            except KeyboardInterrupt:  # Ctrl-C at an approval prompt or in a long search
-                stopped = INTERRUPTED
-                result = ToolResult(False, stopped, "interrupted")
-            ms = (time.monotonic() - started) * 1000
-            out.tool(f"-> {brief(call)}  {result.summary}  {ms:.0f} ms")
-            results.append((call, result, ms))
-        said = Message("assistant", answer.text, calls)
-        assistant_id = self.store.add_message(
-            self.cid, said, "ok", backend=answer.backend, model=answer.model, usage=answer.usage
-        )
-        replies = [said]
-        for call, result, ms in results:
-            reply = Message("tool", result.content, tool_call_id=call.id)
-            self.store.add_message(self.cid, reply, "ok")
-            self.store.record_tool_call(
-                self.cid,
-                assistant_id,
-                call.id,
-                call.name,
-                redacted_arguments(call),
-                "ok" if result.ok else "error",
-                result.summary,
-                ms,
-            )
-            replies.append(reply)
-        if stopped == INTERRUPTED:
-            out.finish_partial()
-            raise Interrupted("interrupted", f"what was done is kept in conversation {self.cid}")
-        return replies
-
-    def _announcing(self, out: Output, total: Answer) -> Callable[[str], None]:
-        """out.write, telling the output first whenever the selector changes route, and
-        separating this round's text from an earlier round's by a blank line."""
-        shown: list[object] = [None]
-        write, parts = out.write, total.parts
-        first = [bool(parts)]
-
-        def on_text(delta: str) -> None:
-            used = self.selector.used
-            if used is not shown[0] and used is not None:
-                shown[0] = used
-                out.route(used.backend.name, used.model, self.selector.fallback)
-            if first[0]:
-                first[0] = False
-                parts.append("\n\n")
-                write("\n\n")
-            parts.append(delta)
-            write(delta)
-
-        return on_text
-
-    def _name_route(self, answer: Answer) -> None:
-        """The answer is from whichever backend the selector ended up using."""
-        if self.selector.used is not None:
-            answer.backend = self.selector.used.backend.name
-            if not answer.complete:
-                answer.model = self.selector.used.model
-
-    def _keep_partial(
-        self, question_id: int, answer: Answer, messages: list[Message], out: Output
-    ) -> None:
-        """A cut or interrupted answer: keep what arrived, and charge for it."""
-        self._name_route(answer)
-        if answer.parts:
-            self.store.add_message(
-                self.cid,
-                Message("assistant", answer.text),
-                "interrupted",
-                backend=answer.backend,
-                model=answer.model,
-                usage=answer.usage,
-            )
-            self.meter.charge(answer.backend, answer.model, answer.usage, messages, answer.text)
-        self.store.set_status(question_id, "ok")
-        out.finish_partial()
-
-
-STEP_LIMIT = "not run: goshi stopped after tools.max_steps tool rounds"
-INTERRUPTED = "not run: the user interrupted goshi"
-
-
-def _add_round(total: Answer, answer: Answer) -> None:
-    """Fold one round into the turn's answer (its text already went in as it streamed)."""
-    total.backend, total.model = answer.backend, answer.model
-    total.finish_reason, total.complete = answer.finish_reason, answer.complete
-    if answer.usage is not None:
-        total.usage = answer.usage if total.usage is None else total.usage + answer.usage
-
-
-def _sum_charges(charges: list[Charge]) -> Charge:
-    known = [c.cost for c in charges if c.cost is not None]
-    return Charge(
-        sum(known) if known else None,
-        charges[-1].session,
-        any(c.estimated for c in charges),
-    )
-
-
-def _log_usage(answer: Answer, cid: int, charge: Charge) -> None:
-    usage = answer.usage
-    log.info(
-        "usage conversation=%d backend=%s model=%s prompt_tokens=%s completion_tokens=%s"
-        " cached_tokens=%s cost_usd=%s%s finish=%s",
-        cid,
-        answer.backend,
-        answer.model,
-        usage.prompt_tokens if usage else "?",
-        usage.completion_tokens if usage else "?",
-        usage.cached_tokens if usage else "?",
-        "?" if charge.cost is None else f"{usd(charge.cost):.9f}",
-        " (estimated)" if charge.estimated else "",
-        answer.finish_reason,
-    )
+        return TurnRunner(self).run(question_id, out, stream, max_cost_usd)

@@ -58,3 +58,11 @@ class Workspace:
     def relative(self, path: Path) -> str:
         rel = path.relative_to(self.root).as_posix()
         return rel or "."
+
+
+def read_text(path: Path) -> str:
+    """A workspace file as text; a NUL in the first 8 KB means binary, refused."""
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise Refused(f"{path.name} is a binary file; only text files can be read")
+    return data.decode("utf-8", errors="replace")

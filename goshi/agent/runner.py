@@ -1,0 +1,256 @@
+"""One turn of a conversation: rounds of (stream -> tool calls -> results) until the model
+answers without tools or tools.max_steps rounds have run.
+
+    per round: meter.guard (limits, before sending) -> selector events -> output.write per
+    delta -> meter.charge (ledger) -> the round's tool calls run in the workspace -> store
+    (answer + results) -> next round -> output.finish (usage and cost summed over the rounds)
+
+Ctrl-C or a cut stream keeps the partial answer, marked interrupted, and charges for what arrived.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from goshi.agent.calls import SCHEMAS, ToolResult, brief, redacted_arguments
+from goshi.agent.turn import Answer, stream_answer
+from goshi.cost.meter import Charge, estimate_prompt_tokens, usd
+from goshi.errors import BackendError, CostLimitError, Interrupted, ToolsUnsupported
+from goshi.llm.types import ChatRequest, Message, ToolCall
+from goshi.ui.output import Output, TurnStart
+
+if TYPE_CHECKING:
+    from goshi.session import Session
+
+log = logging.getLogger("goshi")
+
+
+@dataclass
+class Outcome:
+    answer: Answer
+    charge: Charge
+    fallback: bool
+
+
+class TurnRunner:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def run(
+        self, question_id: int, out: Output, stream: bool, max_cost_usd: float | None
+    ) -> Outcome:
+        """Rounds of (stream -> tool calls -> results) until the model answers without tools,
+        or tools.max_steps rounds have run."""
+        messages = self.s.messages()
+        backend, model = self.s.selector.primary_backend(), self.s.selector.primary_model()
+        tools = SCHEMAS if self.s.settings.tools.enabled else []
+        total = Answer(backend=backend, model=model)  # what the user gets: every round's text
+        charges: list[Charge] = []
+        out.begin(
+            TurnStart(
+                backend,
+                model,
+                estimate_prompt_tokens(messages),
+                self.s.meter.rate(backend, model),
+                self.s.store.spent(cid=self.s.cid),
+                self.s.selector.circuit_state(),
+            )
+        )
+        for step in range(self.s.settings.tools.max_steps + 1):
+            try:
+                cap = self.s.meter.guard(backend, model, messages, max_cost_usd, tools)
+            except CostLimitError:
+                self.s.store.set_status(question_id, "ok" if step else "failed")
+                raise
+            answer = Answer(backend=backend, model=model)
+            request = ChatRequest(messages, model, stream, tools, cap)
+            try:
+                tools = self._stream_round(request, answer, out, total)
+            except KeyboardInterrupt:
+                self._keep_partial(question_id, answer, messages, out)
+                raise Interrupted(
+                    "interrupted", f"the partial answer is kept in conversation {self.s.cid}"
+                ) from None
+            except BackendError as exc:
+                if answer.parts or step:
+                    self._keep_partial(question_id, answer, messages, out)
+                    exc.message = f"{exc.message}, after {len(total.text)} characters of the answer"
+                    exc.hint = f"the partial answer is kept in conversation {self.s.cid}"
+                else:
+                    self.s.store.set_status(question_id, "failed")
+                raise
+            self._name_route(answer)
+            charges.append(
+                self.s.meter.charge(
+                    answer.backend, answer.model, answer.usage, messages, answer.text
+                )
+            )
+            _log_usage(answer, self.s.cid, charges[-1])
+            _add_round(total, answer)
+            calls = list(answer.tool_calls)
+            last = step == self.s.settings.tools.max_steps
+            if calls and last:
+                log.warning(
+                    "stopped after %d tool rounds (tools.max_steps); ask again to let it go on",
+                    step,
+                )
+            try:
+                messages += self._store_round(answer, calls, out, run_tools=not last)
+            except Interrupted:
+                self.s.store.set_status(question_id, "ok")
+                raise
+            if not calls or last:
+                break
+        self.s.store.set_status(question_id, "ok")
+        charge = _sum_charges(charges)
+        out.finish(total, self.s.cid, self.s.selector.fallback, charge)
+        return Outcome(total, charge, self.s.selector.fallback)
+
+    def _stream_round(
+        self, request: ChatRequest, answer: Answer, out: Output, total: Answer
+    ) -> list[dict[str, Any]]:
+        """Stream one round into `answer`; a model that takes no tools gets the request again
+        without them. Returns the tools the next rounds offer."""
+        try:
+            stream_answer(self.s.selector.stream(request), answer, self._announcing(out, total))
+        except ToolsUnsupported as exc:
+            if not request.tools or answer.parts:
+                raise
+            log.warning("%s; answering without tools", exc.message)
+            request.tools = []
+            stream_answer(self.s.selector.stream(request), answer, self._announcing(out, total))
+        return request.tools
+
+    def _store_round(
+        self, answer: Answer, calls: list[ToolCall], out: Output, run_tools: bool
+    ) -> list[Message]:
+        """Run the round's tool calls, then store the assistant message and every result
+        together (a stored tool call always has its result); return what the model sees next."""
+        results: list[tuple[ToolCall, ToolResult, float]] = []
+        if calls:
+            out.pause()
+        stopped = None if run_tools else STEP_LIMIT
+        for call in calls:
+            if stopped:
+                results.append((call, ToolResult(False, stopped, "not run"), 0.0))
+                continue
+            started = time.monotonic()
+            try:
+                result = self.s.toolbox.run(call)
+            except KeyboardInterrupt:  # Ctrl-C at an approval prompt or in a long search
+                stopped = INTERRUPTED
+                result = ToolResult(False, stopped, "interrupted")
+            ms = (time.monotonic() - started) * 1000
+            out.tool(f"-> {brief(call)}  {result.summary}  {ms:.0f} ms")
+            results.append((call, result, ms))
+        said = Message("assistant", answer.text, calls)
+        assistant_id = self.s.store.add_message(
+            self.s.cid, said, "ok", backend=answer.backend, model=answer.model, usage=answer.usage
+        )
+        replies = [said]
+        for call, result, ms in results:
+            reply = Message("tool", result.content, tool_call_id=call.id)
+            self.s.store.add_message(self.s.cid, reply, "ok")
+            self.s.store.record_tool_call(
+                self.s.cid,
+                assistant_id,
+                call.id,
+                call.name,
+                redacted_arguments(call),
+                "ok" if result.ok else "error",
+                result.summary,
+                ms,
+            )
+            replies.append(reply)
+        if stopped == INTERRUPTED:
+            out.finish_partial()
+            raise Interrupted("interrupted", f"what was done is kept in conversation {self.s.cid}")
+        return replies
+
+    def _announcing(self, out: Output, total: Answer) -> Callable[[str], None]:
+        """out.write, telling the output first whenever the selector changes route, and
+        separating this round's text from an earlier round's by a blank line."""
+        shown: list[object] = [None]
+        write, parts = out.write, total.parts
+        first = [bool(parts)]
+
+        def on_text(delta: str) -> None:
+            used = self.s.selector.used
+            if used is not shown[0] and used is not None:
+                shown[0] = used
+                out.route(used.backend.name, used.model, self.s.selector.fallback)
+            if first[0]:
+                first[0] = False
+                parts.append("\n\n")
+                write("\n\n")
+            parts.append(delta)
+            write(delta)
+
+        return on_text
+
+    def _name_route(self, answer: Answer) -> None:
+        """The answer is from whichever backend the selector ended up using."""
+        if self.s.selector.used is not None:
+            answer.backend = self.s.selector.used.backend.name
+            if not answer.complete:
+                answer.model = self.s.selector.used.model
+
+    def _keep_partial(
+        self, question_id: int, answer: Answer, messages: list[Message], out: Output
+    ) -> None:
+        """A cut or interrupted answer: keep what arrived, and charge for it."""
+        self._name_route(answer)
+        if answer.parts:
+            self.s.store.add_message(
+                self.s.cid,
+                Message("assistant", answer.text),
+                "interrupted",
+                backend=answer.backend,
+                model=answer.model,
+                usage=answer.usage,
+            )
+            self.s.meter.charge(answer.backend, answer.model, answer.usage, messages, answer.text)
+        self.s.store.set_status(question_id, "ok")
+        out.finish_partial()
+
+
+STEP_LIMIT = "not run: goshi stopped after tools.max_steps tool rounds"
+INTERRUPTED = "not run: the user interrupted goshi"
+
+
+def _add_round(total: Answer, answer: Answer) -> None:
+    """Fold one round into the turn's answer (its text already went in as it streamed)."""
+    total.backend, total.model = answer.backend, answer.model
+    total.finish_reason, total.complete = answer.finish_reason, answer.complete
+    if answer.usage is not None:
+        total.usage = answer.usage if total.usage is None else total.usage + answer.usage
+
+
+def _sum_charges(charges: list[Charge]) -> Charge:
+    known = [c.cost for c in charges if c.cost is not None]
+    return Charge(
+        sum(known) if known else None,
+        charges[-1].session,
+        any(c.estimated for c in charges),
+    )
+
+
+def _log_usage(answer: Answer, cid: int, charge: Charge) -> None:
+    usage = answer.usage
+    log.info(
+        "usage conversation=%d backend=%s model=%s prompt_tokens=%s completion_tokens=%s"
+        " cached_tokens=%s cost_usd=%s%s finish=%s",
+        cid,
+        answer.backend,
+        answer.model,
+        usage.prompt_tokens if usage else "?",
+        usage.completion_tokens if usage else "?",
+        usage.cached_tokens if usage else "?",
+        "?" if charge.cost is None else f"{usd(charge.cost):.9f}",
+        " (estimated)" if charge.estimated else "",
+        answer.finish_reason,
+    )

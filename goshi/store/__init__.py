@@ -1,0 +1,37 @@
+"""goshi's SQLite store in the XDG data dir: one file, one connection, one migration list, and a
+small repository per table family:
+
+    db.py             the connection (WAL, busy timeout) and the numbered migrations
+    conversations.py  conversations and messages
+    ledger.py         the spend ledger
+    audit.py          the tool-call audit
+    circuits.py       circuit-breaker state shared across processes
+
+`Store` is all of them over one connection; code that needs one family can take that type.
+"""
+
+from __future__ import annotations
+
+from goshi.store.audit import Audit
+from goshi.store.circuits import CircuitRow, Circuits
+from goshi.store.conversations import (
+    SENDABLE,
+    Conversation,
+    Conversations,
+    ConversationSummary,
+    StoredMessage,
+)
+from goshi.store.ledger import Ledger
+
+__all__ = [
+    "SENDABLE",
+    "CircuitRow",
+    "Conversation",
+    "ConversationSummary",
+    "Store",
+    "StoredMessage",
+]
+
+
+class Store(Conversations, Ledger, Audit, Circuits):
+    """The whole store: every table family over one shared connection."""

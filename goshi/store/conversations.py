@@ -1,0 +1,212 @@
+"""Conversations and their messages: what was asked, what answered, in order.
+
+A question is saved *before* it is sent (status `pending`), so a failure never loses the
+user's turn.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from goshi.errors import UsageError
+from goshi.llm.types import Message, ToolCall, Usage
+from goshi.store.db import Database
+
+# Message status: the question is `pending` until answered (`ok`) or failed (`failed`);
+# an answer is `ok`, or `interrupted` when Ctrl-C or a cut stream left only part of it, or
+# `superseded` when /retry asked again. `ok`, `interrupted` and `pending` are sent.
+SENDABLE = ("ok", "interrupted", "pending")
+
+
+@dataclass(slots=True)
+class Conversation:
+    id: int
+    created_at: float
+    model: str
+    backend: str
+    system: str | None
+
+
+@dataclass(slots=True)
+class ConversationSummary:
+    id: int
+    created_at: float
+    model: str
+    turns: int
+    cost_pico: int
+    first_line: str
+
+
+@dataclass(slots=True)
+class StoredMessage:
+    id: int
+    created_at: float
+    role: str
+    content: str
+    tool_calls: list[list[str]]
+    tool_call_id: str | None
+    status: str
+    backend: str | None
+    model: str | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0]
+
+
+class Conversations(Database):
+    def new_conversation(self, model: str, backend: str, system: str | None) -> Conversation:
+        now = time.time()
+        cur = self.db.execute(
+            "INSERT INTO conversations (created_at, model, backend, system) VALUES (?, ?, ?, ?)",
+            (now, model, backend, system),
+        )
+        assert cur.lastrowid is not None
+        return Conversation(cur.lastrowid, now, model, backend, system)
+
+    def conversation(self, cid: int) -> Conversation:
+        row = self.db.execute(
+            "SELECT id, created_at, model, backend, system FROM conversations WHERE id = ?", (cid,)
+        ).fetchone()
+        if row is None:
+            raise UsageError(f"no conversation {cid}", "list them with `goshi history`")
+        return Conversation(*row)
+
+    def last_conversation(self) -> Conversation | None:
+        row = self.db.execute("SELECT max(id) FROM conversations").fetchone()
+        return None if row[0] is None else self.conversation(row[0])
+
+    def set_system(self, cid: int, system: str | None) -> None:
+        self.db.execute("UPDATE conversations SET system = ? WHERE id = ?", (system, cid))
+
+    def delete_conversation(self, cid: int) -> None:
+        self.conversation(cid)  # raises for an unknown id
+        self.db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
+
+    def conversations(self, limit: int = 20) -> list[ConversationSummary]:
+        """The newest conversations with their turns, spend and first question."""
+        rows = self.db.execute(
+            "SELECT c.id, c.created_at, c.model,"
+            " (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id"
+            "  AND m.role = 'user'),"
+            " (SELECT coalesce(sum(cost_pico), 0) FROM ledger l WHERE l.conversation_id = c.id),"
+            " (SELECT content FROM messages m WHERE m.conversation_id = c.id"
+            "  AND m.role = 'user' ORDER BY id LIMIT 1)"
+            " FROM conversations c ORDER BY c.id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            ConversationSummary(cid, at, model, turns, cost, _first_line(first or ""))
+            for cid, at, model, turns, cost, first in rows
+        ]
+
+    def transcript(self, cid: int) -> list[StoredMessage]:
+        """Every message of a conversation, whatever its status, in order."""
+        rows = self.db.execute(
+            "SELECT id, created_at, role, content, tool_calls, tool_call_id, status, backend,"
+            " model, prompt_tokens, completion_tokens FROM messages"
+            " WHERE conversation_id = ? ORDER BY id",
+            (cid,),
+        ).fetchall()
+        return [
+            StoredMessage(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                json.loads(r[4]) if r[4] else [],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+            )
+            for r in rows
+        ]
+
+    # --- messages --------------------------------------------------------------------------
+
+    def add_message(
+        self,
+        cid: int,
+        message: Message,
+        status: str,
+        *,
+        backend: str | None = None,
+        model: str | None = None,
+        usage: Usage | None = None,
+    ) -> int:
+        calls = (
+            json.dumps([[c.id, c.name, c.arguments] for c in message.tool_calls])
+            if message.tool_calls
+            else None
+        )
+        cur = self.db.execute(
+            "INSERT INTO messages (conversation_id, created_at, role, content, tool_calls,"
+            " tool_call_id, status, backend, model, prompt_tokens, completion_tokens,"
+            " cached_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                cid,
+                time.time(),
+                message.role,
+                message.content,
+                calls,
+                message.tool_call_id,
+                status,
+                backend,
+                model,
+                usage.prompt_tokens if usage else None,
+                usage.completion_tokens if usage else None,
+                usage.cached_tokens if usage else None,
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def reopen_last_question(self, cid: int) -> int | None:
+        """For a retry: the last question becomes pending again, and what answered it is
+        superseded (kept, never sent again). None when there is no question yet."""
+        row = self.db.execute(
+            "SELECT max(id) FROM messages WHERE conversation_id = ? AND role = 'user'", (cid,)
+        ).fetchone()
+        if row[0] is None:
+            return None
+        self.db.execute(
+            "UPDATE messages SET status = 'superseded' WHERE conversation_id = ? AND id > ?",
+            (cid, row[0]),
+        )
+        self.db.execute("UPDATE messages SET status = 'pending' WHERE id = ?", (row[0],))
+        return int(row[0])
+
+    def set_status(self, message_id: int, status: str) -> None:
+        self.db.execute("UPDATE messages SET status = ? WHERE id = ?", (status, message_id))
+
+    def history(self, cid: int) -> list[Message]:
+        """The messages worth sending again when a conversation continues."""
+        rows = self.db.execute(
+            "SELECT role, content, tool_calls, tool_call_id FROM messages"
+            " WHERE conversation_id = ? AND status IN (?, ?, ?) ORDER BY id",
+            (cid, *SENDABLE),
+        ).fetchall()
+        return [
+            Message(
+                role,
+                content,
+                [ToolCall(*c) for c in json.loads(calls)] if calls else [],
+                call_id,
+            )
+            for role, content, calls, call_id in rows
+        ]
+
+    def first_line(self, cid: int) -> str:
+        row = self.db.execute(
+            "SELECT content FROM messages WHERE conversation_id = ? AND role = 'user'"
+            " ORDER BY id LIMIT 1",
+            (cid,),
+        ).fetchone()
+        return _first_line(row[0]) if row else ""

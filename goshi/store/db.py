@@ -1,0 +1,56 @@
+"""The one SQLite connection every table family of the store shares.
+
+WAL mode, a busy timeout and short transactions, so parallel `goshi ask` processes can share the
+file. The schema grows by the numbered migrations in goshi/store/migrations.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from goshi import paths
+from goshi.errors import GoshiError
+from goshi.store.migrations import MIGRATIONS
+
+
+class Database:
+    """Opens (and migrates) the store; the table families in this package build on it."""
+
+    db: sqlite3.Connection
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.store_file()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # WAL-safe; no fsync per commit
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            raise GoshiError(
+                f"cannot open goshi's store at {self.path} ({exc})",
+                "check that the XDG data directory is writable",
+            ) from None
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                # another process may have migrated while we waited for the lock
+                if self.db.execute("PRAGMA user_version").fetchone()[0] >= number:
+                    self.db.execute("ROLLBACK")
+                    continue
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self.db.close()

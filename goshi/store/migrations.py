@@ -1,0 +1,79 @@
+"""The store's schema, as numbered migrations: `PRAGMA user_version` says how many have run.
+
+Append; never edit a migration that has shipped. Each runs in one transaction (goshi/store/db.py).
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: conversations and messages
+    """
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        model TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        system TEXT
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        created_at REAL NOT NULL,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL,
+        tool_calls TEXT,
+        tool_call_id TEXT,
+        status TEXT NOT NULL,
+        backend TEXT,
+        model TEXT,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        cached_tokens INTEGER
+    );
+    CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+    """,
+    # 2: circuit breakers, shared by every goshi process
+    """
+    CREATE TABLE circuits (
+        key TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        failures INTEGER NOT NULL,
+        opened_at REAL NOT NULL,
+        probe_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
+    # 3: the spend ledger: one row per model response, cost in integer pico-dollars
+    """
+    CREATE TABLE ledger (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        conversation_id INTEGER,
+        backend TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_tokens INTEGER NOT NULL,
+        cached_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        cost_pico INTEGER,
+        estimated INTEGER NOT NULL
+    );
+    CREATE INDEX ledger_by_time ON ledger(at);
+    CREATE INDEX ledger_by_conversation ON ledger(conversation_id);
+    """,
+    # 4: the tool-call audit: what the model asked to run, how it went (secrets redacted)
+    """
+    CREATE TABLE tool_calls (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        conversation_id INTEGER NOT NULL,
+        message_id INTEGER,
+        call_id TEXT,
+        tool TEXT NOT NULL,
+        arguments TEXT NOT NULL,
+        status TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        duration_ms REAL NOT NULL
+    );
+    CREATE INDEX tool_calls_by_message ON tool_calls(message_id);
+    """,
+)
