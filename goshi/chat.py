@@ -66,7 +66,7 @@ class Chat:
     def run(self) -> int:
         from goshi.ui.repl import Prompt
 
-        prompt = Prompt(paths.state_dir() / "chat_history", COMMANDS)
+        prompt = Prompt(paths.chat_history_file(), COMMANDS)
         self.say(
             f"goshi chat · {self.session.selector.primary_backend()} "
             f"{self.session.selector.primary_model()} · conversation {self.session.cid} · "
@@ -98,8 +98,7 @@ class Chat:
         except Interrupted:
             self.say("stopped; the partial answer is kept · /retry asks again")
         except GoshiError as exc:
-            line = exc.message + (f"; {exc.hint}" if exc.hint else "")
-            self.console.print(f"goshi: {line}", style="red", markup=False, highlight=False)
+            self.console.print(f"goshi: {exc.line()}", style="red", markup=False, highlight=False)
             if exc.exit_code == 5:
                 self.say("/retry asks again")
         else:
@@ -115,8 +114,7 @@ class Chat:
         try:
             handler(arg.strip())
         except GoshiError as exc:
-            line = exc.message + (f"; {exc.hint}" if exc.hint else "")
-            self.console.print(f"goshi: {line}", style="red", markup=False, highlight=False)
+            self.console.print(f"goshi: {exc.line()}", style="red", markup=False, highlight=False)
 
     def say(self, text: str) -> None:
         self.console.print(text, style="dim", markup=False, highlight=False)

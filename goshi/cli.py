@@ -27,7 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-config_app = typer.Typer(help="Show, check and create goshi.yaml.", no_args_is_help=True)
+config_app = typer.Typer(help="Show, check, create and trust goshi.yaml.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 prices_app = typer.Typer(help="List the price table, or update it.", invoke_without_command=True)
 app.add_typer(prices_app, name="prices")
@@ -259,6 +259,28 @@ def config_path(config_file: ConfigOpt = None, verbose: Verbose = 0) -> None:
     _run(lambda: config_cmd.path(config_file), verbose)
 
 
+@config_app.command("trust")
+def config_trust(
+    file: Annotated[str | None, typer.Argument(help="Default: ./goshi.yaml.")] = None,
+    verbose: Verbose = 0,
+) -> None:
+    """Let every setting of a project's goshi.yaml apply (until the file changes)."""
+    from goshi import config_cmd
+
+    _run(lambda: config_cmd.trust_file(file), verbose)
+
+
+@config_app.command("untrust")
+def config_untrust(
+    file: Annotated[str | None, typer.Argument(help="Default: ./goshi.yaml.")] = None,
+    verbose: Verbose = 0,
+) -> None:
+    """Forget that a project's goshi.yaml was trusted: only its harmless settings apply."""
+    from goshi import config_cmd
+
+    _run(lambda: config_cmd.untrust_file(file), verbose)
+
+
 def _run(command: Callable[[], int | None], verbose: int) -> None:
     """Run a command; turn goshi's expected failures into one line on stderr and an exit code."""
     from goshi import log
@@ -276,12 +298,13 @@ def _run(command: Callable[[], int | None], verbose: int) -> None:
 
 
 def _report(exc: GoshiError, verbose: int) -> None:
-    line = f"goshi: {exc.message}"
-    if exc.hint:
-        line += f"; {exc.hint}"
-    sys.stderr.write(line + "\n")
+    """One line on stderr (a terminal, perhaps): redacted, controls shown, never interpreted."""
+    sys.stderr.write(f"goshi: {exc.line()}\n")
     if verbose and exc.detail:
-        sys.stderr.write(f"goshi: detail: {exc.detail}\n")
+        from goshi.credentials import redact
+        from goshi.sanitize import one_line
+
+        sys.stderr.write(f"goshi: detail: {one_line(redact(exc.detail))}\n")
 
 
 def main() -> None:

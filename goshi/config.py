@@ -1,15 +1,20 @@
-"""Settings: built-in defaults < goshi.yaml < environment < command-line flags.
+"""Settings, in layers: built-in defaults < the user's goshi.yaml < the project's ./goshi.yaml
+< environment < command-line flags. Each layer adds to the ones below it.
 
-The file is the first that exists of: --config, $GOSHI_CONFIG, ./goshi.yaml,
-$XDG_CONFIG_HOME/goshi/goshi.yaml. Every value remembers where it came from (`Settings.sources`),
-so `goshi config show` can say so. Validation errors name the file, the line and the key path.
-The API key is never part of the settings: it is read from the environment when a request is built.
+The user's file is the first of: --config, $GOSHI_CONFIG, $XDG_CONFIG_HOME/goshi/goshi.yaml; it
+is the user's choice and trusted. The project's is ./goshi.yaml, found by goshi itself in the
+working directory: until `goshi config trust` records it (goshi/trust.py), only its harmless keys
+apply, and one stderr line names the keys it ignored. Every value remembers where it came from
+(`Settings.sources`), so `goshi config show` can say so. Validation errors name the file, the line
+and the key path. The API key is never part of the settings: it is read from the environment when
+a request is built.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
 import os
 import types
 from dataclasses import dataclass, field
@@ -19,6 +24,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from goshi import paths
 from goshi.errors import ConfigError
 
+log = logging.getLogger("goshi")
 BACKENDS = ("auto", "openai", "ollama")
 OPENAI_URL = "https://api.openai.com/v1"
 
@@ -87,6 +93,15 @@ class HttpSettings:
 
 
 @dataclass
+class ProjectFile:
+    """A ./goshi.yaml found in the working directory, and what its trust let it set."""
+
+    path: Path
+    state: str  # goshi.trust.TRUSTED, UNTRUSTED or CHANGED
+    ignored: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Settings:
     backend: str = field(default="auto", metadata={"choices": BACKENDS})
     system: str | None = None
@@ -97,7 +112,8 @@ class Settings:
     tools: ToolsSettings = field(default_factory=ToolsSettings)
     cost: CostSettings = field(default_factory=CostSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
-    file: Path | None = field(default=None, metadata={"internal": True})
+    file: Path | None = field(default=None, metadata={"internal": True})  # the user's own
+    project: ProjectFile | None = field(default=None, metadata={"internal": True})
     sources: dict[str, str] = field(default_factory=dict, metadata={"internal": True})
 
     def api_key(self) -> str | None:
@@ -128,15 +144,24 @@ class Overrides:
 
 
 def find_config_file(explicit: str | Path | None = None) -> Path | None:
+    """The user's own file: --config, else $GOSHI_CONFIG, else the XDG one if it exists."""
     if explicit is not None:
         return _must_exist(Path(explicit), "--config")
     env = os.environ.get("GOSHI_CONFIG")
     if env:
         return _must_exist(Path(env), "$GOSHI_CONFIG")
-    for candidate in (Path("goshi.yaml"), paths.user_config_file()):
-        if candidate.is_file():
-            return candidate
-    return None
+    candidate = paths.user_config_file()
+    return candidate if candidate.is_file() else None
+
+
+def find_project_file(user_file: Path | None) -> Path | None:
+    """./goshi.yaml, unless it is the user's own file named another way."""
+    candidate = Path("goshi.yaml")
+    if not candidate.is_file():
+        return None
+    if user_file is not None and candidate.resolve() == user_file.resolve():
+        return None
+    return candidate
 
 
 def _must_exist(path: Path, named_by: str) -> Path:
@@ -158,6 +183,9 @@ def load(explicit: str | Path | None = None, overrides: Overrides | None = None)
         data, lines = read_yaml(file)
         _Reader(str(file), lines, settings.sources).apply(settings, data, "")
         settings.file = file
+    if (project := find_project_file(file)) is not None:
+        settings.project = _apply_project(settings, project)
+        _warn_ignored(settings.project)
     flags = overrides or Overrides()
     _apply_backend(settings, flags.backend)  # first: it decides which model GOSHI_MODEL names
     _apply_env(settings)
@@ -165,19 +193,83 @@ def load(explicit: str | Path | None = None, overrides: Overrides | None = None)
     return settings
 
 
-def read_yaml(file: Path) -> tuple[dict[str, Any], dict[str, int]]:
+def _apply_project(settings: Settings, file: Path) -> ProjectFile:
+    """A trusted project file applies whole; any other only its harmless keys (all checked)."""
+    from goshi import trust
+
+    raw = _read_bytes(file)
+    project = ProjectFile(file, trust.state(file, raw))
+    data, lines = read_yaml(file, raw)
+    if project.state == trust.TRUSTED:
+        _Reader(str(file), lines, settings.sources).apply(settings, data, "")
+        return project
+    scratch, sources = Settings(), dict[str, str]()
+    _Reader(str(file), lines, sources).apply(scratch, data, "")
+    for path, source in sources.items():
+        if trust.harmless(path):
+            _set_path(settings, path, _get_path(scratch, path))
+            settings.sources[path] = source
+        elif not any(path.startswith(other + ".") for other in sources):
+            project.ignored.append(path)
+    return project
+
+
+def _get_path(obj: Any, path: str) -> Any:
+    for name in path.split("."):
+        obj = getattr(obj, name)
+    return obj
+
+
+def _set_path(obj: Any, path: str, value: Any) -> None:
+    *parents, name = path.split(".")
+    for parent in parents:
+        obj = getattr(obj, parent)
+    setattr(obj, name, value)
+
+
+_warned: set[Path] = set()
+
+
+def _warn_ignored(project: ProjectFile) -> None:
+    """Once per run: the keys an untrusted project file could not set, and how to trust it."""
+    from goshi import trust
+
+    if not project.ignored or project.path.resolve() in _warned:
+        return
+    _warned.add(project.path.resolve())
+    why = "changed since it was trusted" if project.state == trust.CHANGED else "is not trusted"
+    log.warning(
+        "%s %s: ignored %s; review it, then `goshi config trust` applies it",
+        project.path,
+        why,
+        ", ".join(project.ignored),
+    )
+
+
+def check_file(file: Path, raw: bytes | None = None) -> None:
+    """Parse and validate a goshi.yaml; ConfigError names the line of the first problem."""
+    data, lines = read_yaml(file, raw)
+    _Reader(str(file), lines, {}).apply(Settings(), data, "")
+
+
+def _read_bytes(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"{file}: cannot read ({exc.strerror})", "check the file's permissions"
+        ) from None
+
+
+def read_yaml(file: Path, raw: bytes | None = None) -> tuple[dict[str, Any], dict[str, int]]:
     """The file's mapping and, for every key path, the line it stands on."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = (_read_bytes(file) if raw is None else raw).decode("utf-8")
         data = yaml.load(text, Loader=loader)
         node = yaml.compose(text, Loader=loader)
-    except OSError as exc:
-        raise ConfigError(
-            f"{file}: cannot read ({exc.strerror})", "check the file's permissions"
-        ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{file}: not UTF-8 text", "save the file as UTF-8") from None
     except yaml.YAMLError as exc:
@@ -229,8 +321,8 @@ class _Reader:
                 if value is not None:
                     self.apply(getattr(target, key), self.mapping(value, path), path + ".")
                 continue
-            if get_origin(kind) is dict:
-                value = self.prices(value, path)
+            if get_origin(kind) is dict:  # a lower layer's entries stay unless named again
+                value = {**getattr(target, key), **self.prices(value, path)}
             else:
                 value = _coerce(value, kind, known[key], path, self.where(path))
             setattr(target, key, value)

@@ -1,4 +1,8 @@
-"""`goshi config show | validate | init | path`."""
+"""`goshi config show | validate | init | path | trust | untrust`.
+
+Everything `show` prints passes the sanitiser (a project file's values are untrusted text) and
+URL credentials are masked; the key itself is only ever "set (hidden)".
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from goshi import config, paths
+from goshi import config, paths, trust
+from goshi.credentials import mask_url
 from goshi.errors import UsageError
+from goshi.sanitize import one_line
 
 
 def example_text() -> str:
@@ -20,7 +26,11 @@ def example_text() -> str:
 def show(config_file: str | None) -> int:
     settings = config.load(config_file)
     out = sys.stdout
-    out.write(f"# file: {settings.file or 'none (built-in defaults)'}\n")
+    out.write(f"# file: {one_line(str(settings.file or 'none (built-in defaults)'))}\n")
+    if (project := settings.project) is not None:
+        out.write(f"# project file: {one_line(str(project.path.resolve()))} ({project.state})\n")
+        if project.ignored:
+            out.write(f"#   ignored until trusted: {', '.join(project.ignored)}\n")
     rows = list(_rows(settings, "", settings.sources))
     key = settings.api_key()
     rows.insert(
@@ -33,7 +43,7 @@ def show(config_file: str | None) -> int:
     )
     width = max(len(f"{path}: {value}") for path, value, _ in rows)
     for path, value, source in rows:
-        out.write(f"{f'{path}: {value}':<{width}}  # {source}\n")
+        out.write(one_line(f"{f'{path}: {value}':<{width}}  # {source}") + "\n")
     return 0
 
 
@@ -59,16 +69,22 @@ def _show(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return mask_url(str(value))
 
 
 def validate(file: str | None) -> int:
-    target = Path(file) if file else config.find_config_file(None)
-    if target is None:
+    if file:
+        targets = [Path(file)]
+    else:
+        user = config.find_config_file(None)
+        project = config.find_project_file(user)
+        targets = [t for t in (user, project) if t is not None]
+    if not targets:
         sys.stdout.write("no goshi.yaml found; the built-in defaults are in use\n")
         return 0
-    config.load(target)
-    sys.stdout.write(f"{target}: ok\n")
+    for target in targets:
+        config.check_file(target)
+        sys.stdout.write(f"{one_line(str(target))}: ok\n")
     return 0
 
 
@@ -85,6 +101,22 @@ def init(force: bool) -> int:
 
 
 def path(config_file: str | None) -> int:
+    """The user's file (or where `init` would write it); a project file on a second line."""
     found = config.find_config_file(config_file)
     sys.stdout.write(f"{found if found else paths.user_config_file()}\n")
+    if (project := config.find_project_file(found)) is not None:
+        sys.stdout.write(f"{project.resolve()}\n")
+    return 0
+
+
+def trust_file(file: str | None) -> int:
+    target = trust.trust(file)
+    sys.stdout.write(f"trusted {one_line(str(target))}: all its settings apply until it changes\n")
+    return 0
+
+
+def untrust_file(file: str | None) -> int:
+    target, known = trust.untrust(file)
+    said = "no longer trusted" if known else "was not trusted"
+    sys.stdout.write(f"{one_line(str(target))} {said}: only its harmless settings apply\n")
     return 0

@@ -20,7 +20,7 @@
                 └── StreamCut       5   the body ended before the answer did
 
 Each error carries `message` (what happened) and `hint` (what to do next);
-`detail` is shown with -v.
+`detail` is shown with -v. `line()` is how either reaches a terminal: redacted and sanitised.
 Only `TransientError` is retried, and only before the first token reached the user.
 """
 
@@ -38,6 +38,14 @@ class GoshiError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
+
+    def line(self) -> str:
+        """`message; hint` as one line for a terminal: redacted, controls shown (a server's
+        words are part of many messages)."""
+        from goshi.credentials import redact
+        from goshi.sanitize import one_line
+
+        return one_line(redact(f"{self.message}; {self.hint}" if self.hint else self.message))
 
 
 class UsageError(GoshiError):

@@ -2,15 +2,22 @@
 
 Stderr lines are plain (`goshi: ...`), one per record; -v shows info there too, -vv debug.
 Past 5 MB the log becomes goshi.log.1 (replacing the older one) and a new one starts.
-The API key never reaches a record: error texts from servers are redacted before they are raised.
+
+Every message passes credentials.redact (the key, key-shaped text, URL passwords), then is made
+safe for where it goes: stderr may be a terminal, so controls are shown (sanitize.one_line); a log
+line escapes newlines and controls (sanitize.for_log), so a server cannot forge a line. The state
+dir is 0700 and the log 0600: it records what was asked.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
 from goshi import paths
+from goshi.credentials import redact
+from goshi.sanitize import for_log, one_line
 
 log = logging.getLogger("goshi")
 MAX_LOG_BYTES = 5_000_000
@@ -21,6 +28,18 @@ class _QuietFileHandler(logging.FileHandler):
         """A full disk or a read-only state dir must not print a traceback or stop an answer."""
 
 
+class SafeFormatter(logging.Formatter):
+    """Formats a record with its message redacted and escaped by `escape`."""
+
+    def __init__(self, fmt: str, escape: Callable[[str], str]) -> None:
+        super().__init__(fmt)
+        self.escape = escape
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = self.escape(redact(record.message))
+        return super().formatMessage(record)
+
+
 def setup(verbosity: int = 0) -> None:
     if log.handlers:
         return
@@ -28,16 +47,19 @@ def setup(verbosity: int = 0) -> None:
     log.propagate = False
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setLevel(logging.WARNING - 10 * min(verbosity, 2))
-    stderr.setFormatter(logging.Formatter("goshi: %(message)s"))
+    stderr.setFormatter(SafeFormatter("goshi: %(message)s", one_line))
     log.addHandler(stderr)
     try:
         file = paths.log_file()
-        file.parent.mkdir(parents=True, exist_ok=True)
+        paths.private_dir(file.parent)
         if file.exists() and file.stat().st_size > MAX_LOG_BYTES:  # keep one old log, no more
             file.replace(file.with_name(file.name + ".1"))
+        paths.private_file(file)
         handler = _QuietFileHandler(file, encoding="utf-8", delay=True)
     except OSError:
         return  # an unwritable state dir must not stop an answer
     handler.setLevel(logging.INFO)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(message)s"))
+    handler.setFormatter(
+        SafeFormatter("%(asctime)s %(process)d %(levelname)s %(message)s", for_log)
+    )
     log.addHandler(handler)

@@ -1,5 +1,8 @@
 """`goshi status`: for each backend, its URL, whether it answers, whether the model is there,
-and its circuit: state, consecutive failures, seconds until a probe may close it."""
+and its circuit: state, consecutive failures, seconds until a probe may close it.
+
+A URL's user:password@ is masked, a key that could not be sent is not sent (the line says why),
+and every text a server sent is shown through the sanitiser."""
 
 from __future__ import annotations
 
@@ -8,8 +11,10 @@ import sys
 from dataclasses import asdict, dataclass
 
 from goshi import config
+from goshi.credentials import key_problem, mask_url, remember
 from goshi.llm.breaker import Breaker
 from goshi.llm.select import breaker_for, openai_key_configured
+from goshi.sanitize import one_line
 from goshi.store import Store
 
 
@@ -41,9 +46,9 @@ def check(config_file: str | None, as_json: bool) -> int:
         if r.half_open_in_s:
             circuit += f", half-open in {r.half_open_in_s:.0f} s"
         sys.stdout.write(
-            f"{r.backend}: {r.url}\n"
-            f"  reachable: {'yes' if r.reachable else 'no'} ({r.detail})\n"
-            f"  model:     {r.model} ({present})\n"
+            f"{r.backend}: {one_line(r.url)}\n"
+            f"  reachable: {'yes' if r.reachable else 'no'} ({one_line(r.detail)})\n"
+            f"  model:     {one_line(r.model)} ({present})\n"
             f"  circuit:   {circuit}\n"
         )
     return 0
@@ -79,17 +84,23 @@ def _openai(settings: config.Settings, store: Store) -> BackendStatus:
     url = settings.openai.base_url
     model = settings.openai.model
     state, failures, wait = _circuit(breaker_for(settings, store, "openai", url))
+    shown = mask_url(url)
+    env = settings.openai.api_key_env
     if not openai_key_configured(settings):
-        detail = f"not used: ${settings.openai.api_key_env} is not set"
-        return BackendStatus("openai", url, model, False, detail, None, state, failures, wait)
+        detail = f"not used: ${env} is not set"
+        return BackendStatus("openai", shown, model, False, detail, None, state, failures, wait)
     key = settings.api_key()
+    remember(key)
+    if key and (problem := key_problem(key)):
+        detail = f"not asked: the API key in ${env} {problem}"
+        return BackendStatus("openai", shown, model, False, detail, None, state, failures, wait)
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     body, detail = _get(url.rstrip("/") + "/models", settings, headers)
     present = None
     if isinstance(body, dict) and isinstance(body.get("data"), list):
         present = any(isinstance(m, dict) and m.get("id") == model for m in body["data"])
     return BackendStatus(
-        "openai", url, model, body is not None, detail, present, state, failures, wait
+        "openai", shown, model, body is not None, detail, present, state, failures, wait
     )
 
 
@@ -102,5 +113,5 @@ def _ollama(settings: config.Settings, store: Store) -> BackendStatus:
         names = {m.get("name") for m in body["models"] if isinstance(m, dict)}
         present = model in names or f"{model}:latest" in names
     return BackendStatus(
-        "ollama", host, model, body is not None, detail, present, state, failures, wait
+        "ollama", mask_url(host), model, body is not None, detail, present, state, failures, wait
     )

@@ -42,6 +42,14 @@ def server() -> Iterator[WireServer]:
 
 
 @pytest.fixture
+def other_server() -> Iterator[WireServer]:
+    """A second server: where a hostile project file would like goshi to send things."""
+    srv = WireServer().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
 def home(tmp_path: Path) -> Path:
     for name in ("config", "data", "state", "work"):
         (tmp_path / name).mkdir()

@@ -20,9 +20,8 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def test_search_order_flag_env_cwd_xdg(goshi, home: Path) -> None:
+def test_search_order_flag_env_xdg_then_the_project_file_on_top(goshi, home: Path) -> None:
     xdg = write(home / "config" / "goshi" / "goshi.yaml", "openai: {model: from-xdg}\n")
-    cwd = write(home / "work" / "goshi.yaml", "openai: {model: from-cwd}\n")
     env = write(home / "env.yaml", "openai: {model: from-env}\n")
     flag = write(home / "flag.yaml", "openai: {model: from-flag}\n")
 
@@ -33,10 +32,14 @@ def test_search_order_flag_env_cwd_xdg(goshi, home: Path) -> None:
 
     assert "from-flag" in shown("--config", str(flag), GOSHI_CONFIG=str(env))
     assert "from-env" in shown(GOSHI_CONFIG=str(env))
-    assert "from-cwd" in shown(GOSHI_CONFIG="")
-    cwd.unlink()
     assert "from-xdg" in shown(GOSHI_CONFIG="")
     assert f"{xdg}:1" in shown(GOSHI_CONFIG="")
+    cwd = write(home / "work" / "goshi.yaml", "openai: {model: from-cwd}\n")
+    assert "from-xdg" in shown(GOSHI_CONFIG="")  # untrusted: the project cannot pick the model
+    assert goshi("config", "trust").code == 0
+    assert "from-cwd" in shown(GOSHI_CONFIG="")
+    assert "from-cwd" in shown("--config", str(flag))  # the project file lies on top of any
+    cwd.unlink()
     xdg.unlink()
     assert "gpt-4o-mini" in shown(GOSHI_CONFIG="") and "# default" in shown(GOSHI_CONFIG="")
 

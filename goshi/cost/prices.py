@@ -155,7 +155,7 @@ def update(source: str) -> Table:
         raise ConfigError(
             f"{source}: not a valid price table: {exc}", "the current table is kept"
         ) from None
-    target.parent.mkdir(parents=True, exist_ok=True)
+    paths.private_dir(target.parent)
     tmp = target.with_name(f".prices.{os.getpid()}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)

@@ -131,7 +131,8 @@ class OpenAIBackend:
                     yield UsageReport(_usage(usage))
             except (ValueError, TypeError, AttributeError, KeyError):
                 malformed += 1
-                log.info("%s: skipped a malformed event: %.200r", NAME, sse.data)
+                said = redact(sse.data, self.api_key)
+                log.info("%s: skipped a malformed event: %.200r", NAME, said)
         if malformed:
             log.warning("%s: skipped %d malformed event(s) in the stream", NAME, malformed)
         if not done and finish is None:

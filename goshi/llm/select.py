@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from goshi.config import Settings
+from goshi.credentials import check_key, mask_url
 from goshi.errors import AuthError, ConnectFailed, QuotaExceeded, TransientError, Unavailable
 from goshi.llm.breaker import Breaker
 from goshi.llm.retry import RetryPolicy, retrying
@@ -49,8 +50,9 @@ def openai_key_configured(settings: Settings) -> bool:
 
 
 def breaker_for(settings: Settings, store: Store, backend: str, url: str) -> Breaker:
+    """The circuit of one endpoint, keyed by its URL with any user:password@ masked."""
     b = settings.breaker
-    return Breaker(store, f"{backend} {url}", b.failure_threshold, b.cooldown_s)
+    return Breaker(store, f"{backend} {mask_url(url)}", b.failure_threshold, b.cooldown_s)
 
 
 class Selector:
@@ -83,7 +85,9 @@ class Selector:
                 f"export {s.openai.api_key_env}=sk-..., or use -b ollama",
                 backend="openai",
             )
-        backend = OpenAIBackend(s.openai, s.http, s.api_key())
+        key = s.api_key()
+        check_key(key, s.openai.api_key_env)
+        backend = OpenAIBackend(s.openai, s.http, key)
         breaker = breaker_for(s, self.store, "openai", s.openai.base_url)
         return Route(backend, s.openai.model, policy, breaker)
 

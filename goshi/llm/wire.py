@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -11,21 +10,23 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from goshi.errors import ConfigError, ConnectFailed, ReadTimedOut, ServerError, StreamCut
+from goshi.credentials import mask_url, redact
+from goshi.errors import (
+    ConfigError,
+    ConnectFailed,
+    GoshiError,
+    ReadTimedOut,
+    ServerError,
+    StreamCut,
+)
 
-_KEYLIKE = re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-*.]{6,}")
-
-
-def redact(text: str, secret: str | None) -> str:
-    """Remove anything that looks like an API key, and the key itself, from server text."""
-    if secret:
-        text = text.replace(secret, "[key]")
-    return _KEYLIKE.sub(r"\1-[redacted]", text)
+__all__ = ["host_of", "redact", "translate_errors"]
 
 
 def host_of(url: str) -> str:
+    """host:port, never the user:password@ a URL may carry."""
     parts = urlsplit(url)
-    return parts.netloc or url
+    return parts.netloc.rpartition("@")[2] if parts.netloc else mask_url(url)
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -43,41 +44,66 @@ def _root_cause(exc: BaseException) -> BaseException:
 def translate_errors(
     backend: str, url: str, read_timeout_s: float, refused_hint: str | None = None
 ) -> Iterator[None]:
-    """Map transport failures inside the block to goshi errors that say what to do next."""
-    host = host_of(url)
+    """Map transport failures inside the block to goshi errors that say what to do next.
+
+    Every text of the error is redacted: httpx quotes a header it refused, key included."""
     try:
         yield
-    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-        raise ConfigError(
-            f"{backend}: invalid URL {url!r} ({exc})", "use a full URL such as http://host:port/v1"
-        ) from None
-    except httpx.ConnectTimeout as exc:
-        raise ConnectFailed(
+    except GoshiError as exc:
+        _redact_error(exc)
+        raise
+    except (httpx.TransportError, httpx.InvalidURL) as exc:
+        error = _translate(exc, backend, url, read_timeout_s, refused_hint)
+        _redact_error(error)
+        raise error from None
+
+
+def _redact_error(exc: GoshiError) -> None:
+    exc.message, exc.hint, exc.detail = redact(exc.message), redact(exc.hint), redact(exc.detail)
+    exc.args = (exc.message,)
+
+
+def _translate(
+    exc: Exception, backend: str, url: str, read_timeout_s: float, refused_hint: str | None
+) -> GoshiError:
+    host = host_of(url)
+    detail = repr(exc)
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return ConfigError(
+            f"{backend}: invalid URL {mask_url(url)!r} ({exc})",
+            "use a full URL such as http://host:port/v1",
+        )
+    if isinstance(exc, httpx.ConnectTimeout):
+        return ConnectFailed(
             f"{backend}: no connection to {host} within the connect timeout",
             "check the network and the URL, or raise http.connect_timeout_s",
-            detail=repr(exc),
+            detail=detail,
             backend=backend,
-        ) from None
-    except httpx.ConnectError as exc:
-        raise _connect_failed(backend, host, url, exc, refused_hint) from None
-    except httpx.TimeoutException as exc:
-        raise ReadTimedOut(
+        )
+    if isinstance(exc, httpx.ConnectError):
+        return _connect_failed(backend, host, mask_url(url), exc, refused_hint)
+    if isinstance(exc, httpx.TimeoutException):
+        return ReadTimedOut(
             f"{backend}: {host} sent nothing for {read_timeout_s:g} s",
             "try again, or raise http.read_timeout_s",
-            detail=repr(exc),
+            detail=detail,
             backend=backend,
-        ) from None
-    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-        raise StreamCut(
+        )
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return StreamCut(
             f"{backend}: the connection to {host} broke ({_root_cause(exc)})",
             "try again",
-            detail=repr(exc),
+            detail=detail,
             backend=backend,
-        ) from None
-    except httpx.TransportError as exc:  # proxies and the rest: worth another try
-        raise ServerError(
-            f"{backend}: {host}: {exc}", "try again", detail=repr(exc), backend=backend
-        ) from None
+        )
+    if isinstance(exc, httpx.LocalProtocolError):  # goshi could not send the request as built
+        return ConfigError(
+            f"{backend}: the request to {host} could not be sent ({exc})",
+            "check what goes into it: the API key and openai.base_url",
+            detail=detail,
+        )
+    # proxies and the rest of the transport errors: worth another try
+    return ServerError(f"{backend}: {host}: {exc}", "try again", detail=detail, backend=backend)
 
 
 def _connect_failed(

@@ -1,7 +1,7 @@
 """The one SQLite connection every table family of the store shares.
 
 WAL mode, a busy timeout and short transactions, so parallel `goshi ask` processes can share the
-file. The schema grows by the numbered migrations in goshi/store/migrations.py.
+file; the file (and so its -wal and -shm) is 0600 in a 0700 dir. The schema grows by the numbered migrations in goshi/store/migrations.py.
 """
 
 from __future__ import annotations
@@ -22,9 +22,13 @@ class Database:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.store_file()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            paths.private_dir(self.path.parent)
+            paths.private_file(self.path)  # SQLite gives the -wal and -shm files its mode
             self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
+            for side in ("-wal", "-shm"):  # made by an older goshi, perhaps world-readable
+                if (extra := self.path.with_name(self.path.name + side)).exists():
+                    paths.private_file(extra)
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL-safe; no fsync per commit
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()

@@ -16,6 +16,8 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
+from goshi import paths
+
 
 class SlashCompleter(Completer):
     def __init__(self, commands: dict[str, str]) -> None:
@@ -48,7 +50,8 @@ def _bindings() -> KeyBindings:
 
 class Prompt:
     def __init__(self, history_file: Path, commands: dict[str, str]) -> None:
-        history_file.parent.mkdir(parents=True, exist_ok=True)
+        paths.private_dir(history_file.parent)
+        paths.private_file(history_file)
         self.session: PromptSession[str] = PromptSession(
             history=FileHistory(str(history_file)),
             multiline=True,

@@ -1,0 +1,75 @@
+"""Secrets stay secret: the API key is checked before it is sent and redacted from every text
+goshi shows, logs or stores; credentials inside URLs are masked.
+
+    check_key(key, env)   whitespace, control or non-ASCII characters -> AuthError (exit 4),
+                          naming what is wrong and where, never the key itself
+    remember(key)         the key read for this run; redact() removes it from any text
+    redact(text)          the remembered keys, anything shaped like `sk-...`, and URL credentials
+    mask_url(text)        `http://user:pw@host/v1` -> `http://***@host/v1`, anywhere in the text
+
+The log formatter and the one-line error report run every message through redact(), so a key
+that slipped into a server's error body or an httpx message never reaches stderr or goshi.log.
+"""
+
+from __future__ import annotations
+
+import re
+
+from goshi.errors import AuthError
+
+_KEYLIKE = re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-*.]{6,}")
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/@\s?#]+@")
+_known: set[str] = set()
+
+
+def remember(key: str | None) -> None:
+    if key and len(key) >= 4:
+        _known.add(key)
+        if key != key.strip():  # a padded key is also redacted in the form a server echoes
+            _known.add(key.strip())
+
+
+def mask_url(text: str) -> str:
+    return _URL_CREDENTIALS.sub(r"\1***@", text)
+
+
+def redact(text: str, secret: str | None = None) -> str:
+    for key in sorted({*_known, *([secret] if secret else [])}, key=len, reverse=True):
+        if key.strip():
+            text = text.replace(key, "[key]")
+    return mask_url(_KEYLIKE.sub(r"\1-[redacted]", text))
+
+
+def key_problem(key: str) -> str | None:
+    """What is wrong with a key, without a single character of it; None when it looks sendable."""
+    for position, char in enumerate(key, start=1):
+        code = ord(char)
+        if char.isspace():
+            where = _where(position, len(key))
+            name = {0x20: "a space", 0x0D: "a carriage return (CR)", 0x0A: "a newline"}
+            return f"contains {name.get(code, 'whitespace')} {where}"
+        if code < 0x20 or code == 0x7F:
+            return f"contains a control character {_where(position, len(key))}"
+        if code > 0x7E:
+            return f"contains a non-ASCII character {_where(position, len(key))}"
+    return None
+
+
+def _where(position: int, length: int) -> str:
+    if position == length:
+        return "at its end"
+    if position == 1:
+        return "at its start"
+    return f"at position {position} of {length}"
+
+
+def check_key(key: str | None, env: str) -> None:
+    if key is None:
+        return
+    remember(key)
+    if problem := key_problem(key):
+        raise AuthError(
+            f"the API key in ${env} {problem}; nothing was sent",
+            f"set {env} again without it (a copied key or a CRLF .env file often adds one)",
+            backend="openai",
+        )

@@ -1,0 +1,109 @@
+"""Trust for a project's goshi.yaml: which files the user vetted, and which keys apply without it.
+
+    goshi config trust FILE   -> records FILE's real path and the SHA-256 of its bytes
+                                 in $XDG_DATA_HOME/goshi/trust.json (0600, in a 0700 dir)
+    config.load finds ./goshi.yaml -> state(path, bytes): trusted | untrusted | changed
+        trusted            every key applies
+        untrusted/changed  only HARMLESS keys apply; the rest are named once on stderr
+
+The list is an allow-list: a key added to goshi later is untrusted until someone argues it
+harmless here. Harmless means it can neither send anything (a prompt, a key, an environment
+value) anywhere the user did not configure, nor widen what the tools see or run, nor change what
+an answer may cost or where a limit stands. The records live in goshi's data dir, which the
+tools can never write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from goshi import paths
+from goshi.errors import ConfigError, UsageError
+
+HARMLESS = frozenset(
+    {
+        "system",  # a prompt: no more than any file of the repository can say to the model
+        "backend",  # which of the user's own endpoints answers
+        "openai.temperature",
+        "ollama.model",  # local and free; the host stays the user's
+        "ollama.temperature",
+        "ollama.num_ctx",
+        "ollama.keep_alive",
+    }
+)
+
+TRUSTED, UNTRUSTED, CHANGED = "trusted", "untrusted", "changed since it was trusted"
+
+
+def harmless(path: str) -> bool:
+    return path in HARMLESS
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _records() -> dict[str, str]:
+    try:
+        raw = json.loads(paths.trust_file().read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return {}  # unreadable records trust nothing
+    files = raw.get("files") if isinstance(raw, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {str(k): str(v) for k, v in files.items()}
+
+
+def _save(records: dict[str, str]) -> None:
+    target = paths.trust_file()
+    paths.private_dir(target.parent)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump({"version": 1, "files": records}, out, indent=2, sort_keys=True)
+        out.write("\n")
+    tmp.replace(target)
+
+
+def state(file: Path, data: bytes) -> str:
+    recorded = _records().get(str(file.resolve()))
+    if recorded is None:
+        return UNTRUSTED
+    return TRUSTED if recorded == digest(data) else CHANGED
+
+
+def _target(file: str | None) -> Path:
+    path = Path(file) if file else Path("goshi.yaml")
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file", "name the goshi.yaml to trust")
+    return path.resolve()
+
+
+def trust(file: str | None) -> Path:
+    """Record the file as it is now; validated first, so a broken file is not trusted."""
+    from goshi import config
+
+    path = _target(file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    config.check_file(path, data)
+    records = _records()
+    records[str(path)] = digest(data)
+    _save(records)
+    return path
+
+
+def untrust(file: str | None) -> tuple[Path, bool]:
+    path = Path(file).resolve() if file else Path("goshi.yaml").resolve()
+    records = _records()
+    known = records.pop(str(path), None) is not None
+    if known:
+        _save(records)
+    return path, known
