@@ -1,7 +1,8 @@
 """The one SQLite connection every table family of the store shares.
 
 WAL mode, a busy timeout and short transactions, so parallel `goshi ask` processes can share the
-file; the file (and so its -wal and -shm) is 0600 in a 0700 dir. The schema grows by the numbered migrations in goshi/store/migrations.py.
+file; the file (and so its -wal and -shm) is 0600 in a 0700 dir. The schema grows by the numbered
+migrations in goshi/store/migrations.py.
 """
 
 from __future__ import annotations
