@@ -36,6 +36,7 @@ class OpenAISettings:
     api_key_env: str = "OPENAI_API_KEY"
     max_tokens: int | None = field(default=None, metadata={"min": 1})
     temperature: float | None = field(default=None, metadata={"min": 0})
+    service_tier: str | None = None  # sent as asked; billed at the tier the response names
 
 
 @dataclass
@@ -69,10 +70,32 @@ class ToolsSettings:
 
 
 @dataclass
+class LongContextPrice:
+    """Past `threshold_tokens` prompt tokens, the whole request is billed at these multiples."""
+
+    threshold_tokens: int | None = field(default=None, metadata={"min": 1})
+    input_multiplier: float = field(default=1.0, metadata={"min": 0})
+    output_multiplier: float = field(default=1.0, metadata={"min": 0})
+
+
+@dataclass
+class TierPrice:
+    """A service tier's price: a multiple of the standard rates, or rates of its own."""
+
+    multiplier: float | None = field(default=None, metadata={"min": 0})
+    input_per_mtok: float | None = field(default=None, metadata={"min": 0})
+    cached_input_per_mtok: float | None = field(default=None, metadata={"min": 0})
+    output_per_mtok: float | None = field(default=None, metadata={"min": 0})
+
+
+@dataclass
 class Price:
     input_per_mtok: float = field(default=0.0, metadata={"min": 0})
     output_per_mtok: float = field(default=0.0, metadata={"min": 0})
     cached_input_per_mtok: float | None = field(default=None, metadata={"min": 0})
+    long_context: LongContextPrice = field(default_factory=LongContextPrice)
+    service_tiers: dict[str, TierPrice] = field(default_factory=dict)
+    regional_uplift: float | None = field(default=None, metadata={"min": 0})
 
 
 @dataclass
@@ -322,7 +345,7 @@ class _Reader:
                     self.apply(getattr(target, key), self.mapping(value, path), path + ".")
                 continue
             if get_origin(kind) is dict:  # a lower layer's entries stay unless named again
-                value = {**getattr(target, key), **self.prices(value, path)}
+                value = {**getattr(target, key), **self.entries(value, path, get_args(kind)[1])}
             else:
                 value = _coerce(value, kind, known[key], path, self.where(path))
             setattr(target, key, value)
@@ -333,14 +356,15 @@ class _Reader:
             raise ConfigError(f"{self.where(path)}: {path}: expected a mapping, got {value!r}")
         return value
 
-    def prices(self, value: Any, path: str) -> dict[str, Price]:
-        prices: dict[str, Price] = {}
-        for model, spec in ({} if value is None else self.mapping(value, path)).items():
-            sub = f"{path}.{model}"
-            price = Price()
-            self.apply(price, self.mapping(spec, sub), sub + ".")
-            prices[str(model)] = price
-        return prices
+    def entries(self, value: Any, path: str, kind: type[Any]) -> dict[str, Any]:
+        """A mapping of names to settings of one shape (cost.prices.MODEL, ...)."""
+        entries: dict[str, Any] = {}
+        for name, spec in ({} if value is None else self.mapping(value, path)).items():
+            sub = f"{path}.{name}"
+            entry = kind()
+            self.apply(entry, self.mapping(spec, sub), sub + ".")
+            entries[str(name)] = entry
+        return entries
 
 
 def _apply_env(settings: Settings) -> None:

@@ -149,8 +149,9 @@ def test_parallel_processes_ledger_equals_the_sum_of_answers(env, home, server) 
 
 
 def test_sums_of_many_answers_do_not_drift(tmp_path: Path) -> None:
-    rate = resolve("gpt-4o-mini", "openai", load_table(), {})
-    assert rate is not None
+    pricing = resolve("gpt-4o-mini", "openai", load_table(), {})
+    assert pricing is not None
+    rate = pricing.rate()
     store = Store(tmp_path / "g.db")
     usages = [Usage(1000 + i, 333 + i % 7, i % 50) for i in range(2000)]
     for u in usages:

@@ -353,6 +353,7 @@ def openai_whole(
     usage: tuple[int, int, int] | None = None,
     finish: str = "stop",
     tool_calls: list[tuple[str, str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
     **_: Any,
 ) -> Reply:
     pieces = list(pieces)
@@ -387,6 +388,7 @@ def openai_whole(
             "prompt_tokens_details": {"cached_tokens": cached},
         },
         "system_fingerprint": "fp_test",
+        **(extra or {}),
     }
 
     def reply(h: Handler, request: dict[str, Any]) -> None:

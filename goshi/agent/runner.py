@@ -86,7 +86,12 @@ class TurnRunner:
             self._name_route(answer)
             charges.append(
                 self.s.meter.charge(
-                    answer.backend, answer.model, answer.usage, messages, answer.text
+                    answer.backend,
+                    answer.model,
+                    answer.usage,
+                    messages,
+                    answer.text,
+                    answer.service_tier,
                 )
             )
             _log_usage(answer, self.s.cid, charges[-1])

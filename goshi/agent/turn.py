@@ -21,6 +21,7 @@ class Answer:
     finish_reason: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
     complete: bool = False
+    service_tier: str | None = None
 
     @property
     def text(self) -> str:
@@ -39,4 +40,5 @@ def stream_answer(events: Iterable[Event], answer: Answer, on_text: Callable[[st
             answer.finish_reason = event.finish_reason
             answer.model = event.model or answer.model
             answer.tool_calls = event.tool_calls
+            answer.service_tier = event.service_tier
             answer.complete = True

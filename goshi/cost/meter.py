@@ -15,11 +15,21 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from goshi.config import Settings
-from goshi.cost.prices import FREE_BACKENDS, Rate, Table, load_table, resolve
+from goshi.cost.prices import (
+    FREE_BACKENDS,
+    STANDARD,
+    Pricing,
+    Rate,
+    Table,
+    load_table,
+    region_of,
+    resolve,
+)
 from goshi.errors import CostLimitError
 from goshi.llm.types import Message, Usage
 from goshi.store import Store
@@ -82,18 +92,21 @@ def limits_apply(settings: Settings, max_cost_usd: float | None) -> bool:
 def check_limits(
     settings: Settings,
     model: str,
-    rate: Rate | None,
+    price: Callable[[int], Rate] | None,
     messages: list[Message],
     spent: Spent,
     max_cost_usd: float | None,
 ) -> int:
-    """Raise CostLimitError when the request could break a limit; return the estimate."""
-    if rate is None:
+    """Raise CostLimitError when the request could break a limit; return the estimate.
+    `price(prompt_tokens)` is the rate that prompt would be billed at (long context, tier...)."""
+    if price is None:
         raise CostLimitError(
             f"cannot enforce the cost limit: no price for model {model!r}",
             "add its price under cost.prices in goshi.yaml (`goshi config path`)",
         )
-    estimate = estimate_prompt_tokens(messages) * rate.input + output_cap(settings) * rate.output
+    prompt = estimate_prompt_tokens(messages)
+    rate = price(prompt)
+    estimate = prompt * rate.input + output_cap(settings) * rate.output
     c = settings.cost
     checks = (
         ("--max-cost", max_cost_usd, 0),
@@ -130,12 +143,28 @@ class Meter:
         self.cid = cid
         self._table: Table | None = None
 
-    def rate(self, backend: str, model: str) -> Rate | None:
+    def pricing(self, backend: str, model: str) -> Pricing | None:
         if backend in FREE_BACKENDS:
             return resolve(model, backend, _EMPTY, {})
+        return resolve(model, backend, self.table(), self.settings.cost.prices)
+
+    def table(self) -> Table:
         if self._table is None:
             self._table = load_table()
-        return resolve(model, backend, self._table, self.settings.cost.prices)
+        return self._table
+
+    def rate(
+        self, backend: str, model: str, prompt_tokens: int = 0, tier: str | None = None
+    ) -> Rate | None:
+        """The rate a request is billed at: the tier the response named (else the one asked
+        for in openai.service_tier), long context by its prompt size, the region by the host."""
+        pricing = self.pricing(backend, model)
+        if pricing is None:
+            return None
+        if backend in FREE_BACKENDS:
+            return pricing.rate()
+        region = region_of(self.settings.openai.base_url, self.table())
+        return pricing.rate(prompt_tokens, tier or self.settings.openai.service_tier, region)
 
     def guard(
         self,
@@ -152,7 +181,15 @@ class Meter:
         sent = messages
         if tools:  # the tool schemas are prompt tokens too
             sent = [*messages, Message("system", json.dumps(tools))]
-        check_limits(self.settings, model, self.rate(backend, model), sent, spent, max_cost_usd)
+        price = None
+        if self.pricing(backend, model) is not None:
+
+            def price(prompt_tokens: int) -> Rate:
+                rate = self.rate(backend, model, prompt_tokens)
+                assert rate is not None
+                return rate
+
+        check_limits(self.settings, model, price, sent, spent, max_cost_usd)
         return output_cap(self.settings)
 
     def charge(
@@ -162,14 +199,16 @@ class Meter:
         usage: Usage | None,
         messages: list[Message],
         answer_text: str,
+        service_tier: str | None = None,
     ) -> Charge:
         estimated = usage is None
         if usage is None:
             usage = estimate_usage(messages, answer_text)
-        rate = self.rate(backend, model)
+        rate = self.rate(backend, model, usage.prompt_tokens, service_tier)
         cost = None if rate is None else cost_of(usage, rate)
+        applied = STANDARD if rate is None else rate.applied
         before = self.store.spent(cid=self.cid)
-        self.store.record_spend(self.cid, backend, model, usage, cost, estimated)
+        self.store.record_spend(self.cid, backend, model, usage, cost, estimated, applied)
         session = before + (cost or 0)
         if rate is None:
             log.warning(

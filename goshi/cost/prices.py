@@ -1,7 +1,15 @@
 """The price table: a dated JSON file shipped in the package, replaced by `goshi prices update`
 (the new table lives in the XDG data dir), and overridden per model by `cost.prices`.
 
-A model's price, first match wins:
+A model's price is a set of rules (`Pricing`), applied in this order to the standard rates:
+    service tier    the tier the response names (table-wide `service_tiers`, or the model's own):
+                    a multiplier of the standard rates, or rates of its own
+    long context    more prompt tokens than `long_context.threshold`: the whole request at
+                    `input_multiplier` / `output_multiplier`
+    region          a data-residency host listed in `regional_hosts`: + `regional_uplift`
+`Pricing.rate(prompt_tokens, tier, region)` gives the per-token `Rate` with the rules it applied.
+
+A model's entry, first match wins:
     1. cost.prices[model]          2. table[model]
     3. both again with a date suffix removed: -YYYY-MM-DD or -MMDD
        (gpt-4o-mini-2024-07-18 -> gpt-4o-mini, gpt-4-0613 -> gpt-4)
@@ -14,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -31,6 +39,18 @@ SHIPPED = Path(__file__).resolve().parent.parent / "data" / "prices.json"
 
 
 @dataclass(frozen=True, slots=True)
+class Applied:
+    """Which of a model's rules priced a request: the ledger keeps it beside the cost."""
+
+    tier: str | None = None  # the service tier the response named; None: standard
+    long_context: bool = False
+    region: str | None = None
+
+
+STANDARD = Applied()
+
+
+@dataclass(frozen=True, slots=True)
 class Rate:
     """Pico-dollars per token."""
 
@@ -39,14 +59,87 @@ class Rate:
     output: int
     name: str  # the table or override entry that matched
     source: str  # "table" | "goshi.yaml" | "local"
+    applied: Applied = STANDARD
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """USD per 1M tokens, exact; cached_input None means: billed as input."""
+
+    input: Decimal
+    cached_input: Decimal | None
+    output: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LongContext:
+    threshold: int  # more prompt tokens than this: the whole request at the multiples
+    input_multiplier: Decimal
+    output_multiplier: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    multiplier: Decimal | None = None  # of the standard rates
+    rates: Rates | None = None  # or rates of its own
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """A model's price rules; `rate` picks the rule a request proves."""
+
+    name: str
+    source: str
+    base: Rates
+    long_context: LongContext | None = None
+    tiers: dict[str, Tier] = field(default_factory=dict)
+    regional_uplift: Decimal | None = None
+
+    def rate(
+        self, prompt_tokens: int = 0, tier: str | None = None, region: str | None = None
+    ) -> Rate:
+        r = self.base
+        long = self.long_context is not None and prompt_tokens > self.long_context.threshold
+        rule = self.tiers.get(tier or "")
+        named = tier if tier and tier not in STANDARD_TIERS else None
+        if rule is not None and rule.rates is not None:
+            r = rule.rates
+        elif rule is not None and rule.multiplier is not None:
+            r = _scaled(r, rule.multiplier, rule.multiplier)
+        if long and self.long_context is not None:
+            r = _scaled(r, self.long_context.input_multiplier, self.long_context.output_multiplier)
+        uplift = self.regional_uplift if region else None
+        if uplift:
+            r = _scaled(r, 1 + uplift, 1 + uplift)
+        applied = Applied(named, long, region if uplift else None)
+        return Rate(
+            _pico(r.input),
+            _pico(r.input if r.cached_input is None else r.cached_input),
+            _pico(r.output),
+            self.name,
+            self.source,
+            applied,
+        )
+
+
+# What servers call the standard rate; any other tier a response names is recorded as named.
+STANDARD_TIERS = ("default", "standard", "auto")
+
+
+def _scaled(r: Rates, inp: Decimal, out: Decimal) -> Rates:
+    cached = None if r.cached_input is None else r.cached_input * inp
+    return Rates(r.input * inp, cached, r.output * out)
 
 
 @dataclass(frozen=True, slots=True)
 class Table:
     as_of: str
     source: str
-    models: dict[str, tuple[Decimal, Decimal | None, Decimal]]  # USD per 1M: in, cached, out
+    models: dict[str, Pricing]
     path: str
+    regional_hosts: dict[str, str] = field(default_factory=dict)  # API host -> region
+    service_tiers: dict[str, Tier] = field(default_factory=dict)  # shared by every model
+    rules_source: str = ""
 
 
 def user_table_file() -> Path:
@@ -65,7 +158,8 @@ def load_table() -> Table:
 
 
 def parse_table(text: str, path: str) -> Table:
-    """Validate a price table; ValueError says what is wrong."""
+    """Validate a price table (the flat shape of 2026-06 and the one with rules); ValueError
+    says what is wrong."""
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -80,17 +174,75 @@ def parse_table(text: str, path: str) -> Table:
     models = data.get("models")
     if not isinstance(models, dict) or not models:
         raise ValueError("models: expected a non-empty object of model -> prices")
-    table: dict[str, tuple[Decimal, Decimal | None, Decimal]] = {}
+    shared_tiers = _tiers(data.get("service_tiers"), "service_tiers")
+    hosts = _object(data.get("regional_hosts"), "regional_hosts")
+    table: dict[str, Pricing] = {}
     for name, entry in models.items():
+        where = f"models.{name}"
         if not isinstance(entry, dict):
-            raise ValueError(f"models.{name}: expected an object")
-        cached = entry.get("cached_input")
-        table[str(name)] = (
-            _amount(entry.get("input"), f"models.{name}.input"),
-            None if cached is None else _amount(cached, f"models.{name}.cached_input"),
-            _amount(entry.get("output"), f"models.{name}.output"),
+            raise ValueError(f"{where}: expected an object")
+        tiers = {**shared_tiers, **_tiers(entry.get("service_tiers"), f"{where}.service_tiers")}
+        uplift = entry.get("regional_uplift")
+        table[str(name)] = Pricing(
+            str(name),
+            "table",
+            _rates(entry, where),
+            _long_context(entry.get("long_context"), f"{where}.long_context"),
+            tiers,
+            None if uplift is None else _amount(uplift, f"{where}.regional_uplift"),
         )
-    return Table(str(as_of), str(data.get("source") or ""), table, path)
+    return Table(
+        str(as_of),
+        str(data.get("source") or ""),
+        table,
+        path,
+        {str(h).lower(): str(r) for h, r in hosts.items()},
+        shared_tiers,
+        str(data.get("rules_source") or ""),
+    )
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: expected an object")
+    return value
+
+
+def _rates(entry: dict[str, Any], where: str) -> Rates:
+    cached = entry.get("cached_input")
+    return Rates(
+        _amount(entry.get("input"), f"{where}.input"),
+        None if cached is None else _amount(cached, f"{where}.cached_input"),
+        _amount(entry.get("output"), f"{where}.output"),
+    )
+
+
+def _tiers(value: Any, where: str) -> dict[str, Tier]:
+    tiers: dict[str, Tier] = {}
+    for name, spec in _object(value, where).items():
+        sub = f"{where}.{name}"
+        spec = _object(spec, sub)
+        if "multiplier" in spec:
+            tiers[str(name)] = Tier(multiplier=_amount(spec["multiplier"], f"{sub}.multiplier"))
+        else:
+            tiers[str(name)] = Tier(rates=_rates(spec, sub))
+    return tiers
+
+
+def _long_context(value: Any, where: str) -> LongContext | None:
+    if value is None:
+        return None
+    spec = _object(value, where)
+    threshold = spec.get("threshold")
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+        raise ValueError(f"{where}.threshold: expected a whole number of tokens, got {threshold!r}")
+    return LongContext(
+        threshold,
+        _amount(spec.get("input_multiplier", 1), f"{where}.input_multiplier"),
+        _amount(spec.get("output_multiplier", 1), f"{where}.output_multiplier"),
+    )
 
 
 def _amount(value: Any, where: str) -> Decimal:
@@ -109,31 +261,62 @@ def _pico(per_mtok: Decimal) -> int:
     return int((per_mtok * PICO_PER_TOKEN_PER_USD_PER_MTOK).to_integral_value())
 
 
-def _rate(name: str, source: str, inp: Decimal, cached: Decimal | None, out: Decimal) -> Rate:
-    return Rate(_pico(inp), _pico(inp if cached is None else cached), _pico(out), name, source)
+def _dec(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
-def resolve(model: str, backend: str, table: Table, overrides: dict[str, Price]) -> Rate | None:
+def _from_settings(name: str, p: Price, shared_tiers: dict[str, Tier]) -> Pricing:
+    """A cost.prices override from goshi.yaml, with the same rules a table entry can carry."""
+    base = Rates(
+        Decimal(str(p.input_per_mtok)),
+        _dec(p.cached_input_per_mtok),
+        Decimal(str(p.output_per_mtok)),
+    )
+    lc = p.long_context
+    long_context = (
+        None
+        if lc.threshold_tokens is None
+        else LongContext(
+            lc.threshold_tokens,
+            Decimal(str(lc.input_multiplier)),
+            Decimal(str(lc.output_multiplier)),
+        )
+    )
+    tiers = dict(shared_tiers)
+    for tier_name, t in p.service_tiers.items():
+        if t.multiplier is not None:
+            tiers[tier_name] = Tier(multiplier=Decimal(str(t.multiplier)))
+        else:
+            tiers[tier_name] = Tier(
+                rates=Rates(
+                    _dec(t.input_per_mtok) or base.input,
+                    _dec(t.cached_input_per_mtok),
+                    _dec(t.output_per_mtok) or base.output,
+                )
+            )
+    return Pricing(name, "goshi.yaml", base, long_context, tiers, _dec(p.regional_uplift))
+
+
+def resolve(model: str, backend: str, table: Table, overrides: dict[str, Price]) -> Pricing | None:
     if backend in FREE_BACKENDS:
-        return Rate(0, 0, 0, model, "local")
+        return Pricing(model, "local", Rates(Decimal(0), None, Decimal(0)))
     names = [model]
     if (stripped := _DATE_SUFFIX.sub("", model)) != model:
         names.append(stripped)
     for name in names:
         if (p := overrides.get(name)) is not None:
-            cached = (
-                None if p.cached_input_per_mtok is None else Decimal(str(p.cached_input_per_mtok))
-            )
-            return _rate(
-                name,
-                "goshi.yaml",
-                Decimal(str(p.input_per_mtok)),
-                cached,
-                Decimal(str(p.output_per_mtok)),
-            )
+            return _from_settings(name, p, table.service_tiers)
         if (entry := table.models.get(name)) is not None:
-            return _rate(name, "table", *entry)
+            return entry
     return None
+
+
+def region_of(base_url: str, table: Table) -> str | None:
+    """The data-residency region an API host bills at (documented in the table), if any."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(base_url).hostname or "").lower()
+    return table.regional_hosts.get(host)
 
 
 def update(source: str) -> Table:

@@ -42,7 +42,8 @@ def spend(since_text: str | None, as_json: bool) -> int:
     by_conversation: dict[int, int] = defaultdict(int)
     today = this_month = 0
     since_day = date.fromtimestamp(since).isoformat()
-    for day, backend, model, prompt, completion, cost, cid in rows:
+    by_rule: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for day, backend, model, prompt, completion, cost, cid, tier, long, region in rows:
         pico = cost or 0
         today += pico if day == today_s else 0
         this_month += pico if day[:7] == month_s else 0
@@ -57,6 +58,12 @@ def spend(since_text: str | None, as_json: bool) -> int:
             group["prompt_tokens"] += prompt
             group["completion_tokens"] += completion
         by_day[day] += pico
+        for rule, name in (
+            ("service_tier", tier or "standard"),
+            ("long_context", "yes" if long else "no"),
+            ("region", region or "none"),
+        ):
+            by_rule[rule][name] += pico
         if cid:
             by_conversation[cid] += pico
     top = sorted(by_conversation.items(), key=lambda kv: -kv[1])[:5]
@@ -71,6 +78,10 @@ def spend(since_text: str | None, as_json: bool) -> int:
             "by_model": {m: _group(g) for m, g in by_model.items()},
             "by_backend": {b: _group(g) for b, g in by_backend.items()},
             "by_day": {d: usd(p) for d, p in sorted(by_day.items())},
+            "by_rule": {
+                rule: {name: usd(p) for name, p in sorted(names.items())}
+                for rule, names in sorted(by_rule.items())
+            },
             "top_conversations": [
                 {"id": cid, "usd": usd(p), "first_line": store.first_line(cid)} for cid, p in top
             ],
@@ -90,6 +101,16 @@ def spend(since_text: str | None, as_json: bool) -> int:
                 f"  {name:<28} {format_usd(g['pico']):>12}  {g['answers']:>5} answers"
                 f"  {g['prompt_tokens']:>9,} in {g['completion_tokens']:>9,} out\n"
             )
+    special = {
+        f"{rule} {name}": p
+        for rule, names in by_rule.items()
+        for name, p in names.items()
+        if name not in ("standard", "no", "none")
+    }
+    if special:
+        out.write("\nby price rule:\n")
+        for name, pico in sorted(special.items()):
+            out.write(f"  {name:<28} {format_usd(pico):>12}\n")
     if top:
         out.write("\ncostliest conversations:\n")
         for cid, pico in top:
@@ -111,17 +132,50 @@ def show_prices(config_file: str | None) -> int:
     table = prices.load_table()
     out = sys.stdout
     out.write(f"prices as of {table.as_of} ({table.path})\nsource: {table.source}\n")
-    out.write("USD per 1M tokens: input / cached input / output\n\n")
-    rows: dict[str, tuple[Any, Any, Any, str]] = {
-        name: (*entry, "") for name, entry in table.models.items()
-    }
-    for name, p in settings.cost.prices.items():
-        rows[name] = (p.input_per_mtok, p.cached_input_per_mtok, p.output_per_mtok, "goshi.yaml")
-    for name, (inp, cached, output, origin) in sorted(rows.items()):
-        cached_s = "-" if cached is None else f"{cached:g}"
-        out.write(f"  {name:<22} {inp:>8g} {cached_s:>8} {output:>8g}  {origin}\n")
-    out.write("\nollama: $0. Snapshots like gpt-4o-mini-2024-07-18 use gpt-4o-mini's price.\n")
+    if table.rules_source:
+        out.write(f"rules: {table.rules_source}\n")
+    out.write("USD per 1M tokens: input / cached input / output, then the rules that apply\n\n")
+    rows: dict[str, tuple[prices.Pricing, str]] = {n: (p, "") for n, p in table.models.items()}
+    for name in settings.cost.prices:
+        pricing = prices.resolve(name, "openai", table, settings.cost.prices)
+        assert pricing is not None
+        rows[name] = (pricing, "goshi.yaml")
+    shared = table.service_tiers
+    for name, (p, origin) in sorted(rows.items()):
+        b = p.base
+        cached_s = "-" if b.cached_input is None else f"{b.cached_input:g}"
+        rules = _rules(p, shared)
+        line = f"  {name:<22} {b.input:>8g} {cached_s:>8} {b.output:>8g}  {rules}{origin}"
+        out.write(line.rstrip() + "\n")
+    out.write("\n")
+    if shared:
+        tiers = ", ".join(f"{n} {_tier(t)}" for n, t in sorted(shared.items()))
+        out.write(f"service tiers (every model, by the tier the response names): {tiers}\n")
+    if table.regional_hosts:
+        hosts = ", ".join(f"{h} ({r})" for h, r in sorted(table.regional_hosts.items()))
+        out.write(f"regional hosts (+uplift where a model has one): {hosts}\n")
+    out.write("ollama: $0. Snapshots like gpt-4o-mini-2024-07-18 use gpt-4o-mini's price.\n")
     return 0
+
+
+def _tier(t: prices.Tier) -> str:
+    if t.multiplier is not None:
+        return f"{float(t.multiplier):g}x"
+    assert t.rates is not None
+    return f"{float(t.rates.input):g}/{float(t.rates.output):g}"
+
+
+def _rules(p: prices.Pricing, shared: dict[str, prices.Tier]) -> str:
+    rules = []
+    if (lc := p.long_context) is not None:
+        rules.append(
+            f">{lc.threshold:,} in: {float(lc.input_multiplier):g}x in "
+            f"{float(lc.output_multiplier):g}x out"
+        )
+    rules += [f"{n} {_tier(t)}" for n, t in sorted(p.tiers.items()) if shared.get(n) != t]
+    if p.regional_uplift:
+        rules.append(f"regional +{float(p.regional_uplift * 100):g}%")
+    return " · ".join(rules) + ("  " if rules else "")
 
 
 def update_prices(source: str) -> int:

@@ -93,11 +93,14 @@ class OpenAIBackend:
             body[self.cap_field] = cap
         if self.settings.temperature is not None:
             body["temperature"] = self.settings.temperature
+        if self.settings.service_tier is not None:
+            body["service_tier"] = self.settings.service_tier
         return body
 
     def _stream(self, response: httpx.Response, model: str) -> Iterator[Event]:
         calls = ToolCallAssembler()
         finish: str | None = None
+        tier: str | None = None
         malformed = 0
         done = False
         for sse in EventSource(response).iter_sse():
@@ -112,6 +115,7 @@ class OpenAIBackend:
                 if "error" in chunk and not chunk.get("choices"):
                     raise self._error(chunk, 500, model, response)
                 model = chunk.get("model") or model
+                tier = _tier(chunk) or tier
                 for choice in chunk.get("choices") or ():
                     delta = choice.get("delta") or {}
                     if content := delta.get("content"):
@@ -141,7 +145,7 @@ class OpenAIBackend:
                 "try again",
                 backend=NAME,
             )
-        yield Done(finish, model, calls.calls())
+        yield Done(finish, model, calls.calls(), tier)
 
     def _whole(self, body: dict[str, Any], model: str) -> Iterator[Event]:
         calls = ToolCallAssembler()
@@ -160,7 +164,7 @@ class OpenAIBackend:
             finish = choice.get("finish_reason") or finish
         if usage := body.get("usage"):
             yield UsageReport(_usage(usage))
-        yield Done(finish, body.get("model") or model, calls.calls())
+        yield Done(finish, body.get("model") or model, calls.calls(), _tier(body))
 
     def _status_error(self, response: httpx.Response, model: str) -> BackendError:
         try:
@@ -243,6 +247,19 @@ def _error_from_body(
     if status >= 500 or status in (408, 409):
         return ServerError(said, "try again later", backend=NAME, retry_after=retry_after)
     return RequestRejected(said, "the server refused this request as sent", backend=NAME)
+
+
+def _tier(obj: dict[str, Any]) -> str | None:
+    """The service tier a response names: a short word, or nothing (it decides the price)."""
+    tier = obj.get("service_tier")
+    if (
+        isinstance(tier, str)
+        and 0 < len(tier) <= 32
+        and tier.isascii()
+        and tier.replace("_", "").isalnum()
+    ):
+        return tier
+    return None
 
 
 def _usage(raw: dict[str, Any]) -> Usage:

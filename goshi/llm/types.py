@@ -74,6 +74,7 @@ class Done:
     finish_reason: str | None
     model: str
     tool_calls: tuple[ToolCall, ...] = ()
+    service_tier: str | None = None  # the tier the server says it used (it sets the price)
 
 
 Event = TextDelta | ToolCallDelta | UsageReport | Done

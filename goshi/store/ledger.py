@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 
+from goshi.cost.prices import STANDARD, Applied
 from goshi.llm.types import Usage
 from goshi.store.db import Database
+
+SpendRow = tuple[str, str, str, int, int, int | None, int, str | None, int, str | None]
 
 
 class Ledger(Database):
@@ -17,11 +20,12 @@ class Ledger(Database):
         usage: Usage,
         cost_pico: int | None,
         estimated: bool,
+        applied: Applied = STANDARD,
     ) -> None:
         self.db.execute(
             "INSERT INTO ledger (at, conversation_id, backend, model, prompt_tokens,"
-            " cached_tokens, completion_tokens, cost_pico, estimated)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " cached_tokens, completion_tokens, cost_pico, estimated, service_tier,"
+            " long_context, region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 time.time(),
                 cid,
@@ -32,6 +36,9 @@ class Ledger(Database):
                 usage.completion_tokens,
                 cost_pico,
                 int(estimated),
+                applied.tier,
+                int(applied.long_context),
+                applied.region,
             ),
         )
 
@@ -47,11 +54,12 @@ class Ledger(Database):
             ).fetchone()
         return int(row[0])
 
-    def spend_rows(self, since: float) -> list[tuple[str, str, str, int, int, int | None, int]]:
-        """(local day, backend, model, prompt, completion, cost, conversation) since a time."""
+    def spend_rows(self, since: float) -> list[SpendRow]:
+        """(local day, backend, model, prompt, completion, cost, conversation, service tier,
+        long context, region) since a time."""
         return self.db.execute(
             "SELECT date(at, 'unixepoch', 'localtime'), backend, model, prompt_tokens,"
-            " completion_tokens, cost_pico, coalesce(conversation_id, 0)"
-            " FROM ledger WHERE at >= ? ORDER BY at",
+            " completion_tokens, cost_pico, coalesce(conversation_id, 0), service_tier,"
+            " long_context, region FROM ledger WHERE at >= ? ORDER BY at",
             (since,),
         ).fetchall()

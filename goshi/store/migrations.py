@@ -76,4 +76,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX tool_calls_by_message ON tool_calls(message_id);
     """,
+    # 5: which price rule billed each answer: the service tier the response named (NULL:
+    # standard), the long-context rate, the data-residency region
+    """
+    ALTER TABLE ledger ADD COLUMN service_tier TEXT;
+    ALTER TABLE ledger ADD COLUMN long_context INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE ledger ADD COLUMN region TEXT;
+    """,
 )
