@@ -31,6 +31,8 @@ config_app = typer.Typer(help="Show, check, create and trust goshi.yaml.", no_ar
 app.add_typer(config_app, name="config")
 prices_app = typer.Typer(help="List the price table, or update it.", invoke_without_command=True)
 app.add_typer(prices_app, name="prices")
+mcp_app = typer.Typer(help="Your MCP servers: what they offer.", no_args_is_help=True)
+app.add_typer(mcp_app, name="mcp")
 
 ConfigOpt = Annotated[
     str | None, typer.Option("--config", help="Read this goshi.yaml.", show_default=False)
@@ -279,6 +281,26 @@ def config_untrust(
     from goshi import config_cmd
 
     _run(lambda: config_cmd.untrust_file(file), verbose)
+
+
+@mcp_app.command("list")
+def mcp_list(config_file: ConfigOpt = None, verbose: Verbose = 0) -> None:
+    """Show each MCP server: whether it starts, and its tools."""
+    from goshi.mcp import commands
+
+    _run(lambda: commands.list_servers(config_file), verbose)
+
+
+@mcp_app.command("test")
+def mcp_test(
+    name: Annotated[str, typer.Argument(help="The server's name in mcp.servers.")],
+    config_file: ConfigOpt = None,
+    verbose: Verbose = 0,
+) -> None:
+    """Run one MCP server's handshake; show its tools and schemas."""
+    from goshi.mcp import commands
+
+    _run(lambda: commands.test_server(name, config_file), verbose)
 
 
 def _run(command: Callable[[], int | None], verbose: int) -> None:

@@ -16,6 +16,7 @@ import dataclasses
 import difflib
 import logging
 import os
+import re
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ from goshi.errors import ConfigError
 
 log = logging.getLogger("goshi")
 BACKENDS = ("auto", "openai", "ollama")
+# an MCP server's name is the first half of its tools' names (NAME__tool), which OpenAI limits
+SERVER_NAME = re.compile(r"[A-Za-z0-9-]+(_[A-Za-z0-9-]+)*")
 OPENAI_URL = "https://api.openai.com/v1"
 
 
@@ -107,6 +110,23 @@ class CostSettings:
 
 
 @dataclass
+class McpServer:
+    """One stdio MCP server: the command goshi starts, and the tools it may call unasked."""
+
+    command: str = field(default="", metadata={"required": True})
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+    allow: list[str] = field(default_factory=list)
+
+
+@dataclass
+class McpSettings:
+    servers: dict[str, McpServer] = field(default_factory=dict, metadata={"key": SERVER_NAME})
+    call_timeout_s: float = field(default=60.0, metadata={"min": 0.001})
+
+
+@dataclass
 class HttpSettings:
     max_connections: int = field(default=10, metadata={"min": 1})
     max_keepalive: int = field(default=5, metadata={"min": 0})
@@ -134,6 +154,7 @@ class Settings:
     breaker: BreakerSettings = field(default_factory=BreakerSettings)
     tools: ToolsSettings = field(default_factory=ToolsSettings)
     cost: CostSettings = field(default_factory=CostSettings)
+    mcp: McpSettings = field(default_factory=McpSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     file: Path | None = field(default=None, metadata={"internal": True})  # the user's own
     project: ProjectFile | None = field(default=None, metadata={"internal": True})
@@ -345,26 +366,56 @@ class _Reader:
                     self.apply(getattr(target, key), self.mapping(value, path), path + ".")
                 continue
             if get_origin(kind) is dict:  # a lower layer's entries stay unless named again
-                value = {**getattr(target, key), **self.entries(value, path, get_args(kind)[1])}
+                value = {
+                    **getattr(target, key),
+                    **self.table(value, path, get_args(kind)[1], known[key]),
+                }
+            elif get_origin(kind) is list:
+                value = self.items(value, path, get_args(kind)[0], known[key])
             else:
                 value = _coerce(value, kind, known[key], path, self.where(path))
             setattr(target, key, value)
             self.sources[path] = self.where(path)
+        for name, fld in known.items():
+            if fld.metadata.get("required") and not getattr(target, name):
+                raise ConfigError(
+                    f"{self.where(prefix.rstrip('.'))}: {prefix}{name}: a value is required"
+                )
 
     def mapping(self, value: Any, path: str) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise ConfigError(f"{self.where(path)}: {path}: expected a mapping, got {value!r}")
         return value
 
-    def entries(self, value: Any, path: str, kind: type[Any]) -> dict[str, Any]:
-        """A mapping of names to settings of one shape (cost.prices.MODEL, ...)."""
-        entries: dict[str, Any] = {}
+    def table(
+        self, value: Any, path: str, kind: Any, fld: dataclasses.Field[Any]
+    ) -> dict[str, Any]:
+        """A mapping of names to settings (cost.prices, mcp.servers) or to text (an env)."""
+        table: dict[str, Any] = {}
+        pattern = fld.metadata.get("key")
         for name, spec in ({} if value is None else self.mapping(value, path)).items():
             sub = f"{path}.{name}"
-            entry = kind()
-            self.apply(entry, self.mapping(spec, sub), sub + ".")
-            entries[str(name)] = entry
-        return entries
+            if pattern is not None and not pattern.fullmatch(str(name)):
+                raise ConfigError(
+                    f"{self.where(sub)}: {sub}: a name of letters, digits, - and single _",
+                    "rename it",
+                )
+            if dataclasses.is_dataclass(kind):
+                entry = kind()
+                self.apply(entry, self.mapping(spec, sub), sub + ".")
+            else:
+                entry = _coerce(spec, kind, fld, sub, self.where(sub))
+            table[str(name)] = entry
+        return table
+
+    def items(self, value: Any, path: str, kind: Any, fld: dataclasses.Field[Any]) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ConfigError(f"{self.where(path)}: {path}: expected a list, got {value!r}")
+        return [
+            _coerce(v, kind, fld, f"{path}[{i}]", self.where(path)) for i, v in enumerate(value)
+        ]
 
 
 def _apply_env(settings: Settings) -> None:

@@ -58,8 +58,11 @@ def _rows(obj: Any, prefix: str, sources: dict[str, str]) -> Iterator[tuple[str,
         elif isinstance(value, dict):
             if not value:
                 yield path, "{}", sources.get(path, "default")
-            for model, price in value.items():
-                yield from _rows(price, f"{path}.{model}.", sources)
+            for name, entry in value.items():
+                if dataclasses.is_dataclass(entry):
+                    yield from _rows(entry, f"{path}.{name}.", sources)
+                else:  # an MCP server's env: often a token, so never printed
+                    yield f"{path}.{name}", "set (hidden)", sources.get(path, "default")
         else:
             yield path, _show(value), sources.get(path, "default")
 
@@ -69,6 +72,8 @@ def _show(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
     return mask_url(str(value))
 
 

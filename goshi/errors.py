@@ -5,6 +5,7 @@
     ├── ConfigError                 3   goshi.yaml unreadable or invalid (names file, line, key)
     ├── CostLimitError              6   the estimate would break a limit; nothing was sent
     ├── Interrupted               130   Ctrl-C; the partial answer is kept
+    ├── McpServerFailed             5   `goshi mcp test`: the MCP server did not start or answer
     └── BackendError                    a backend could not answer this request
         ├── AuthError               4   401 / 403: the key is missing, wrong or not allowed
         ├── RequestRejected         7   400 / 404 / 422: the request itself is wrong
@@ -62,6 +63,10 @@ class CostLimitError(GoshiError):
 
 class Interrupted(GoshiError):
     exit_code = 130
+
+
+class McpServerFailed(GoshiError):
+    exit_code = 5
 
 
 class BackendError(GoshiError):

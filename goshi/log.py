@@ -1,6 +1,7 @@
 """Logging: every record goes to the log file in the XDG state dir; warnings also go to stderr.
 
 Stderr lines are plain (`goshi: ...`), one per record; -v shows info there too, -vv debug.
+Records logged with `extra={"file_only": True}` (an MCP server's stderr) never reach the terminal.
 Past 5 MB the log becomes goshi.log.1 (replacing the older one) and a new one starts.
 
 Every message passes credentials.redact (the key, key-shaped text, URL passwords), then is made
@@ -48,6 +49,7 @@ def setup(verbosity: int = 0) -> None:
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setLevel(logging.WARNING - 10 * min(verbosity, 2))
     stderr.setFormatter(SafeFormatter("goshi: %(message)s", one_line))
+    stderr.addFilter(lambda record: not getattr(record, "file_only", False))
     log.addHandler(stderr)
     try:
         file = paths.log_file()

@@ -1,0 +1,281 @@
+"""The user's MCP servers' tools beside goshi's own: started once, offered as SERVER__tool,
+approved, bounded and sanitised.
+
+    McpTools(settings.mcp, approve).schemas -> every configured server started once per process
+        (in parallel): handshake, tools/list, each schema checked -> OpenAI function schemas
+    McpTools.run(call) -> the allow list, or the user's y / n / a on /dev/tty (-y does not count)
+        -> tools/call within mcp.call_timeout_s -> the text, controls made visible, cut at
+        MAX_RESULT_CHARS -> a ToolResult (never an exception)
+
+A server that fails to start, breaks the protocol or offers a broken schema is left out with one
+warning line; its process is stopped. Every process is stopped at exit (atexit) and on SIGTERM
+or SIGHUP, whole process group included.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import re
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from goshi.agent.tools import ToolResult
+from goshi.config import McpServer, McpSettings
+from goshi.llm.types import ToolCall
+from goshi.mcp import protocol
+from goshi.mcp.client import ServerFailed, StdioClient
+from goshi.sanitize import for_terminal, one_line
+
+log = logging.getLogger("goshi")
+
+# (SERVER__tool, its arguments as JSON) -> approved? (goshi/ui/approve.py asks on /dev/tty)
+ToolApprover = Callable[[str, str], bool]
+
+SEPARATOR = "__"
+TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what OpenAI accepts as a function name
+MAX_RESULT_CHARS = 100_000
+MAX_DESCRIPTION_CHARS = 2000
+MAX_SCHEMA_CHARS = 64_000
+MAX_SCHEMA_DEPTH = 32
+JSON_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
+# what a server inherits of goshi's environment (the MCP SDK's list, and the locale)
+INHERITED_ENV = ("HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER", "LANG", "TMPDIR")
+
+
+@dataclass
+class Server:
+    """One configured server in this process: running with its tools, or failed with a reason."""
+
+    name: str
+    spec: McpServer
+    client: StdioClient | None = None
+    info: protocol.Handshake | None = None
+    tools: list[protocol.Tool] = field(default_factory=list)
+    error: str | None = None
+    skipped: list[str] = field(default_factory=list)  # tools left out, and why
+
+
+_running: dict[str, Server] = {}  # once per process: a chat's every turn and conversation share
+_lock = threading.Lock()
+
+
+def connect(name: str, spec: McpServer, timeout: float) -> Server:
+    """Start one server and list its tools; on any failure, the Server says why (and is stopped)."""
+    server = Server(name, spec)
+    client = StdioClient(name, _argv(spec), server_env(spec.env), _cwd(spec.cwd))
+    server.client = client
+    try:
+        client.start()
+        server.info = protocol.handshake(client, timeout)
+        tools = protocol.list_tools(client, timeout)
+        broken = [f"{t.name}: {p}" for t in tools if (p := schema_problem(t.input_schema))]
+        if broken:
+            raise ServerFailed(f"broken input schema ({broken[0]})")
+        for tool in tools:
+            if TOOL_NAME.fullmatch(f"{name}{SEPARATOR}{tool.name}"):
+                server.tools.append(tool)
+            else:
+                server.skipped.append(f"{tool.name[:80]!r}: not a usable tool name")
+    except ServerFailed as exc:
+        server.error = str(exc)
+        client.stop()
+        server.client = None
+    return server
+
+
+def start_all(settings: McpSettings, warn: bool = True) -> list[Server]:
+    """Every configured server, each started at most once per process, in parallel; each
+    failure is one warning line (unless `warn` is off: `goshi mcp list` shows them itself)."""
+    with _lock:
+        todo = [n for n in settings.servers if n not in _running]
+        if todo:
+            _stop_at_exit()
+        threads: list[threading.Thread] = []
+        for name in todo:
+
+            def run(name: str = name) -> None:
+                _running[name] = connect(name, settings.servers[name], settings.call_timeout_s)
+
+            threads.append(threading.Thread(target=run, daemon=True, name=f"mcp-{name}"))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for name in todo if warn else []:
+            server = _running[name]
+            if server.error:
+                log.warning(
+                    "MCP server %s: %s; its tools are not offered (see `goshi mcp test %s`)",
+                    name,
+                    one_line(server.error),
+                    name,
+                )
+            elif server.skipped:
+                log.warning("MCP server %s: left out %s", name, one_line("; ".join(server.skipped)))
+        return [_running[n] for n in settings.servers]
+
+
+def stop_all() -> None:
+    for server in list(_running.values()):
+        if server.client is not None:
+            server.client.stop()
+
+
+class McpTools:
+    """The tools of the servers in settings, for one session; servers start on first use."""
+
+    def __init__(self, settings: McpSettings, approve: ToolApprover) -> None:
+        self.settings = settings
+        self.approve = approve
+        self.by_name: dict[str, tuple[Server, protocol.Tool]] = {}
+        self._schemas: list[dict[str, Any]] | None = None
+
+    @property
+    def schemas(self) -> list[dict[str, Any]]:
+        if self._schemas is None:
+            self._schemas = []
+            for server in start_all(self.settings):
+                for tool in server.tools:
+                    full = f"{server.name}{SEPARATOR}{tool.name}"
+                    self.by_name[full] = (server, tool)
+                    self._schemas.append(_function(full, tool))
+        return self._schemas
+
+    def handles(self, name: str) -> bool:
+        return name in self.by_name
+
+    def run(self, call: ToolCall) -> ToolResult:
+        server, tool = self.by_name[call.name]
+        try:
+            args = json.loads(call.arguments or "{}")
+            if not isinstance(args, dict):
+                raise ValueError("expected a JSON object")
+        except ValueError as exc:
+            return ToolResult(False, f"error: the arguments are not valid JSON ({exc})", "bad JSON")
+        if tool.name not in server.spec.allow and not self.approve(call.name, call.arguments):
+            return ToolResult(
+                False,
+                f"the user did not approve this call to {call.name}; it was not run",
+                "not approved",
+            )
+        if server.client is None:
+            return ToolResult(False, f"error: MCP server {server.name} is not running", "no server")
+        try:
+            result = protocol.call_tool(
+                server.client, tool.name, args, self.settings.call_timeout_s
+            )
+        except ServerFailed as exc:
+            reason = one_line(str(exc))
+            return ToolResult(
+                False, f"error: MCP server {server.name}: {reason}", f"failed: {reason}"
+            )
+        text = bounded(for_terminal(result.text))
+        size = len(text.encode())
+        if not result.ok:
+            return ToolResult(False, f"the tool reported an error: {text}", f"tool error {size} B")
+        return ToolResult(True, text, f"ok {size} B" if size < 1000 else f"ok {size / 1000:.1f} KB")
+
+
+def bounded(text: str) -> str:
+    if len(text) <= MAX_RESULT_CHARS:
+        return text
+    return (
+        text[:MAX_RESULT_CHARS]
+        + f"\n[cut: the first {MAX_RESULT_CHARS} of {len(text)} characters are shown]"
+    )
+
+
+def schema_problem(schema: Any) -> str | None:
+    """What makes an input schema unusable as a function's parameters, or None."""
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        return "not a JSON Schema of type object"
+    if len(json.dumps(schema)) > MAX_SCHEMA_CHARS:
+        return f"over {MAX_SCHEMA_CHARS} characters"
+    return _walk(schema, 0)
+
+
+def _walk(node: Any, depth: int) -> str | None:
+    if depth > MAX_SCHEMA_DEPTH:
+        return f"nested deeper than {MAX_SCHEMA_DEPTH}"
+    if isinstance(node, list):
+        return next((p for n in node if (p := _walk(n, depth + 1))), None)
+    if not isinstance(node, dict):
+        return None
+    kind = node.get("type")
+    kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
+    if any(k not in JSON_TYPES for k in kinds):
+        return f"unknown type {str(kind)[:40]!r}"
+    props = node.get("properties")
+    if props is not None and (
+        not isinstance(props, dict) or not all(isinstance(v, dict) for v in props.values())
+    ):
+        return "properties is not a mapping of schemas"
+    required = node.get("required")
+    if required is not None and (
+        not isinstance(required, list) or not all(isinstance(r, str) for r in required)
+    ):
+        return "required is not a list of names"
+    return next((p for v in node.values() if (p := _walk(v, depth + 1))), None)
+
+
+def server_env(configured: dict[str, str]) -> dict[str, str]:
+    """A few harmless variables of goshi's environment (never its API keys), then the server's
+    own `env`, where ${NAME} takes NAME from goshi's environment."""
+    env = {k: v for k, v in os.environ.items() if k in INHERITED_ENV or k.startswith("LC_")}
+    for key, value in configured.items():
+        env[key] = re.sub(r"\$\{(\w+)\}", lambda m: os.environ.get(m.group(1), ""), value)
+    return env
+
+
+def _argv(spec: McpServer) -> list[str]:
+    return [os.path.expanduser(spec.command), *spec.args]
+
+
+def _cwd(cwd: str | None) -> str | None:
+    return os.path.expanduser(cwd) if cwd else None
+
+
+def _function(full: str, tool: protocol.Tool) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {
+            "name": full,
+            "description": tool.description[:MAX_DESCRIPTION_CHARS],
+            "parameters": tool.input_schema,
+        },
+    }
+
+
+_registered = False
+
+
+def _stop_at_exit() -> None:
+    """Once: atexit, and SIGTERM/SIGHUP stop the servers, then do what they did before."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    atexit.register(stop_all)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        before = signal.getsignal(sig)
+
+        def on_signal(
+            signum: int, frame: FrameType | None, before: Any = before, sig: Any = sig
+        ) -> None:
+            stop_all()
+            if callable(before):
+                before(signum, frame)
+            elif before != signal.SIG_IGN:
+                signal.signal(sig, signal.SIG_DFL)
+                os.kill(os.getpid(), sig)
+
+        signal.signal(sig, on_signal)
