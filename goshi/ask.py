@@ -41,7 +41,8 @@ def read_piped_stdin() -> str | None:
 
 def run(opts: AskOptions) -> int:
     prompt = compose_prompt(opts.words, read_piped_stdin())
-    session = Session.start(opts, Approval(opts.yes))
+    approval = Approval(opts.yes)
+    session = Session.start(opts, approval, approval.tool_call)
     session.ask(
         prompt, output.choose(opts.as_json), stream=opts.stream, max_cost_usd=opts.max_cost_usd
     )

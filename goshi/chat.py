@@ -188,4 +188,5 @@ class Chat:
 def run(opts: SessionOptions) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("goshi chat needs a terminal", 'in scripts use goshi ask "..."')
-    return Chat(Session.start(opts, Approval(opts.yes)), opts).run()
+    approval = Approval(opts.yes)
+    return Chat(Session.start(opts, approval, approval.tool_call), opts).run()

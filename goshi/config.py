@@ -400,7 +400,7 @@ class _Reader:
                     f"{self.where(sub)}: {sub}: a name of letters, digits, - and single _",
                     "rename it",
                 )
-            if dataclasses.is_dataclass(kind):
+            if isinstance(kind, type) and dataclasses.is_dataclass(kind):
                 entry = kind()
                 self.apply(entry, self.mapping(spec, sub), sub + ".")
             else:

@@ -2,27 +2,31 @@
 
     question -> store (pending) -> a TurnRunner (goshi/agent/runner.py) answers it
 
+The tools offered are goshi's own and, when mcp.servers names any, the MCP servers' (started on
+the first turn that offers tools, goshi/mcp/bridge.py); `run_tool` sends each call to its owner.
+
 `goshi ask` runs one turn, `goshi chat` many.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from goshi import config
-from goshi.agent.calls import Approver
+from goshi.agent.calls import SCHEMAS, Approver, ToolApprover, ToolResult
 from goshi.agent.runner import Outcome, TurnRunner
 from goshi.config import Settings
 from goshi.cost.meter import Meter
 from goshi.errors import UsageError
 from goshi.llm.select import Selector
-from goshi.llm.types import Message
+from goshi.llm.types import Message, ToolCall
 from goshi.store import Conversation, Store
 from goshi.ui.output import Output
 
 if TYPE_CHECKING:
     from goshi.agent.tools import Toolbox
+    from goshi.mcp.bridge import McpTools
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Session:
         store: Store,
         conversation: Conversation,
         approve: Approver,
+        approve_tool: ToolApprover | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -52,10 +57,14 @@ class Session:
         self.selector = Selector(settings, store)
         self.meter = Meter(settings, store, conversation.id)
         self.approve = approve
+        self.approve_tool = approve_tool or (lambda name, arguments: False)
         self._toolbox: Toolbox | None = None
+        self._mcp: McpTools | None = None
 
     @classmethod
-    def start(cls, opts: SessionOptions, approve: Approver) -> Session:
+    def start(
+        cls, opts: SessionOptions, approve: Approver, approve_tool: ToolApprover | None = None
+    ) -> Session:
         """Settings from the options, then the conversation they name (or a new one)."""
         settings = config.load(opts.config_file, opts.overrides)
         store = Store()
@@ -67,7 +76,7 @@ class Session:
         if conversation is None:
             model = Selector(settings, store).primary_model()
             conversation = store.new_conversation(model, settings.backend, settings.system)
-        return cls(settings, store, conversation, approve)
+        return cls(settings, store, conversation, approve, approve_tool)
 
     @property
     def toolbox(self) -> Toolbox:
@@ -78,6 +87,21 @@ class Session:
 
             self._toolbox = Toolbox(Workspace(self.settings.tools.workspace), self.approve)
         return self._toolbox
+
+    def tool_schemas(self) -> list[dict[str, Any]]:
+        """goshi's tools, then the MCP servers' (which start here, once per process)."""
+        if not self.settings.mcp.servers:
+            return SCHEMAS
+        if self._mcp is None:
+            from goshi.mcp.bridge import McpTools
+
+            self._mcp = McpTools(self.settings.mcp, self.approve_tool)
+        return SCHEMAS + self._mcp.schemas
+
+    def run_tool(self, call: ToolCall) -> ToolResult:
+        if self._mcp is not None and self._mcp.handles(call.name):
+            return self._mcp.run(call)
+        return self.toolbox.run(call)
 
     @property
     def cid(self) -> int:

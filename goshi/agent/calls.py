@@ -24,6 +24,8 @@ from goshi.llm.types import ToolCall
 
 # (path relative to the workspace, unified diff, is it a new file) -> approved?
 Approver = Callable[[str, str, bool], bool]
+# (an MCP tool's SERVER__tool name, its arguments as JSON) -> approved?  -y never answers this
+ToolApprover = Callable[[str, str], bool]
 
 
 @dataclass

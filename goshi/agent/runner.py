@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from goshi.agent.calls import SCHEMAS, ToolResult, brief, redacted_arguments
+from goshi.agent.calls import ToolResult, brief, redacted_arguments
 from goshi.agent.turn import Answer, stream_answer
 from goshi.cost.meter import Charge, estimate_prompt_tokens, usd
 from goshi.errors import BackendError, CostLimitError, Interrupted, ToolsUnsupported
@@ -47,7 +47,7 @@ class TurnRunner:
         or tools.max_steps rounds have run."""
         messages = self.s.messages()
         backend, model = self.s.selector.primary_backend(), self.s.selector.primary_model()
-        tools = SCHEMAS if self.s.settings.tools.enabled else []
+        tools = self.s.tool_schemas() if self.s.settings.tools.enabled else []
         total = Answer(backend=backend, model=model)  # what the user gets: every round's text
         charges: list[Charge] = []
         out.begin(
@@ -145,7 +145,7 @@ class TurnRunner:
                 continue
             started = time.monotonic()
             try:
-                result = self.s.toolbox.run(call)
+                result = self.s.run_tool(call)
             except KeyboardInterrupt:  # Ctrl-C at an approval prompt or in a long search
                 stopped = INTERRUPTED
                 result = ToolResult(False, stopped, "interrupted")

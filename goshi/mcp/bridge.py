@@ -21,12 +21,11 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from goshi.agent.tools import ToolResult
+from goshi.agent.calls import ToolApprover, ToolResult
 from goshi.config import McpServer, McpSettings
 from goshi.llm.types import ToolCall
 from goshi.mcp import protocol
@@ -34,9 +33,6 @@ from goshi.mcp.client import ServerFailed, StdioClient
 from goshi.sanitize import for_terminal, one_line
 
 log = logging.getLogger("goshi")
-
-# (SERVER__tool, its arguments as JSON) -> approved? (goshi/ui/approve.py asks on /dev/tty)
-ToolApprover = Callable[[str, str], bool]
 
 SEPARATOR = "__"
 TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what OpenAI accepts as a function name

@@ -24,8 +24,6 @@ import threading
 from dataclasses import dataclass
 from typing import IO, Any
 
-from goshi.sanitize import for_log
-
 log = logging.getLogger("goshi")
 
 MAX_MESSAGE_BYTES = 16_000_000  # one JSON-RPC line; a larger one fails the call it answers
@@ -127,6 +125,9 @@ class StdioClient:
             if not slot.done.wait(timeout):
                 self.notify("notifications/cancelled", {"requestId": rid, "reason": "timeout"})
                 raise ServerFailed(f"no answer to {method} within {timeout:g} s")
+        except KeyboardInterrupt:
+            self.notify("notifications/cancelled", {"requestId": rid, "reason": "interrupted"})
+            raise
         finally:
             with self.lock:
                 self.pending.pop(rid, None)
@@ -177,7 +178,7 @@ class StdioClient:
                     garbage += 1
                     if garbage <= 5 and line.strip():
                         text = line.decode("utf-8", "replace").strip()[:MAX_LOGGED_CHARS]
-                        log.info("mcp %s: not JSON-RPC on stdout: %s", self.name, for_log(text))
+                        log.info("mcp %s: not JSON-RPC on stdout: %s", self.name, text)
                     continue
                 if isinstance(message, dict):
                     self._dispatch(message)
@@ -208,7 +209,7 @@ class StdioClient:
                 lines += 1
                 if lines <= MAX_STDERR_LINES:
                     text = chunk.decode("utf-8", "replace").rstrip()[:MAX_LOGGED_CHARS]
-                    log.info("mcp %s stderr: %s", self.name, for_log(text), extra=FILE_ONLY)
+                    log.info("mcp %s stderr: %s", self.name, text, extra=FILE_ONLY)
         if lines > MAX_STDERR_LINES:
             log.info(
                 "mcp %s: %d more stderr lines not logged",

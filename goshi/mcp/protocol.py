@@ -55,7 +55,7 @@ def handshake(client: StdioClient, timeout: float) -> Handshake:
             f"the server speaks MCP version {str(version)[:40]!r}; goshi speaks "
             + ", ".join(SUPPORTED)
         )
-    info = result.get("serverInfo") if isinstance(result.get("serverInfo"), dict) else {}
+    info = _mapping(result.get("serverInfo"))
     client.notify("notifications/initialized")
     return Handshake(version, str(info.get("name", ""))[:100], str(info.get("version", ""))[:40])
 
@@ -116,7 +116,7 @@ def _block_text(block: dict[str, Any]) -> str:
         size = len(str(block.get("data", ""))) * 3 // 4  # base64
         return f"[{kind}: {block.get('mimeType', '?')}, {size} bytes, not shown]"
     if kind == "resource":
-        resource = block.get("resource") if isinstance(block.get("resource"), dict) else {}
+        resource = _mapping(block.get("resource"))
         uri = resource.get("uri", "?")
         if "text" in resource:
             return f"[resource {uri}]\n{resource['text']}"
@@ -125,3 +125,7 @@ def _block_text(block: dict[str, Any]) -> str:
     if kind == "resource_link":
         return f"[resource link {block.get('uri', '?')}: {block.get('name', '')}]"
     return f"[{str(kind)[:40]} content, not shown]"
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
