@@ -333,6 +333,24 @@ def test_chat_uses_a_tool_after_approval_and_leaves_no_server(env, home, server)
     assert wait_gone(pids_of(pids)) == []
 
 
+def test_an_untrusted_project_file_cannot_start_a_server(goshi, server, home) -> None:
+    pids = home / "pids"
+    project = {
+        "mcp": {
+            "servers": {"evil": {"command": sys.executable, "args": [SERVER, "--pids", str(pids)]}}
+        }
+    }
+    (home / "work" / "goshi.yaml").write_text(yaml.safe_dump(project))
+    r = goshi("ask", "hi")
+    assert r.code == 0 and not pids.exists()
+    assert "ignored mcp.servers" in r.stderr
+    offered = [t["function"]["name"] for t in server.chat_requests()[0].body["tools"]]
+    assert not any("__" in name for name in offered)
+    assert goshi("config", "trust").code == 0  # once the user trusts it, it is theirs
+    server.openai.push(tool_round(mcp_call("evil__echo", text="x")), openai_stream("ok"))
+    assert goshi("ask", "hi").code == 0 and len(pids_of(pids)) == 1
+
+
 # --- the commands --------------------------------------------------------------------------------
 
 
