@@ -20,13 +20,17 @@ from tests.wire_server import (
     stall,
 )
 
+# Long enough that the three goshi runs between opening and checking the circuit (a second
+# each on a loaded 2-core machine) cannot outrun it.
+COOLDOWN_S = 5
+
 
 @pytest.fixture
 def auto(home: Path) -> dict[str, str]:
     cfg = home / "auto.yaml"
     cfg.write_text(
         "backend: auto\nretry: {attempts: 3, base_delay_s: 0.01, max_delay_s: 1}\n"
-        "breaker: {failure_threshold: 3, cooldown_s: 2.5}\n"
+        f"breaker: {{failure_threshold: 3, cooldown_s: {COOLDOWN_S}}}\n"
         "http: {connect_timeout_s: 2, read_timeout_s: 0.5}\n"
     )
     return {"GOSHI_CONFIG": str(cfg)}
@@ -133,7 +137,7 @@ def test_the_circuit_opens_skips_openai_then_a_probe_closes_it(goshi, server, au
         lines.append(r.stderr.strip())
     assert all(line.count("\n") == 0 for line in lines)
     assert (
-        lines[2] == "goshi: openai: circuit open after 3 failures; using ollama (llama3.2) for 2 s"
+        lines[2] == "goshi: openai: circuit open after 3 failures; using ollama (llama3.2) for 5 s"
     )
     assert openai_hits(server) == 3
 
@@ -144,9 +148,9 @@ def test_the_circuit_opens_skips_openai_then_a_probe_closes_it(goshi, server, au
     shown = goshi("status", **auto).stdout
     assert "circuit:   open, 3 consecutive failure(s), half-open in" in shown
     (openai_status, _) = json.loads(goshi("status", "--json", **auto).stdout)
-    assert openai_status["circuit"] == "open" and 0 < openai_status["half_open_in_s"] <= 2.5
+    assert openai_status["circuit"] == "open" and 0 < openai_status["half_open_in_s"] <= COOLDOWN_S
 
-    time.sleep(2.6)
+    time.sleep(COOLDOWN_S + 0.1)
     r, result = ask_json(goshi, auto)  # the probe: OpenAI is healthy again
     assert result["backend"] == "openai" and result["fallback"] is False
     assert "circuit half-open" in r.stderr and "circuit closed again" in r.stderr
@@ -158,7 +162,7 @@ def test_a_failed_probe_reopens_the_circuit(goshi, server, auto) -> None:
         server.openai.push(openai_error(500, "still down"))
     for _ in range(3):
         goshi("ask", "hi", **auto)
-    time.sleep(2.6)
+    time.sleep(COOLDOWN_S + 0.1)
     r = goshi("ask", "hi", **auto)
     assert r.code == 0 and openai_hits(server) == 4
     assert "circuit open after 4 failures" in r.stderr
