@@ -58,9 +58,18 @@ def private_dir(path: Path) -> Path:
 
 
 def private_file(path: Path) -> Path:
-    """Create the file if it is missing, readable and writable by its owner only."""
+    """Create the file if it is missing, readable and writable by its owner only.
+
+    Never on a file SQLite already has open: closing a descriptor drops the process's locks."""
+    if not path.exists():
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    return tighten(path)
+
+
+def tighten(path: Path) -> Path:
+    """An existing file made readable and writable by its owner only (by path: no descriptor)."""
     with contextlib.suppress(OSError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
         if path.stat().st_mode & 0o077:
             os.chmod(path, 0o600)
     return path

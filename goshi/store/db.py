@@ -24,12 +24,13 @@ class Database:
         self.path = path or paths.store_file()
         try:
             paths.private_dir(self.path.parent)
-            paths.private_file(self.path)  # SQLite gives the -wal and -shm files its mode
+            # Before connecting: closing any descriptor of a file SQLite has open drops its
+            # locks on it. SQLite gives new -wal and -shm files the mode of the database.
+            paths.private_file(self.path)
+            for side in ("-wal", "-shm"):  # made by an older goshi, perhaps world-readable
+                paths.tighten(self.path.with_name(self.path.name + side))
             self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
-            for side in ("-wal", "-shm"):  # made by an older goshi, perhaps world-readable
-                if (extra := self.path.with_name(self.path.name + side)).exists():
-                    paths.private_file(extra)
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL-safe; no fsync per commit
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
