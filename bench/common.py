@@ -1,10 +1,15 @@
-"""What the benchmark scripts share: paths, the loopback server, goshi's environment, one run."""
+"""What the benchmark scripts share: paths, the normal install, the loopback server, goshi's
+environment, one run (stdout a pipe or a 40x120 pseudo-terminal)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +17,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 GOSHI = str(Path(sys.executable).with_name("goshi"))
+INSTALL = ROOT / "bench" / ".venv-install"  # `pip install .` of the working tree: what users get
+ROWS, COLS = 40, 120
+
+
+def installed_python() -> Path:
+    """A venv holding a normal (not editable) install of the working tree, refreshed each call."""
+    python = INSTALL / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(INSTALL)], check=True)
+        subprocess.run([*pip, str(ROOT)], check=True)
+    else:
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(ROOT)], check=True)
+        if subprocess.run([str(python), "-m", "pip", "check"], capture_output=True).returncode:
+            subprocess.run([*pip, str(ROOT)], check=True)  # pyproject.toml's dependencies moved
+    return python
 
 
 class Server:
@@ -66,3 +87,28 @@ def run_piped(cmd: list[str], env: dict[str, str]) -> Run:
     if proc.returncode != 0:
         raise SystemExit(f"{cmd} failed ({proc.returncode}): {err.decode()[-500:]}")
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, out)
+
+
+def run_pty(cmd: list[str], env: dict[str, str]) -> Run:
+    """One run with stdin, stdout and stderr a 40x120 pseudo-terminal, read to the end."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    os.close(master)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{cmd} failed in a pty ({code}): {b''.join(chunks)[-500:]!r}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, b"".join(chunks))

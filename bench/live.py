@@ -10,45 +10,20 @@ and the child's CPU time per token in the terminal. Prints JSON.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
-import os
-import pty
 import statistics
-import struct
-import subprocess
 import sys
 import tempfile
-import termios
-import time
 from pathlib import Path
 
-from common import GOSHI, Server, environment, run_piped
+from common import GOSHI, Server, environment, run_piped, run_pty
 
 SIZES = (1000, 5000, 10000, 20000)
 
 
-def run_pty(env: dict[str, str]) -> tuple[float, float]:
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [GOSHI, "ask", "hi"], env=env, stdin=slave, stdout=slave, stderr=slave, close_fds=True
-    )
-    os.close(slave)
-    while True:
-        try:
-            if not os.read(master, 65536):
-                break
-        except OSError:
-            break
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    os.close(master)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"goshi failed in a pty: {proc.returncode}")
-    return wall, usage.ru_utime + usage.ru_stime
+def tty_run(env: dict[str, str]) -> tuple[float, float]:
+    run = run_pty([GOSHI, "ask", "hi"], env)
+    return run.wall_s, run.cpu_s
 
 
 def run_pipe(env: dict[str, str]) -> tuple[float, float]:
@@ -66,10 +41,10 @@ def main() -> None:
         for size in SIZES:
             server = Server("--tokens", str(size), "--markdown")
             env = environment(home, server.url, TERM="xterm-256color")
-            run_pty(env), run_pipe(env)  # warm up
+            tty_run(env), run_pipe(env)  # warm up
             tty, pipe = [], []
             for _ in range(args.runs):
-                tty.append(run_pty(env))
+                tty.append(tty_run(env))
                 pipe.append(run_pipe(env))
             server.stop()
             results[size] = {

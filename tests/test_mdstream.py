@@ -16,7 +16,11 @@ from rich.text import Text
 from goshi.ui.mdstream import MarkdownStream
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "tests" / "data" / "answer.md", ROOT / "README.md"]
+DOCS = [
+    ROOT / "tests" / "data" / "answer.md",
+    ROOT / "README.md",
+    ROOT / "tests" / "data" / "edges.md",
+]
 
 
 def screen(data: str, width: int) -> str:
@@ -31,7 +35,10 @@ def console(width: int) -> Console:
     )
 
 
-CASES = [(DOCS[0], w, seed) for w in (50, 80, 120) for seed in (1, 2)] + [(DOCS[1], 80, 1)]
+CASES = [(DOCS[0], w, seed) for w in (50, 80, 120) for seed in (1, 2)] + [
+    (DOCS[1], 80, 1),
+    *((DOCS[2], w, seed) for w in (40, 100) for seed in (1, 2, 3)),
+]
 
 
 @pytest.mark.parametrize(("doc", "width", "seed"), CASES, ids=str)
