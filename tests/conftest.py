@@ -7,6 +7,7 @@ leaks between tests or from the developer's machine. Nothing reaches beyond 127.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +17,11 @@ from pathlib import Path
 import pytest
 
 from tests.wire_server import WireServer
+
+# A shell that starts the suite in the background (CI runners, `cmd &`) leaves SIGINT ignored, and
+# children inherit that: goshi would never see the Ctrl-C the tests send. Restore the default.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 GOSHI = str(Path(sys.executable).with_name("goshi"))
 TEST_KEY = "sk-test-0123456789abcdefSECRET"
