@@ -351,6 +351,31 @@ def test_an_untrusted_project_file_cannot_start_a_server(goshi, server, home) ->
     assert goshi("ask", "hi").code == 0 and len(pids_of(pids)) == 1
 
 
+def test_ctrl_c_mid_call_keeps_the_chat_and_leaves_no_server(env, home, server) -> None:
+    pids = home / "pids"
+    cfg = mcp_config(
+        home, t={"args": ["--mode", "grandchild", "--pids", str(pids)], "allow": ["sleep"]}
+    )
+    server.openai.push(tool_round(mcp_call("t__sleep", seconds=60)), openai_stream("Still here."))
+    term = in_terminal(env, home, cfg, "chat")
+    term.wait_for("/help for commands")
+    term.send("sleep a while\r")
+    deadline = time.monotonic() + 15
+    while len(server.chat_requests()) < 1 or len(pids_of(pids)) < 2:
+        assert time.monotonic() < deadline
+        term.pump(0.1)
+    term.pump(0.5)  # the call is under way
+    term.send("\x03")
+    term.wait_for(r"-> t__sleep  interrupted")
+    term.send("are you there?\r")
+    term.wait_for("Still here.")
+    assert all(alive(p) for p in pids_of(pids))  # one server per process, kept for the chat
+    term.send("\x04")
+    assert term.wait_exit() == 0
+    assert "Traceback" not in term.text()
+    assert wait_gone(pids_of(pids)) == []
+
+
 # --- the commands --------------------------------------------------------------------------------
 
 
