@@ -29,6 +29,8 @@ log = logging.getLogger("goshi")
 BACKENDS = ("auto", "openai", "ollama")
 # an MCP server's name is the first half of its tools' names (NAME__tool), which OpenAI limits
 SERVER_NAME = re.compile(r"[A-Za-z0-9-]+(_[A-Za-z0-9-]+)*")
+CAP_FIELDS = ("auto", "max_tokens", "max_completion_tokens")
+THINK = (True, False, "low", "medium", "high")
 OPENAI_URL = "https://api.openai.com/v1"
 
 
@@ -40,6 +42,8 @@ class OpenAISettings:
     max_tokens: int | None = field(default=None, metadata={"min": 1})
     temperature: float | None = field(default=None, metadata={"min": 0})
     service_tier: str | None = None  # sent as asked; billed at the tier the response names
+    max_tokens_field: str = field(default="auto", metadata={"choices": CAP_FIELDS})
+    stream_options: bool = True
 
 
 @dataclass
@@ -50,6 +54,7 @@ class OllamaSettings:
     num_ctx: int | None = field(default=None, metadata={"min": 1})
     keep_alive: str | None = None
     first_byte_timeout_s: float = field(default=300.0, metadata={"min": 0.001})
+    think: bool | str | None = field(default=None, metadata={"choices": THINK})
 
 
 @dataclass
@@ -481,7 +486,7 @@ def _coerce(value: Any, kind: Any, fld: dataclasses.Field[Any], path: str, where
             return None
         raise ConfigError(f"{where}: {path}: a value is required")
     if base is bool:
-        ok = isinstance(value, bool)
+        ok = isinstance(value, bool) or (str in args and isinstance(value, str))
     elif base is int:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif base is float:
@@ -498,8 +503,9 @@ def _coerce(value: Any, kind: Any, fld: dataclasses.Field[Any], path: str, where
 
 def _check_bounds(value: Any, fld: dataclasses.Field[Any], path: str, where: str) -> None:
     choices = fld.metadata.get("choices")
-    if choices and value not in choices:
-        raise ConfigError(f"{where}: {path}: expected one of {', '.join(choices)}, got {value!r}")
+    if choices and (value not in choices or type(value) not in {type(c) for c in choices}):
+        said = ", ".join(str(c).lower() if isinstance(c, bool) else c for c in choices)
+        raise ConfigError(f"{where}: {path}: expected one of {said}, got {value!r}")
     low = fld.metadata.get("min")
     if low is not None and value < low:
         raise ConfigError(f"{where}: {path}: must be at least {low}, got {value!r}")

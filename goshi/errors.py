@@ -4,6 +4,8 @@
     ├── UsageError                  2   bad arguments: nothing to ask, unknown conversation
     ├── ConfigError                 3   goshi.yaml unreadable or invalid (names file, line, key)
     ├── CostLimitError              6   the estimate would break a limit; nothing was sent
+    ├── AnswerCut                   8   the answer stopped early: the token cap or a content
+    │                                   filter (what arrived is printed, kept and charged)
     ├── Interrupted               130   Ctrl-C; the partial answer is kept
     ├── McpServerFailed             5   `goshi mcp test`: the MCP server did not start or answer
     └── BackendError                    a backend could not answer this request
@@ -59,6 +61,10 @@ class ConfigError(GoshiError):
 
 class CostLimitError(GoshiError):
     exit_code = 6
+
+
+class AnswerCut(GoshiError):
+    exit_code = 8
 
 
 class Interrupted(GoshiError):

@@ -32,6 +32,7 @@ HARMLESS = frozenset(
         "ollama.temperature",
         "ollama.num_ctx",
         "ollama.keep_alive",
+        "ollama.think",  # how much a local model reasons; Ollama is free to goshi's meter
     }
 )
 

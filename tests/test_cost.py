@@ -95,7 +95,16 @@ def test_max_cost_refuses_before_sending(goshi, server) -> None:
 
 def test_under_a_limit_the_output_cap_is_sent(goshi, server) -> None:
     assert goshi("ask", "--max-cost", "1", "hi").code == 0
-    assert server.chat_requests()[0].body["max_tokens"] == 4096
+    assert server.chat_requests()[0].body["max_tokens"] == 32_768  # the ceiling: $1 buys more
+
+
+def test_the_output_cap_is_sized_from_what_the_limit_leaves(goshi, server) -> None:
+    # gpt-4o-mini: $0.15 in, $0.60 out per Mtok; $0.003 leaves room for about 5,000 tokens
+    assert goshi("ask", "--max-cost", "0.003", "hi").code == 0
+    cap = server.chat_requests()[0].body["max_tokens"]
+    assert 4_500 < cap < 5_000  # the prompt and the tool schemas take the rest
+    r = goshi("ask", "--max-cost", "0.0005", "hi")  # about 830 tokens: less than the floor
+    assert r.code == 6 and len(server.chat_requests()) == 1
 
 
 def test_the_daily_limit_counts_what_earlier_processes_spent(goshi, server, home) -> None:

@@ -360,4 +360,4 @@ def test_openai_itself_gets_max_completion_tokens(goshi, server, work) -> None:
     local = OpenAIBackend(OpenAISettings(base_url=f"{server.url}/v1"), HttpSettings(), None)
     assert (own.cap_field, local.cap_field) == ("max_completion_tokens", "max_tokens")
     assert goshi("ask", "--max-cost", "1", "hi").code == 0
-    assert server.chat_requests()[0].body["max_tokens"] == 4096
+    assert server.chat_requests()[0].body["max_tokens"] == 32_768

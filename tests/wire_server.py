@@ -231,8 +231,14 @@ def openai_events(
     tool_calls: list[tuple[str, str, str]] | None = None,
     include_usage: bool = True,
     extra: dict[str, Any] | None = None,
+    reasoning: list[str] | None = None,
+    reasoning_key: str = "reasoning_content",
+    refusal: list[str] | None = None,
+    raw_usage: Any = None,
 ) -> list[bytes]:
-    """The `data:` payloads of a streamed answer, in OpenAI's order and shape."""
+    """The `data:` payloads of a streamed answer, in OpenAI's order and shape; `reasoning` comes
+    first under `reasoning_key` (DeepSeek, llama.cpp: reasoning_content; vLLM: reasoning),
+    `refusal` pieces instead of content, `raw_usage` replaces the usage object as given."""
     pieces = list(pieces)
     with_usage = {"usage": None} if include_usage else {}
     more = extra or {}
@@ -247,7 +253,12 @@ def openai_events(
             )
         )
     ]
+    out += [
+        compact(_chunk(model, {reasoning_key: r, "content": None}, None, **with_usage))
+        for r in reasoning or ()
+    ]
     out += [compact(_chunk(model, {"content": p}, None, **with_usage, **more)) for p in pieces]
+    out += [compact(_chunk(model, {"refusal": r}, None, **with_usage)) for r in refusal or ()]
     for index, (call_id, name, arguments) in enumerate(tool_calls or ()):
         first = {
             "index": index,
@@ -272,7 +283,9 @@ def openai_events(
                     "model": model,
                     "system_fingerprint": "fp_test",
                     "choices": [],
-                    "usage": {
+                    "usage": raw_usage
+                    if raw_usage is not None
+                    else {
                         "prompt_tokens": prompt,
                         "completion_tokens": completion,
                         "total_tokens": prompt + completion,
@@ -431,6 +444,28 @@ def openai_models(ids: list[str]) -> Reply:
     return reply
 
 
+def replay(status: int, content_type: str, body: bytes, *, chunked: bool = True) -> Reply:
+    """Exactly these bytes as the response body (chunked, as streaming servers send it)."""
+
+    def reply(h: Handler, request: dict[str, Any]) -> None:
+        if not chunked:
+            h.send_response(status)
+            h.send_header("Content-Type", content_type)
+            h.send_header("Content-Length", str(len(body)))
+            h.end_headers()
+            h.wfile.write(body)
+            return
+        h.send_response(status)
+        h.send_header("Content-Type", content_type)
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        for i in range(0, len(body), 512):
+            h.chunk(body[i : i + 512])
+        h.end_chunked()
+
+    return reply
+
+
 def static(body: bytes, content_type: str = "application/json") -> Reply:
     def reply(h: Handler, request: dict[str, Any]) -> None:
         h.send_response(200)
@@ -466,8 +501,12 @@ def ollama_stream(
     first_byte_delay_s: float = 0.0,
     stall_after: int | None = None,
     stall_s: float = 30.0,
+    thinking: list[str] | None = None,
+    done_reason: str = "stop",
+    raw_counts: tuple[Any, Any] | None = None,
 ) -> Reply:
-    """Ollama's /api/chat: NDJSON lines (or one body when the request says stream: false)."""
+    """Ollama's /api/chat: NDJSON lines (or one body when the request says stream: false);
+    `thinking` pieces come first in message.thinking, `raw_counts` replace the counts as given."""
     pieces = tokens_of(text) if isinstance(text, str) else text
 
     def line(h: Handler, obj: dict[str, Any]) -> None:
@@ -479,8 +518,13 @@ def ollama_stream(
         prompt_count = counts[0]
         eval_count = counts[1] or len(pieces)
         calls = [{"function": {"name": n, "arguments": a}} for n, a in (tool_calls or ())]
+        totals: dict[str, Any] = _ollama_totals(prompt_count, eval_count)
+        if raw_counts is not None:
+            totals["prompt_eval_count"], totals["eval_count"] = raw_counts
         if body.get("stream") is False:
             message: dict[str, Any] = {"role": "assistant", "content": "".join(pieces)}
+            if thinking:
+                message["thinking"] = "".join(thinking)
             if calls:
                 message["tool_calls"] = calls
             h.send_json(
@@ -489,13 +533,16 @@ def ollama_stream(
                     "model": name,
                     "created_at": OLLAMA_AT,
                     "message": message,
-                    "done_reason": "stop",
+                    "done_reason": done_reason,
                     "done": True,
-                    **_ollama_totals(prompt_count, eval_count),
+                    **totals,
                 },
             )
             return
         h.start_chunked("application/x-ndjson")
+        for piece in thinking or ():
+            message = {"role": "assistant", "content": "", "thinking": piece}
+            line(h, {"model": name, "created_at": OLLAMA_AT, "message": message, "done": False})
         for i, piece in enumerate(pieces):
             if stall_after is not None and i == stall_after:
                 time.sleep(stall_s)
@@ -529,9 +576,9 @@ def ollama_stream(
                 "model": name,
                 "created_at": OLLAMA_AT,
                 "message": {"role": "assistant", "content": ""},
-                "done_reason": "stop",
+                "done_reason": done_reason,
                 "done": True,
-                **_ollama_totals(prompt_count, eval_count),
+                **totals,
             },
         )
         h.end_chunked()
@@ -577,6 +624,69 @@ def ollama_tags(models: list[str]) -> Reply:
         )
 
     return reply
+
+
+# --- the dialect corpus (tests/dialects/*.txt) ---------------------------------------------------
+
+
+@dataclass
+class Dialect:
+    """One recorded-shape transcript: headers, then the responses each mode gets, in order.
+
+    dialect: what server and version this is          route: openai | ollama
+    source: where the shape comes from                args: extra `goshi ask` arguments
+    expect: {"exit", "text", "reasoning", "usage", "finish", "refusal", "tools", "stderr",
+             "requests": {"stream": n, "whole": n}}
+    === stream 200 text/event-stream
+    <the body, byte for byte>
+    === whole 200 application/json
+    <the body>
+    """
+
+    name: str
+    headers: dict[str, str]
+    expect: dict[str, Any]
+    replies: dict[str, list[tuple[int, str, bytes]]]
+
+    @property
+    def route(self) -> str:
+        return self.headers.get("route", "openai")
+
+    def serve(self, server: WireServer, mode: str, then_default: bool = False) -> None:
+        """Queue this mode's responses; the last one answers every later request too, unless
+        `then_default`: then the route's default answers after them."""
+        route = server.ollama if self.route == "ollama" else server.openai
+        replies = [replay(status, ctype, body) for status, ctype, body in self.replies[mode]]
+        if then_default:
+            route.push(*replies)
+            return
+        route.push(*replies[:-1])
+        route.default = replies[-1]
+
+
+def load_dialect(path: Any) -> Dialect:
+    from pathlib import Path
+
+    raw = Path(path).read_bytes()
+    lines = raw.splitlines(keepends=True)
+    headers: dict[str, str] = {}
+    replies: dict[str, list[tuple[int, str, bytes]]] = {"stream": [], "whole": []}
+    current: list[bytes] | None = None
+    for line in lines:
+        if line.startswith(b"=== "):
+            mode, status, ctype = line[4:].decode().split()
+            current = []
+            replies[mode].append((int(status), ctype, b""))
+            continue
+        if current is None:
+            if line.strip() and not line.startswith(b"#"):
+                key, _, value = line.decode().partition(":")
+                headers[key.strip()] = value.strip()
+            continue
+        status, ctype, body = replies[mode][-1]
+        replies[mode][-1] = (status, ctype, body + line)
+    expect = json.loads(headers.get("expect", "{}"))
+    return Dialect(Path(path).stem, headers, expect, replies)
 
 
 def stall(seconds: float) -> Reply:

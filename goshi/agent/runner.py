@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from goshi.agent.calls import ToolResult, brief, redacted_arguments
 from goshi.agent.turn import Answer, stream_answer
 from goshi.cost.meter import Charge, estimate_prompt_tokens, usd
-from goshi.errors import BackendError, CostLimitError, Interrupted, ToolsUnsupported
+from goshi.errors import AnswerCut, BackendError, CostLimitError, Interrupted, ToolsUnsupported
 from goshi.llm.types import ChatRequest, Message, ToolCall
 from goshi.ui.output import Output, TurnStart
 
@@ -113,6 +113,7 @@ class TurnRunner:
         self.s.store.set_status(question_id, "ok")
         charge = _sum_charges(charges)
         out.finish(total, self.s.cid, self.s.selector.fallback, charge)
+        _say_how_it_ended(total, cap or self.s.settings.openai.max_tokens, self.s.cid)
         return Outcome(total, charge, self.s.selector.fallback)
 
     def _stream_round(
@@ -121,13 +122,23 @@ class TurnRunner:
         """Stream one round into `answer`; a model that takes no tools gets the request again
         without them. Returns the tools the next rounds offer."""
         try:
-            stream_answer(self.s.selector.stream(request), answer, self._announcing(out, total))
+            stream_answer(
+                self.s.selector.stream(request),
+                answer,
+                self._announcing(out, total),
+                out.reasoning,
+            )
         except ToolsUnsupported as exc:
             if not request.tools or answer.parts:
                 raise
             log.warning("%s; answering without tools", exc.message)
             request.tools = []
-            stream_answer(self.s.selector.stream(request), answer, self._announcing(out, total))
+            stream_answer(
+                self.s.selector.stream(request),
+                answer,
+                self._announcing(out, total),
+                out.reasoning,
+            )
         return request.tools
 
     def _store_round(
@@ -152,13 +163,20 @@ class TurnRunner:
             ms = (time.monotonic() - started) * 1000
             out.tool(f"-> {brief(call)}  {result.summary}  {ms:.0f} ms")
             results.append((call, result, ms))
-        said = Message("assistant", answer.text, calls)
+        said = Message("assistant", answer.text, calls, reasoning=answer.reasoning)
         assistant_id = self.s.store.add_message(
-            self.s.cid, said, "ok", backend=answer.backend, model=answer.model, usage=answer.usage
+            self.s.cid,
+            said,
+            "ok",
+            backend=answer.backend,
+            model=answer.model,
+            usage=answer.usage,
+            finish_reason=answer.finish_reason,
+            refusal=answer.refusal,
         )
         replies = [said]
         for call, result, ms in results:
-            reply = Message("tool", result.content, tool_call_id=call.id)
+            reply = Message("tool", result.content, tool_call_id=call.id, tool_name=call.name)
             self.s.store.add_message(self.s.cid, reply, "ok")
             self.s.store.record_tool_call(
                 self.s.cid,
@@ -212,11 +230,12 @@ class TurnRunner:
         if answer.parts:
             self.s.store.add_message(
                 self.s.cid,
-                Message("assistant", answer.text),
+                Message("assistant", answer.text, reasoning=answer.reasoning),
                 "interrupted",
                 backend=answer.backend,
                 model=answer.model,
                 usage=answer.usage,
+                refusal=answer.refusal,
             )
             self.s.meter.charge(answer.backend, answer.model, answer.usage, messages, answer.text)
         self.s.store.set_status(question_id, "ok")
@@ -227,10 +246,43 @@ STEP_LIMIT = "not run: goshi stopped after tools.max_steps tool rounds"
 INTERRUPTED = "not run: the user interrupted goshi"
 
 
+def _say_how_it_ended(total: Answer, cap: int | None, cid: int) -> None:
+    """An answer that stopped early, or said nothing, gets one line saying why (AnswerCut: the
+    documented exit code 8 for a cut; a warning for an empty answer)."""
+    where = f"what arrived is kept in conversation {cid}"
+    if total.cut:
+        spent = cap or (total.usage.completion_tokens if total.usage else None)
+        limit = f"the output cap ({spent:,} tokens)" if spent else "the output cap"
+        thought = total.reasoning or (total.usage and total.usage.reasoning_tokens)
+        if not total.text.strip() and thought:
+            raise AnswerCut(
+                f"the model spent {limit} on reasoning and wrote no answer",
+                "raise openai.max_tokens or the cost limit, or ask for less",
+            )
+        raise AnswerCut(
+            f"the answer was cut at {limit}",
+            f"raise openai.max_tokens or the cost limit, or ask it to go on; {where}",
+        )
+    if total.filtered:
+        raise AnswerCut(
+            f"the server's content filter stopped the answer (finish_reason {total.finish_reason})",
+            "rephrase the question" + (f"; {where}" if total.text else ""),
+        )
+    if not total.text.strip() and not total.tool_calls and not total.refusal:
+        log.warning(
+            "the model sent an empty answer (finish_reason %s)%s",
+            total.finish_reason or "none",
+            "; it only reasoned" if total.reasoning else "",
+        )
+
+
 def _add_round(total: Answer, answer: Answer) -> None:
     """Fold one round into the turn's answer (its text already went in as it streamed)."""
     total.backend, total.model = answer.backend, answer.model
     total.finish_reason, total.complete = answer.finish_reason, answer.complete
+    total.refusal = total.refusal or answer.refusal
+    total.thinking += answer.thinking
+    total.thought_s += answer.thought_s
     if answer.usage is not None:
         total.usage = answer.usage if total.usage is None else total.usage + answer.usage
 

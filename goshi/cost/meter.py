@@ -7,7 +7,10 @@ Money is integer pico-dollars (10^-12 USD), so a sum of costs equals the cost of
 
 The prompt estimate is ceil(UTF-8 bytes / 3) + 4 per message + 3: above the real count for
 English prose and code (about 4 bytes a token) and for CJK text (3 bytes a character). With a limit
-set, goshi also sends the output cap as `max_tokens`, so the estimate bounds the real cost.
+set, goshi also sends the output cap as `max_tokens`, so the estimate bounds the real cost. The
+cap is `openai.max_tokens` when set, else sized from what the tightest limit leaves after the
+prompt, at most OUTPUT_CAP_CEILING (reasoning models spend much of it thinking, so a small fixed
+cap starves them) and at least OUTPUT_CAP_FLOOR (less would only buy a cut answer: refused).
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ log = logging.getLogger("goshi")
 _EMPTY = Table("1970-01-01", "", {}, "")
 
 PICO = 10**12
-DEFAULT_OUTPUT_CAP = 4096
+OUTPUT_CAP_CEILING = 32_768
+OUTPUT_CAP_FLOOR = 1_024
 
 
 def usd(pico: int) -> float:
@@ -74,10 +78,6 @@ def estimate_usage(messages: list[Message], answer_text: str) -> Usage:
     return Usage(estimate_prompt_tokens(messages), estimate_tokens(answer_text))
 
 
-def output_cap(settings: Settings) -> int:
-    return settings.openai.max_tokens or DEFAULT_OUTPUT_CAP
-
-
 @dataclass(frozen=True)
 class Spent:
     session: int
@@ -97,7 +97,7 @@ def check_limits(
     spent: Spent,
     max_cost_usd: float | None,
 ) -> int:
-    """Raise CostLimitError when the request could break a limit; return the estimate.
+    """Raise CostLimitError when the request could break a limit; return the output cap.
     `price(prompt_tokens)` is the rate that prompt would be billed at (long context, tier...)."""
     if price is None:
         raise CostLimitError(
@@ -106,23 +106,31 @@ def check_limits(
         )
     prompt = estimate_prompt_tokens(messages)
     rate = price(prompt)
-    estimate = prompt * rate.input + output_cap(settings) * rate.output
+    prompt_cost = prompt * rate.input
     c = settings.cost
-    checks = (
-        ("--max-cost", max_cost_usd, 0),
-        ("cost.session_limit_usd", c.session_limit_usd, spent.session),
-        ("cost.daily_limit_usd", c.daily_limit_usd, spent.today),
-    )
+    checks = [
+        (name, limit, already)
+        for name, limit, already in (
+            ("--max-cost", max_cost_usd, 0),
+            ("cost.session_limit_usd", c.session_limit_usd, spent.session),
+            ("cost.daily_limit_usd", c.daily_limit_usd, spent.today),
+        )
+        if limit is not None
+    ]
+    left = min(round(limit * PICO) - already for _, limit, already in checks)
+    cap = settings.openai.max_tokens
+    if cap is None:
+        affordable = (left - prompt_cost) // rate.output if rate.output else OUTPUT_CAP_CEILING
+        cap = max(OUTPUT_CAP_FLOOR, min(OUTPUT_CAP_CEILING, affordable))
+    estimate = prompt_cost + cap * rate.output
     for name, limit, already in checks:
-        if limit is None:
-            continue
         if already + estimate > round(limit * PICO):
             raise CostLimitError(
                 f"this request could cost up to {format_usd(estimate)} and {name} is "
                 f"${limit:g} with {format_usd(already)} spent; nothing was sent",
                 "raise the limit, shorten the conversation, or use -b ollama",
             )
-    return estimate
+    return cap
 
 
 @dataclass(frozen=True)
@@ -189,8 +197,7 @@ class Meter:
                 assert rate is not None
                 return rate
 
-        check_limits(self.settings, model, price, sent, spent, max_cost_usd)
-        return output_cap(self.settings)
+        return check_limits(self.settings, model, price, sent, spent, max_cost_usd)
 
     def charge(
         self,

@@ -1,9 +1,14 @@
 """The Ollama backend: POST {host}/api/chat, NDJSON streaming (or one JSON body).
 
-status check -> one JSON object per line -> TextDelta / ToolCallDelta -> the `done: true` line
-with prompt_eval_count / eval_count -> UsageReport, Done. Errors are `{"error": "text"}`, with a
-status or as a line in the middle of a stream. A model that is still loading sends its first byte
-late: the first byte may take `ollama.first_byte_timeout_s`, each later one `http.read_timeout_s`.
+status check -> one JSON object per line -> ReasoningDelta (`message.thinking`) / TextDelta /
+ToolCallDelta (each call arrives whole) -> the `done: true` line with done_reason,
+prompt_eval_count / eval_count -> UsageReport, Done. Values are checked (goshi/llm/values.py).
+Errors are `{"error": "text"}` (read by goshi/llm/error_body.py), with a status or as a line in the
+middle of a stream; 401/403 (a cloud model without `ollama signin`) is an auth error, never retried.
+`think` comes from `ollama.think`; tool results carry `tool_name` and an assistant's thinking is
+sent back as `thinking`, as Ollama's API documents. A model that is still loading sends its first
+byte late: the first byte may take `ollama.first_byte_timeout_s`, each later one
+`http.read_timeout_s`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import httpx
 
 from goshi.config import HttpSettings, OllamaSettings
 from goshi.errors import (
+    AuthError,
     BackendError,
     ModelNotFound,
     RequestRejected,
@@ -24,19 +30,21 @@ from goshi.errors import (
     StreamCut,
     ToolsUnsupported,
 )
-from goshi.llm import http
+from goshi.llm import error_body, http
 from goshi.llm.retry import parse_retry_after
 from goshi.llm.types import (
     ChatRequest,
     Done,
     Event,
     Message,
+    ReasoningDelta,
     TextDelta,
-    ToolCallAssembler,
+    ToolCall,
     ToolCallDelta,
-    Usage,
     UsageReport,
+    finished_calls,
 )
+from goshi.llm.values import TextJoiner, model_name, split_content, tool_id, usage_of
 from goshi.llm.wire import translate_errors
 
 log = logging.getLogger("goshi")
@@ -67,7 +75,6 @@ class OllamaBackend:
             # The headers came: from now on a silence of read_timeout_s is a stall.
             response.request.extensions["timeout"]["read"] = self.http_settings.read_timeout_s
             if response.status_code != 200:
-                response.read()
                 raise _status_error(response, request.model)
             if request.stream:
                 yield from _events(_ndjson(response), request.model)
@@ -83,6 +90,8 @@ class OllamaBackend:
         }
         if request.tools:
             body["tools"] = request.tools
+        if self.settings.think is not None:
+            body["think"] = self.settings.think
         options = {
             k: v
             for k, v in (
@@ -111,7 +120,8 @@ def _ndjson(response: httpx.Response) -> Iterator[bytes]:
 
 
 def _events(lines: Iterator[bytes], model: str) -> Iterator[Event]:
-    calls = ToolCallAssembler()
+    calls: list[ToolCall] = []
+    text, thinking = TextJoiner(), TextJoiner()
     delivered = False
     for line in lines:
         if not line.strip():
@@ -120,51 +130,65 @@ def _events(lines: Iterator[bytes], model: str) -> Iterator[Event]:
             obj = json.loads(line)
             if not isinstance(obj, dict):
                 raise TypeError
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             log.info("%s: skipped a malformed line: %.200r", NAME, line)
             continue
-        if "error" in obj:
+        if obj.get("error") not in (None, False):
+            said = error_body.from_json(obj).text or "no reason given"
             raise ServerError(
-                f"{NAME}: the model failed mid-answer: {obj['error']}"
-                if delivered
-                else f"{NAME}: {obj['error']}",
+                f"{NAME}: the model failed mid-answer: {said}" if delivered else f"{NAME}: {said}",
                 "try again; `ollama ps` and the server log say more",
                 backend=NAME,
             )
-        message = obj.get("message") or {}
-        if content := message.get("content"):
+        model = model_name(obj.get("model"), model)
+        message = obj.get("message")
+        message = message if isinstance(message, dict) else {}
+        content, thought = split_content(message.get("content"))
+        if isinstance(message.get("thinking"), str):
+            thought = message["thinking"] + thought
+        if thought and (out := thinking.feed(thought)):
+            yield ReasoningDelta(out)
+        if content and (out := text.feed(content)):
             delivered = True
-            yield TextDelta(content)
-        for call in message.get("tool_calls") or ():
-            fn = call.get("function") or {}
-            index = len(calls.calls())
+            yield TextDelta(out)
+        raw_calls = message.get("tool_calls")
+        for call in raw_calls if isinstance(raw_calls, list) else ():
+            if not isinstance(call, dict):
+                continue
+            fn: dict[str, Any] = call["function"] if isinstance(call.get("function"), dict) else {}
+            name: str = fn["name"] if isinstance(fn.get("name"), str) else ""
             args = fn.get("arguments")
-            event = ToolCallDelta(
-                index,
-                call.get("id") or f"call_{index}",
-                fn.get("name") or "",
-                args if isinstance(args, str) else json.dumps(args or {}),
-            )
-            calls.add(event)
+            arguments = args if isinstance(args, str) else json.dumps(args or {})
+            call_id = tool_id(call.get("id")) or ""
+            calls.append(ToolCall(call_id, name, arguments))  # each call arrives whole
             delivered = True
-            yield event
+            yield ToolCallDelta(len(calls) - 1, call_id or None, name, arguments)
         if obj.get("done"):
-            yield UsageReport(
-                Usage(int(obj.get("prompt_eval_count") or 0), int(obj.get("eval_count") or 0))
-            )
-            yield Done(obj.get("done_reason") or "stop", obj.get("model") or model, calls.calls())
+            if out := thinking.flush():
+                yield ReasoningDelta(out)
+            if out := text.flush():
+                yield TextDelta(out)
+            usage = usage_of(obj.get("prompt_eval_count"), obj.get("eval_count"))
+            if usage is not None:
+                yield UsageReport(usage)
+            reason = obj.get("done_reason")
+            finish = reason if isinstance(reason, str) and 0 < len(reason) <= 40 else "stop"
+            yield Done(finish, model, finished_calls(calls))
             return
     raise StreamCut(f"{NAME}: the stream ended before the answer did", "try again", backend=NAME)
 
 
 def _status_error(response: httpx.Response, model: str) -> BackendError:
-    try:
-        text = str(response.json().get("error") or "")
-    except (ValueError, AttributeError):
-        text = response.text[:300]
-    text = text or response.reason_phrase
+    fault = error_body.parse(error_body.read_bounded(response.iter_bytes()))
+    text = fault.text or response.reason_phrase or "no reason given"
     status = response.status_code
-    if status == 400 and "does not support tools" in text:
+    if status in (401, 403):
+        return AuthError(
+            f"{NAME}: not allowed (HTTP {status}: {text})",
+            "run `ollama signin` (cloud models need an ollama.com account), or pick a local model",
+            backend=NAME,
+        )
+    if status == 400 and error_body.tools_unsupported(fault):
         return ToolsUnsupported(f"{NAME}: {text}", "goshi goes on without tools", backend=NAME)
     if status == 404 and "model" in text.lower():
         return ModelNotFound(
@@ -172,8 +196,13 @@ def _status_error(response: httpx.Response, model: str) -> BackendError:
             f"run `ollama pull {model}`, or set ollama.model",
             backend=NAME,
         )
-    if status in (400, 404, 422):
-        return RequestRejected(f"{NAME}: HTTP {status}: {text}", "check the request", backend=NAME)
+    if status in (400, 404, 413, 422):
+        hint = (
+            "the conversation is too long for the model: start a new one, or raise ollama.num_ctx"
+            if error_body.context_exceeded(fault)
+            else "check the request"
+        )
+        return RequestRejected(f"{NAME}: HTTP {status}: {text}", hint, backend=NAME)
     return ServerError(
         f"{NAME}: HTTP {status}: {text}",
         "try again; the Ollama server log says more",
@@ -184,11 +213,15 @@ def _status_error(response: httpx.Response, model: str) -> BackendError:
 
 def _message(message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.reasoning and message.role == "assistant":
+        out["thinking"] = message.reasoning
     if message.tool_calls:
         out["tool_calls"] = [
             {"function": {"name": c.name, "arguments": _arguments(c.arguments)}}
             for c in message.tool_calls
         ]
+    if message.role == "tool" and message.tool_name:
+        out["tool_name"] = message.tool_name
     return out
 
 

@@ -1,8 +1,16 @@
 """The OpenAI chat-completions backend (also any OpenAI-compatible server).
 
-POST {base_url}/chat/completions -> status check -> SSE `data:` events (or one JSON body with
---no-stream) -> TextDelta / ToolCallDelta / UsageReport events -> Done. Unknown fields are ignored;
-a malformed event is skipped, counted and logged; `[DONE]` ends the stream.
+POST {base_url}/chat/completions -> status check -> SSE events (goshi/llm/sse.py) or one JSON body
+with --no-stream -> chunks read by `_Chunks` -> ReasoningDelta / TextDelta / RefusalDelta /
+ToolCallDelta / UsageReport -> Done. Every value a server sends is checked (goshi/llm/values.py);
+every error body, whatever its shape, is read by goshi/llm/error_body.py: with a status, as an
+`error` event or chunk mid-stream, or as a 200 body. Unknown fields are ignored; a malformed event
+is skipped, counted and logged; `[DONE]` ends the stream.
+
+Servers disagree on two fields. The answer cap goes as `max_completion_tokens` to OpenAI and Azure
+OpenAI hosts, as `max_tokens` elsewhere; a 400/422 naming the field sent as unsupported is retried
+once with the other form (or without `stream_options`), and the choice is remembered per base URL
+(goshi/llm/params.py) so later requests do not pay the extra round trip.
 """
 
 from __future__ import annotations
@@ -11,11 +19,12 @@ import json
 import logging
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
-from httpx_sse import EventSource
 
-from goshi.config import OPENAI_URL, HttpSettings, OpenAISettings
+from goshi.config import HttpSettings, OpenAISettings
+from goshi.credentials import mask_url
 from goshi.errors import (
     AuthError,
     BackendError,
@@ -27,37 +36,73 @@ from goshi.errors import (
     StreamCut,
     ToolsUnsupported,
 )
-from goshi.llm import http
+from goshi.llm import error_body, http, sse
+from goshi.llm.error_body import ServerFault
+from goshi.llm.params import ParamMemory, remembered
 from goshi.llm.retry import parse_retry_after
 from goshi.llm.types import (
     ChatRequest,
     Done,
     Event,
     Message,
+    ReasoningDelta,
+    RefusalDelta,
     TextDelta,
+    ToolCall,
     ToolCallAssembler,
     ToolCallDelta,
-    Usage,
     UsageReport,
+    finished_calls,
+)
+from goshi.llm.values import (
+    TextJoiner,
+    model_name,
+    split_content,
+    tool_id,
+    tool_index,
+    usage_of,
 )
 from goshi.llm.wire import redact, translate_errors
 
 log = logging.getLogger("goshi")
 NAME = "openai"
+CAP_FIELDS = ("max_tokens", "max_completion_tokens")
+FINISH_MAX = 40
+
+
+def default_cap_field(base_url: str) -> str:
+    """OpenAI's own hosts (regional ones too) and Azure OpenAI take max_completion_tokens (their
+    reasoning models reject max_tokens); other compatible servers know max_tokens."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    openai_hosts = ("api.openai.com", ".api.openai.com", ".openai.azure.com")
+    azure = host.endswith(".cognitiveservices.azure.com")
+    if host == openai_hosts[0] or host.endswith(openai_hosts[1:]) or azure:
+        return "max_completion_tokens"
+    return "max_tokens"
 
 
 class OpenAIBackend:
     name = NAME
 
     def __init__(
-        self, settings: OpenAISettings, http_settings: HttpSettings, api_key: str | None
+        self,
+        settings: OpenAISettings,
+        http_settings: HttpSettings,
+        api_key: str | None,
+        memory: ParamMemory | None = None,
     ) -> None:
         self.settings = settings
         self.http_settings = http_settings
         self.api_key = api_key
         self.url = settings.base_url.rstrip("/") + "/chat/completions"
-        own = settings.base_url.rstrip("/") == OPENAI_URL
-        self.cap_field = "max_completion_tokens" if own else "max_tokens"
+        self.base_url = mask_url(settings.base_url.rstrip("/"))  # the key of what is remembered
+        self.memory = memory or remembered()
+        known = self.memory.params_for(self.base_url)
+        forced = settings.max_tokens_field
+        self.cap_forced = forced != "auto"
+        learned = known.get("cap_field") or default_cap_field(self.base_url)
+        self.cap_field = forced if self.cap_forced else learned
+        self.stream_options = settings.stream_options and known.get("stream_options") != "off"
 
     def chat(self, request: ChatRequest) -> Iterator[Event]:
         headers = {"Accept": "text/event-stream" if request.stream else "application/json"}
@@ -65,16 +110,22 @@ class OpenAIBackend:
             headers["Authorization"] = f"Bearer {self.api_key}"
         client = http.client(self.http_settings)
         with translate_errors(NAME, self.settings.base_url, self.http_settings.read_timeout_s):
-            body = self._body(request)
-            with client.stream("POST", self.url, json=body, headers=headers) as response:
-                if response.status_code != 200:
-                    response.read()
-                    raise self._status_error(response, request.model)
-                if request.stream and "event-stream" in response.headers.get("content-type", ""):
-                    yield from self._stream(response, request.model)
-                else:
-                    response.read()
-                    yield from self._whole(_json(response), request.model)
+            while True:
+                body = self._body(request)
+                with client.stream("POST", self.url, json=body, headers=headers) as response:
+                    if response.status_code != 200:
+                        fault = error_body.parse(error_body.read_bounded(response.iter_bytes()))
+                        if response.status_code in (400, 422) and self._adapt(fault, body):
+                            continue
+                        raise self._error(fault, response.status_code, request.model, response)
+                    if request.stream and "event-stream" in response.headers.get(
+                        "content-type", ""
+                    ):
+                        yield from self._stream(response, request.model)
+                    else:
+                        response.read()
+                        yield from self._whole(_json(response), request.model, response)
+                    return
 
     def _body(self, request: ChatRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -82,135 +133,242 @@ class OpenAIBackend:
             "messages": [_message(m) for m in request.messages],
             "stream": request.stream,
         }
-        if request.stream:
+        if request.stream and self.stream_options:
             body["stream_options"] = {"include_usage": True}
         if request.tools:
             body["tools"] = request.tools
             body["tool_choice"] = "auto"
         if (cap := request.max_tokens or self.settings.max_tokens) is not None:
-            # OpenAI's own API takes max_completion_tokens (its reasoning models reject
-            # max_tokens); compatible servers know max_tokens.
-            body[self.cap_field] = cap
+            most = self.memory.params_for(self.base_url).get(f"max_output {request.model}")
+            body[self.cap_field] = min(cap, int(most)) if most and most.isdigit() else cap
         if self.settings.temperature is not None:
             body["temperature"] = self.settings.temperature
         if self.settings.service_tier is not None:
             body["service_tier"] = self.settings.service_tier
         return body
 
+    def _adapt(self, fault: ServerFault, sent: dict[str, Any]) -> bool:
+        """A 400/422 that names a field this server will not take: change it once, remember."""
+        most = error_body.output_limit(fault)
+        if most is not None and sent.get(self.cap_field, 0) > most:
+            log.info("%s: %s allows at most %d output tokens", NAME, sent["model"], most)
+            self.memory.remember_param(self.base_url, f"max_output {sent['model']}", str(most))
+            return True
+        if (
+            not self.cap_forced
+            and self.cap_field in sent
+            and error_body.rejects_param(fault, self.cap_field)
+        ):
+            other = CAP_FIELDS[1 - CAP_FIELDS.index(self.cap_field)]
+            log.warning(
+                "%s: the server does not take %s; sending %s from now on (openai.max_tokens_field)",
+                NAME,
+                self.cap_field,
+                other,
+            )
+            self.cap_field, self.cap_forced = other, True  # once: never flip back and forth
+            self.memory.remember_param(self.base_url, "cap_field", other)
+            return True
+        if "stream_options" in sent and error_body.rejects_param(fault, "stream_options"):
+            log.warning(
+                "%s: the server does not take stream_options; asking without it from now on"
+                " (usage may then be estimated)",
+                NAME,
+            )
+            self.stream_options = False
+            self.memory.remember_param(self.base_url, "stream_options", "off")
+            return True
+        return False
+
     def _stream(self, response: httpx.Response, model: str) -> Iterator[Event]:
-        calls = ToolCallAssembler()
-        finish: str | None = None
-        tier: str | None = None
+        chunks = _Chunks(model)
         malformed = 0
         done = False
-        for sse in EventSource(response).iter_sse():
+        for event in sse.events(response.iter_text()):
             # After [DONE] keep reading to the end of the body, so the connection can be reused.
             if done:
                 continue
-            if sse.data == "[DONE]":
+            if event.data == "[DONE]":
                 done = True
                 continue
             try:
-                chunk = json.loads(sse.data)
-                if "error" in chunk and not chunk.get("choices"):
-                    raise self._error(chunk, 500, model, response)
-                model = chunk.get("model") or model
-                tier = _tier(chunk) or tier
-                for choice in chunk.get("choices") or ():
-                    delta = choice.get("delta") or {}
-                    if content := delta.get("content"):
-                        yield TextDelta(content)
-                    for piece in delta.get("tool_calls") or ():
-                        fn = piece.get("function") or {}
-                        event = ToolCallDelta(
-                            int(piece.get("index", 0)),
-                            piece.get("id"),
-                            fn.get("name"),
-                            fn.get("arguments") or "",
-                        )
-                        calls.add(event)
-                        yield event
-                    finish = choice.get("finish_reason") or finish
-                if usage := chunk.get("usage"):
-                    yield UsageReport(_usage(usage))
-            except (ValueError, TypeError, AttributeError, KeyError):
+                chunk = json.loads(event.data)
+            except (ValueError, RecursionError):
+                chunk = None
+            if event.event == "error":
+                fault = (
+                    error_body.from_json(chunk)
+                    if chunk is not None
+                    else ServerFault(error_body.parse(event.data).text)
+                )
+                raise self._mid_stream(fault, chunks.model, response)
+            if not isinstance(chunk, dict):
                 malformed += 1
-                said = redact(sse.data, self.api_key)
+                said = redact(event.data, self.api_key)
                 log.info("%s: skipped a malformed event: %.200r", NAME, said)
+                continue
+            if _is_error(chunk):
+                raise self._mid_stream(error_body.from_json(chunk), chunks.model, response)
+            yield from chunks.read(chunk, "delta")
         if malformed:
             log.warning("%s: skipped %d malformed event(s) in the stream", NAME, malformed)
-        if not done and finish is None:
+        yield from chunks.flush()
+        if not done and chunks.finish is None:
             raise StreamCut(
                 f"{NAME}: the stream ended before the answer did",
                 "try again",
                 backend=NAME,
             )
-        yield Done(finish, model, calls.calls(), tier)
+        yield chunks.done()
 
-    def _whole(self, body: dict[str, Any], model: str) -> Iterator[Event]:
-        calls = ToolCallAssembler()
-        finish = None
-        for choice in body.get("choices") or ():
-            message = choice.get("message") or {}
-            if content := message.get("content"):
-                yield TextDelta(content)
-            for index, call in enumerate(message.get("tool_calls") or ()):
-                fn = call.get("function") or {}
-                event = ToolCallDelta(
-                    index, call.get("id"), fn.get("name"), fn.get("arguments") or ""
-                )
-                calls.add(event)
-                yield event
-            finish = choice.get("finish_reason") or finish
-        if usage := body.get("usage"):
-            yield UsageReport(_usage(usage))
-        yield Done(finish, body.get("model") or model, calls.calls(), _tier(body))
+    def _whole(self, body: dict[str, Any], model: str, response: httpx.Response) -> Iterator[Event]:
+        if _is_error(body):
+            raise self._mid_stream(error_body.from_json(body), model, response, whole=True)
+        chunks = _Chunks(model)
+        yield from chunks.read(body, "message")
+        yield from chunks.flush()
+        yield chunks.done()
 
-    def _status_error(self, response: httpx.Response, model: str) -> BackendError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = {"error": {"message": response.text[:300] or response.reason_phrase}}
-        if not isinstance(body, dict):
-            body = {"error": {"message": str(body)[:300]}}
-        return self._error(body, response.status_code, model, response)
+    def _mid_stream(
+        self, fault: ServerFault, model: str, response: httpx.Response, whole: bool = False
+    ) -> BackendError:
+        """An error inside a 200 answer: its own code decides, when it is an HTTP status."""
+        status = int(fault.code) if fault.code.isdigit() and 400 <= int(fault.code) < 600 else 500
+        where = "in a 200 answer" if whole else "mid-answer"
+        return self._error(fault, status, model, response, f"{NAME}: the server failed {where}")
 
     def _error(
-        self, body: dict[str, Any], status: int, model: str, response: httpx.Response
+        self,
+        fault: ServerFault,
+        status: int,
+        model: str,
+        response: httpx.Response,
+        said: str | None = None,
     ) -> BackendError:
-        return _error_from_body(
-            body, status, model, self.api_key, self.settings.api_key_env, response
+        return _error_from_fault(
+            fault, status, model, self.api_key, self.settings.api_key_env, response, said
         )
+
+
+def _is_error(obj: dict[str, Any]) -> bool:
+    if obj.get("choices"):
+        return False
+    return obj.get("error") not in (None, False) or obj.get("object") == "error"
+
+
+class _Chunks:
+    """Reads chat-completion chunks (or a whole body): checks every value, joins split
+    surrogates, assembles tool calls, and remembers finish reason, usage and model."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.finish: str | None = None
+        self.calls = ToolCallAssembler()
+        self.whole_calls: list[ToolCall] = []
+        self.text, self.reasoning, self.refusal = TextJoiner(), TextJoiner(), TextJoiner()
+        self.usage_seen = False
+
+    def read(self, chunk: dict[str, Any], key: str) -> Iterator[Event]:
+        self.model = model_name(chunk.get("model"), self.model)
+        choices = chunk.get("choices")
+        for choice in choices if isinstance(choices, list) else ():
+            if not isinstance(choice, dict) or choice.get("index", 0) not in (0, None):
+                continue
+            delta = choice.get(key)
+            if isinstance(delta, dict):
+                yield from self._delta(delta, key == "message")
+            finish = choice.get("finish_reason")
+            if isinstance(finish, str) and finish and len(finish) <= FINISH_MAX:
+                self.finish = finish
+        raw = chunk.get("usage")
+        if isinstance(raw, dict):
+            details = raw.get("prompt_tokens_details")
+            cached = details.get("cached_tokens") if isinstance(details, dict) else 0
+            cached = cached or raw.get("prompt_cache_hit_tokens") or 0  # DeepSeek
+            out = raw.get("completion_tokens_details")
+            thought = out.get("reasoning_tokens") if isinstance(out, dict) else 0
+            usage = usage_of(
+                raw.get("prompt_tokens"), raw.get("completion_tokens"), cached, thought
+            )
+            if usage is not None:
+                yield UsageReport(usage)
+            elif not self.usage_seen:
+                log.warning("%s: the server's usage figures are not sane; estimating", NAME)
+            self.usage_seen = True
+
+    def _delta(self, delta: dict[str, Any], whole: bool) -> Iterator[Event]:
+        text, thought = split_content(delta.get("content"))
+        for key in ("reasoning_content", "reasoning"):  # DeepSeek and llama.cpp; vLLM
+            if isinstance(value := delta.get(key), str) and value:
+                thought = value + thought
+                break
+        if thought and (out := self.reasoning.feed(thought)):
+            yield ReasoningDelta(out)
+        if text and (out := self.text.feed(text)):
+            yield TextDelta(out)
+        refusal = delta.get("refusal")
+        if isinstance(refusal, str) and refusal and (out := self.refusal.feed(refusal)):
+            yield RefusalDelta(out)
+        pieces = delta.get("tool_calls")
+        for n, piece in enumerate(pieces if isinstance(pieces, list) else ()):
+            if not isinstance(piece, dict):
+                continue
+            fn = piece.get("function")
+            fn = fn if isinstance(fn, dict) else {}
+            name = fn.get("name") if isinstance(fn.get("name"), str) else None
+            args = fn.get("arguments")
+            if not isinstance(args, str):
+                args = json.dumps(args) if isinstance(args, dict | list) else ""
+            if whole:
+                call_id = tool_id(piece.get("id")) or ""
+                self.whole_calls.append(ToolCall(call_id, name or "", args))
+                event = ToolCallDelta(n, call_id or None, name, args)
+            else:
+                index, given_id = tool_index(piece.get("index")), tool_id(piece.get("id"))
+                event = ToolCallDelta(index, given_id, name, args)
+                self.calls.add(event)
+            yield event
+
+    def flush(self) -> Iterator[Event]:
+        if out := self.reasoning.flush():
+            yield ReasoningDelta(out)
+        if out := self.text.flush():
+            yield TextDelta(out)
+        if out := self.refusal.flush():
+            yield RefusalDelta(out)
+
+    def done(self) -> Done:
+        calls = finished_calls(self.whole_calls) if self.whole_calls else self.calls.calls()
+        return Done(self.finish, self.model, calls)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:
+        fault = error_body.parse(response.content)
         raise ServerError(
-            f"{NAME}: the server sent a body that is not JSON", "try again", backend=NAME
+            f"{NAME}: the server sent a body that is not JSON"
+            + (f": {fault.text}" if fault.text else ""),
+            "try again",
+            backend=NAME,
         ) from None
     if not isinstance(body, dict):
         raise ServerError(f"{NAME}: the server sent an unexpected answer", backend=NAME)
     return body
 
 
-def _error_from_body(
-    body: dict[str, Any],
+def _error_from_fault(
+    fault: ServerFault,
     status: int,
     model: str,
     key: str | None,
     key_env: str,
     response: httpx.Response,
+    said: str | None = None,
 ) -> BackendError:
-    error = body.get("error")
-    if isinstance(error, dict):
-        text = str(error.get("message") or "")
-        code = str(error.get("code") or error.get("type") or "")
-    else:
-        text, code = str(error or ""), ""
-    text = redact(text, key)[:300] or response.reason_phrase
-    said = f"{NAME}: HTTP {status}: {text}"
+    text = redact(fault.text, key) or response.reason_phrase or "no reason given"
+    said = f"{said}: {text}" if said else f"{NAME}: HTTP {status}: {text}"
     if status in (401, 403):
         hint = (
             f"set {key_env} to a valid API key"
@@ -221,7 +379,7 @@ def _error_from_body(
             f"{NAME}: the API key was rejected (HTTP {status}: {text})", hint, backend=NAME
         )
     if status == 404:
-        if code == "model_not_found" or "model" in text.lower():
+        if fault.code == "model_not_found" or "model" in text.lower():
             return ModelNotFound(
                 f"{NAME}: model {model!r} not found (HTTP 404: {text})",
                 "pick another with -m MODEL, or set openai.model",
@@ -230,12 +388,15 @@ def _error_from_body(
         return RequestRejected(
             said, f"check openai.base_url ({response.request.url})", backend=NAME
         )
-    lowered = text.lower()
-    if status == 400 and "tool" in lowered and ("not support" in lowered or "auto-tool" in lowered):
+    if status in (400, 422) and error_body.tools_unsupported(fault):
         return ToolsUnsupported(f"{NAME}: {text}", "goshi goes on without tools", backend=NAME)
-    if status == 429 and code == "insufficient_quota":
+    if status in (400, 413, 422) and error_body.context_exceeded(fault):
+        return RequestRejected(
+            said, "the conversation is too long for the model: start a new one", backend=NAME
+        )
+    if status in (402, 429) and error_body.quota_exhausted(fault):
         return QuotaExceeded(
-            f"{NAME}: quota exhausted (HTTP 429: {text})",
+            f"{NAME}: quota exhausted (HTTP {status}: {text})",
             "check your plan and billing, or use -b ollama",
             backend=NAME,
         )
@@ -247,28 +408,6 @@ def _error_from_body(
     if status >= 500 or status in (408, 409):
         return ServerError(said, "try again later", backend=NAME, retry_after=retry_after)
     return RequestRejected(said, "the server refused this request as sent", backend=NAME)
-
-
-def _tier(obj: dict[str, Any]) -> str | None:
-    """The service tier a response names: a short word, or nothing (it decides the price)."""
-    tier = obj.get("service_tier")
-    if (
-        isinstance(tier, str)
-        and 0 < len(tier) <= 32
-        and tier.isascii()
-        and tier.replace("_", "").isalnum()
-    ):
-        return tier
-    return None
-
-
-def _usage(raw: dict[str, Any]) -> Usage:
-    details = raw.get("prompt_tokens_details") or {}
-    return Usage(
-        int(raw.get("prompt_tokens") or 0),
-        int(raw.get("completion_tokens") or 0),
-        int(details.get("cached_tokens") or 0),
-    )
 
 
 def _message(message: Message) -> dict[str, Any]:

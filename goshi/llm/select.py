@@ -87,7 +87,7 @@ class Selector:
             )
         key = s.api_key()
         check_key(key, s.openai.api_key_env)
-        backend = OpenAIBackend(s.openai, s.http, key)
+        backend = OpenAIBackend(s.openai, s.http, key, self.store)
         breaker = breaker_for(s, self.store, "openai", s.openai.base_url)
         return Route(backend, s.openai.model, policy, breaker)
 

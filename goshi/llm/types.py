@@ -2,7 +2,11 @@
 
 A backend turns a `ChatRequest` into an iterator of events:
 
-    TextDelta* / ToolCallDelta*  ->  UsageReport?  ->  Done(finish_reason, tool_calls)
+    (ReasoningDelta | TextDelta | RefusalDelta | ToolCallDelta)*  ->  UsageReport?
+        ->  Done(finish_reason, model, tool_calls)
+
+Reasoning is never the answer; a refusal is the answer, marked. UsageReport is absent when the
+server sent no usage or usage that failed the checks of goshi/llm/values.py.
 
 Backends never print; whoever consumes the events decides what the user sees.
 """
@@ -26,6 +30,8 @@ class Message:
     content: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_call_id: str | None = None
+    tool_name: str | None = None  # on a tool result: the tool that produced it (Ollama wants it)
+    reasoning: str = ""  # an assistant's thinking, sent back where the server documents it
 
 
 @dataclass(slots=True)
@@ -33,12 +39,14 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
+    reasoning_tokens: int = 0  # of completion_tokens: the part spent thinking, when reported
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             self.prompt_tokens + other.prompt_tokens,
             self.completion_tokens + other.completion_tokens,
             self.cached_tokens + other.cached_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
         )
 
 
@@ -57,8 +65,18 @@ class TextDelta:
 
 
 @dataclass(slots=True, frozen=True)
+class ReasoningDelta:
+    text: str
+
+
+@dataclass(slots=True, frozen=True)
+class RefusalDelta:
+    text: str
+
+
+@dataclass(slots=True, frozen=True)
 class ToolCallDelta:
-    index: int
+    index: int | None  # None: the server gave no (usable) index
     id: str | None
     name: str | None
     arguments: str
@@ -77,22 +95,74 @@ class Done:
     service_tier: str | None = None  # the tier the server says it used (it sets the price)
 
 
-Event = TextDelta | ToolCallDelta | UsageReport | Done
+Event = TextDelta | ReasoningDelta | RefusalDelta | ToolCallDelta | UsageReport | Done
 
 
 class ToolCallAssembler:
-    """Joins tool-call pieces keyed by `index` into whole calls (arguments arrive split)."""
+    """Joins tool-call pieces into whole calls (arguments arrive split).
+
+    A piece belongs to the call at its `index` when the index is given and consistent; else to
+    the call with its `id`; else to the latest call (pieces in order). A new `id` at an occupied
+    index (Ollama's /v1 numbers every parallel call 0), or a different name, starts a new call.
+    Calls that never got an id get `call_N`, so every result can name its call.
+    """
 
     def __init__(self) -> None:
-        self._calls: dict[int, ToolCall] = {}
+        self._calls: list[ToolCall] = []
+        self._at_index: dict[int, int] = {}
+        self._by_id: dict[str, int] = {}
 
     def add(self, delta: ToolCallDelta) -> None:
-        call = self._calls.setdefault(delta.index, ToolCall(id="", name="", arguments=""))
-        if delta.id:
+        at = self._place(delta)
+        if at is None:
+            at = len(self._calls)
+            self._calls.append(ToolCall(id="", name="", arguments=""))
+        call = self._calls[at]
+        if delta.index is not None:
+            self._at_index[delta.index] = at
+        if delta.id and not call.id:
             call.id = delta.id
-        if delta.name:
+            self._by_id[delta.id] = at
+        if delta.name and not call.name:
             call.name = delta.name
         call.arguments += delta.arguments
 
+    def _place(self, delta: ToolCallDelta) -> int | None:
+        """The position of the call this piece continues, or None for a new call."""
+        if delta.index is not None:
+            at = self._at_index.get(delta.index)
+        elif delta.id:
+            at = self._by_id.get(delta.id)
+        else:
+            at = len(self._calls) - 1 if self._calls else None
+        if at is None:
+            return None
+        call = self._calls[at]
+        if delta.id and call.id and call.id != delta.id:
+            return None
+        if delta.name and call.name and call.name != delta.name:
+            return None
+        return at
+
+    def __len__(self) -> int:
+        return len(self._calls)
+
     def calls(self) -> tuple[ToolCall, ...]:
-        return tuple(self._calls[i] for i in sorted(self._calls))
+        """The whole calls: every one with an id, its text safe to store and print."""
+        return finished_calls(self._calls)
+
+
+def finished_calls(calls: list[ToolCall]) -> tuple[ToolCall, ...]:
+    from goshi.llm.values import repaired
+
+    taken = {c.id for c in calls if c.id}
+    out: list[ToolCall] = []
+    for n, call in enumerate(calls):
+        call_id = call.id
+        if not call_id or call_id in (c.id for c in out):
+            call_id = f"call_{n}"
+            while call_id in taken:
+                call_id += "_"
+            taken.add(call_id)
+        out.append(ToolCall(call_id, repaired(call.name), repaired(call.arguments)))
+    return tuple(out)

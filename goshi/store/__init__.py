@@ -6,6 +6,7 @@ small repository per table family:
     ledger.py         the spend ledger
     audit.py          the tool-call audit
     circuits.py       circuit-breaker state shared across processes
+    params.py         request fields each server was found to disagree on
 
 `Store` is all of them over one connection; code that needs one family can take that type.
 """
@@ -22,6 +23,7 @@ from goshi.store.conversations import (
     StoredMessage,
 )
 from goshi.store.ledger import Ledger
+from goshi.store.params import ServerParams
 
 __all__ = [
     "SENDABLE",
@@ -33,5 +35,5 @@ __all__ = [
 ]
 
 
-class Store(Conversations, Ledger, Audit, Circuits):
+class Store(Conversations, Ledger, Audit, Circuits, ServerParams):
     """The whole store: every table family over one shared connection."""

@@ -140,6 +140,8 @@ class Conversations(Database):
         backend: str | None = None,
         model: str | None = None,
         usage: Usage | None = None,
+        finish_reason: str | None = None,
+        refusal: bool = False,
     ) -> int:
         calls = (
             json.dumps([[c.id, c.name, c.arguments] for c in message.tool_calls])
@@ -149,7 +151,8 @@ class Conversations(Database):
         cur = self.db.execute(
             "INSERT INTO messages (conversation_id, created_at, role, content, tool_calls,"
             " tool_call_id, status, backend, model, prompt_tokens, completion_tokens,"
-            " cached_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " cached_tokens, finish_reason, refusal, reasoning)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 cid,
                 time.time(),
@@ -163,6 +166,9 @@ class Conversations(Database):
                 usage.prompt_tokens if usage else None,
                 usage.completion_tokens if usage else None,
                 usage.cached_tokens if usage else None,
+                finish_reason,
+                int(refusal),
+                message.reasoning or None,
             ),
         )
         assert cur.lastrowid is not None
@@ -189,19 +195,18 @@ class Conversations(Database):
     def history(self, cid: int) -> list[Message]:
         """The messages worth sending again when a conversation continues."""
         rows = self.db.execute(
-            "SELECT role, content, tool_calls, tool_call_id FROM messages"
+            "SELECT role, content, tool_calls, tool_call_id, reasoning FROM messages"
             " WHERE conversation_id = ? AND status IN (?, ?, ?) ORDER BY id",
             (cid, *SENDABLE),
         ).fetchall()
-        return [
-            Message(
-                role,
-                content,
-                [ToolCall(*c) for c in json.loads(calls)] if calls else [],
-                call_id,
-            )
-            for role, content, calls, call_id in rows
-        ]
+        names: dict[str, str] = {}  # tool call id -> tool name, for the results (Ollama wants it)
+        out = []
+        for role, content, calls, call_id, reasoning in rows:
+            tool_calls = [ToolCall(*c) for c in json.loads(calls)] if calls else []
+            names.update((c.id, c.name) for c in tool_calls)
+            name = names.get(call_id) if call_id else None
+            out.append(Message(role, content, tool_calls, call_id, name, reasoning or ""))
+        return out
 
     def first_line(self, cid: int) -> str:
         row = self.db.execute(

@@ -83,4 +83,18 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE ledger ADD COLUMN long_context INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE ledger ADD COLUMN region TEXT;
     """,
+    # 6: how an answer ended (finish reason, refusal) and its reasoning; request fields each
+    # server was found to disagree on, remembered per base URL
+    """
+    ALTER TABLE messages ADD COLUMN finish_reason TEXT;
+    ALTER TABLE messages ADD COLUMN refusal INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN reasoning TEXT;
+    CREATE TABLE server_params (
+        base_url TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (base_url, key)
+    );
+    """,
 )

@@ -27,6 +27,7 @@ class LiveStatus:
     session_before: int = 0
     usage: Usage | None = None
     charge: Charge | None = None  # set when the answer is done
+    mark: str = ""  # refusal, cut: token cap, cut: content filter
 
 
 class Footer:
@@ -35,7 +36,7 @@ class Footer:
 
     def fields(self) -> list[str]:
         s = self.status
-        fields = [f"{s.backend} (fallback)" if s.fallback else s.backend, s.model]
+        fields = [f"{s.backend} (fallback)" if s.fallback else s.backend, s.model, s.mark]
         if s.charge is not None:
             if s.usage is not None:
                 fields.append(f"{s.usage.prompt_tokens} in / {s.usage.completion_tokens} out")

@@ -9,7 +9,8 @@ from goshi.agent.turn import Answer
 from goshi.cost.meter import Charge
 from goshi.ui.footer import Footer, LiveStatus
 from goshi.ui.mdstream import MarkdownStream
-from goshi.ui.output import TurnStart, color_allowed
+from goshi.ui.output import TurnStart, color_allowed, ending_mark
+from goshi.ui.reasoning import ReasoningView, WithReasoning
 
 
 def make_console() -> Console:
@@ -20,10 +21,11 @@ class MarkdownOutput:
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or make_console()
         self.status = LiveStatus()
+        self.thinking = ReasoningView()
         self.stream = self._fresh()
 
     def _fresh(self) -> MarkdownStream:
-        return MarkdownStream(self.console, Footer(self.status))
+        return MarkdownStream(self.console, WithReasoning(self.thinking, Footer(self.status)))
 
     def begin(self, turn: TurnStart) -> None:
         s = self.status
@@ -33,18 +35,33 @@ class MarkdownOutput:
             turn.session_before,
             turn.circuit,
         )
-        s.out_chars, s.usage, s.charge, s.fallback = 0, None, None, False
+        s.out_chars, s.usage, s.charge, s.fallback, s.mark = 0, None, None, False, ""
+        self.thinking = ReasoningView()
         self.stream = self._fresh()
         self.stream.refresh()
 
     def route(self, backend: str, model: str, fallback: bool) -> None:
         self.status.backend, self.status.model, self.status.fallback = backend, model, fallback
 
+    def reasoning(self, delta: str) -> None:
+        self.thinking.feed(delta)
+        self.stream.feed("")  # a redraw, at the stream's own pace
+
+    def _collapse_thinking(self) -> None:
+        """The answer starts: the thinking region becomes one dim line above it."""
+        line = self.thinking.collapse()
+        self.stream.region.clear()
+        self.console.print(line, style="dim", markup=False, highlight=False)
+
     def write(self, delta: str) -> None:
+        if self.thinking.active:
+            self._collapse_thinking()
         self.status.out_chars += len(delta)
         self.stream.feed(delta)
 
     def pause(self) -> None:
+        if self.thinking.active:
+            self._collapse_thinking()
         self.stream.settle()
         self.stream = self._fresh()  # the next round after tool calls is a new Markdown document
 
@@ -56,9 +73,13 @@ class MarkdownOutput:
     ) -> None:
         s = self.status
         s.backend, s.model, s.fallback = answer.backend, answer.model, fallback
-        s.usage, s.charge = answer.usage, charge
+        s.usage, s.charge, s.mark = answer.usage, charge, ending_mark(answer)
+        if self.thinking.active:
+            self._collapse_thinking()
         self.stream.finish()
 
     def finish_partial(self) -> None:
+        if self.thinking.active:
+            self._collapse_thinking()
         self.stream.finish()
         self.console.print("[interrupted: the partial answer is kept]", style="dim")

@@ -41,6 +41,9 @@ class Output(Protocol):
 
     def write(self, delta: str) -> None: ...
 
+    def reasoning(self, delta: str) -> None:
+        """The model's thinking: shown apart (goshi/ui/reasoning.py), never in the answer."""
+
     def pause(self) -> None:
         """Tools are about to run: settle what was shown (an approval may ask a question)."""
 
@@ -66,6 +69,8 @@ class PipeOutput:
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
+        self.thinking: list[str] = []
+        self.thought_at = 0.0
         self.wrote = False
         self.pending: list[str] = []
         self.last_flush = 0.0
@@ -88,7 +93,28 @@ class PipeOutput:
         with self.lock:
             self.pending.append(text)
 
+    def reasoning(self, delta: str) -> None:
+        if not self.thinking:
+            self.thought_at = time.monotonic()
+        self.thinking.append(delta)
+
+    def _thought(self) -> None:
+        """The thinking so far, told once: on stderr with -v, never on stdout."""
+        from goshi.sanitize import for_log
+        from goshi.ui.reasoning import summary
+
+        text = "".join(self.thinking)
+        self.thinking.clear()
+        said = summary(time.monotonic() - self.thought_at, len(text))
+        log.info("%s: %s", said, for_log(text))
+        self.said_thought(said)
+
+    def said_thought(self, line: str) -> None:
+        pass
+
     def write(self, delta: str) -> None:
+        if self.thinking:
+            self._thought()
         self._add(delta)
         self.wrote = True
         now = time.monotonic()
@@ -118,6 +144,8 @@ class PipeOutput:
         self.finish_partial()
 
     def finish_partial(self) -> None:
+        if self.thinking:
+            self._thought()
         if self.timer is not None:
             self.timer.cancel()
         if self.wrote:
@@ -132,6 +160,9 @@ class TerminalOutput(PipeOutput):
         self._add(("\n" if self.wrote else "") + line + "\n")
         self.flush()
 
+    def said_thought(self, line: str) -> None:
+        self._add(line + "\n")
+
     def finish(
         self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
     ) -> None:
@@ -139,9 +170,12 @@ class TerminalOutput(PipeOutput):
             self._add("\n")
         from goshi.ui.footer import Footer, LiveStatus
 
+        if self.thinking:
+            self._thought()
         status = LiveStatus(
             answer.backend, answer.model, fallback, usage=answer.usage, charge=charge
         )
+        status.mark = ending_mark(answer)
         self._add(" · ".join(Footer(status).fields()) + "\n")
         self.flush()
 
@@ -157,6 +191,9 @@ class JsonOutput:
         pass
 
     def write(self, delta: str) -> None:
+        pass
+
+    def reasoning(self, delta: str) -> None:
         pass
 
     def pause(self) -> None:
@@ -185,9 +222,22 @@ class JsonOutput:
             "cost_estimated": bool(charge and charge.estimated),
             "conversation_id": conversation_id,
             "finish_reason": answer.finish_reason,
+            "refusal": answer.refusal,
+            "reasoning": answer.reasoning or None,
         }
         self.out.write(json.dumps(result, ensure_ascii=False) + "\n")
         self.out.flush()
+
+
+def ending_mark(answer: Answer) -> str:
+    """The footer's word for an answer that did not simply end."""
+    if answer.refusal:
+        return "refusal"
+    if answer.cut:
+        return "cut: token cap"
+    if answer.filtered:
+        return "cut: content filter"
+    return ""
 
 
 def choose(as_json: bool, out: TextIO | None = None) -> Output:

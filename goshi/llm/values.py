@@ -1,0 +1,136 @@
+"""Values a server sent, checked before goshi uses them: a hostile or broken server may send
+anything where a number, a name or a piece of text belongs.
+
+    token counts  -> int in [0, MAX_TOKENS], else None (the caller then estimates, and says so)
+    model name    -> a short printable string, else the model goshi asked for
+    content       -> a string, or a list of parts joined: text parts are the answer,
+                     thinking / reasoning parts are reasoning, anything else is ignored
+    text          -> lone UTF-16 surrogates repaired (a pair split across two events is joined)
+    tool calls    -> index a small int, id a short printable string, else treated as missing
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from goshi.llm.types import Usage
+
+MAX_TOKENS = 10**9  # more than any context window; a bigger count is a broken or hostile server
+MAX_MODEL_NAME = 200
+MAX_TOOL_INDEX = 1023
+MAX_TOOL_ID = 256
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def token_count(value: Any) -> int | None:
+    """A usage figure, or None when it is not a sane non-negative integer."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value) or value != int(value):
+            return None
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= MAX_TOKENS:
+        return value
+    return None
+
+
+def usage_of(prompt: Any, completion: Any, cached: Any = 0, reasoning: Any = 0) -> Usage | None:
+    """Usage from the server's figures; None (missing) unless both counts are sane."""
+    p, c = token_count(prompt), token_count(completion)
+    if p is None or c is None:
+        return None
+    return Usage(p, c, min(token_count(cached) or 0, p), min(token_count(reasoning) or 0, c))
+
+
+def model_name(value: Any, requested: str) -> str:
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_MODEL_NAME
+        and value.isprintable()
+        and not _SURROGATE.search(value)
+    ):
+        return value
+    return requested
+
+
+def tool_index(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOOL_INDEX:
+        return value
+    return None
+
+
+def tool_id(value: Any) -> str | None:
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_TOOL_ID
+        and value.isprintable()
+        and not _SURROGATE.search(value)
+    ):
+        return value
+    return None
+
+
+def short_text(value: Any) -> str | None:
+    """A tool name or similar: text, or nothing."""
+    return repaired(value) if isinstance(value, str) and value else None
+
+
+def repaired(text: str) -> str:
+    """Surrogate pairs joined, lone surrogates replaced by U+FFFD: always encodable."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+class TextJoiner:
+    """Repairs surrogates in a stream of deltas, holding a trailing high surrogate back until
+    the next delta says whether its low half follows."""
+
+    __slots__ = ("held",)
+
+    def __init__(self) -> None:
+        self.held = ""
+
+    def feed(self, text: str) -> str:
+        if not self.held and (text.isascii() or not _SURROGATE.search(text)):
+            return text
+        text = self.held + text
+        self.held = ""
+        if text and "\ud800" <= text[-1] <= "\udbff":
+            text, self.held = text[:-1], text[-1]
+        return repaired(text)
+
+    def flush(self) -> str:
+        held, self.held = self.held, ""
+        return repaired(held)
+
+
+_TEXT_PARTS = ("text", "output_text")
+_REASONING_PARTS = ("thinking", "reasoning", "reasoning_text")
+
+
+def split_content(content: Any) -> tuple[str, str]:
+    """(answer text, reasoning text) of a message's `content`: a string or a list of parts."""
+    if isinstance(content, str):
+        return content, ""
+    if not isinstance(content, list):
+        return "", ""
+    text: list[str] = []
+    reasoning: list[str] = []
+    for part in content:
+        if isinstance(part, str):
+            text.append(part)
+            continue
+        if not isinstance(part, dict):
+            continue
+        kind = part.get("type")
+        if kind in _TEXT_PARTS and isinstance(part.get("text"), str):
+            text.append(part["text"])
+        elif kind in _REASONING_PARTS:
+            inner = part.get(kind) if kind in part else part.get("text")
+            reasoning.append(split_content(inner)[0])
+    return "".join(text), "".join(reasoning)
