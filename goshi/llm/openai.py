@@ -1,11 +1,11 @@
 """The OpenAI chat-completions backend (also any OpenAI-compatible server).
 
-POST {base_url}/chat/completions -> status check -> SSE events (goshi/llm/sse.py) or one JSON body
-with --no-stream -> chunks read by `_Chunks` -> ReasoningDelta / TextDelta / RefusalDelta /
-ToolCallDelta / UsageReport -> Done. Every value a server sends is checked (goshi/llm/values.py);
-every error body, whatever its shape, is read by goshi/llm/error_body.py: with a status, as an
-`error` event or chunk mid-stream, or as a 200 body. Unknown fields are ignored; a malformed event
-is skipped, counted and logged; `[DONE]` ends the stream.
+POST {base_url}/chat/completions -> status check -> SSE events (goshi/llm/sse.py), or one JSON
+body with --no-stream -> chunks read by goshi/llm/chunks.py -> ReasoningDelta / TextDelta /
+RefusalDelta / ToolCallDelta / UsageReport -> Done. Every value a server sends is checked
+(goshi/llm/values.py). Every error body, whatever its shape, is read by goshi/llm/error_body.py:
+with a status, as an `error` event or chunk mid-stream, or as a 200 body. Unknown fields are
+ignored; a malformed event is skipped, counted and logged; `[DONE]` ends the stream.
 
 Servers disagree on two fields. The answer cap goes as `max_completion_tokens` to OpenAI and Azure
 OpenAI hosts, as `max_tokens` elsewhere; a 400/422 naming the field sent as unsupported is retried
@@ -37,30 +37,14 @@ from goshi.errors import (
     ToolsUnsupported,
 )
 from goshi.llm import error_body, http, sse
+from goshi.llm.chunks import Chunks, is_error
 from goshi.llm.error_body import ServerFault
 from goshi.llm.params import ParamMemory, remembered
 from goshi.llm.retry import parse_retry_after
 from goshi.llm.types import (
     ChatRequest,
-    Done,
     Event,
     Message,
-    ReasoningDelta,
-    RefusalDelta,
-    TextDelta,
-    ToolCall,
-    ToolCallAssembler,
-    ToolCallDelta,
-    UsageReport,
-    finished_calls,
-)
-from goshi.llm.values import (
-    TextJoiner,
-    model_name,
-    split_content,
-    tool_id,
-    tool_index,
-    usage_of,
 )
 from goshi.llm.wire import redact, translate_errors
 
@@ -181,7 +165,7 @@ class OpenAIBackend:
         return False
 
     def _stream(self, response: httpx.Response, model: str) -> Iterator[Event]:
-        chunks = _Chunks(model)
+        chunks = Chunks(model)
         malformed = 0
         done = False
         for event in sse.events(response.iter_text()):
@@ -207,7 +191,7 @@ class OpenAIBackend:
                 said = redact(event.data, self.api_key)
                 log.info("%s: skipped a malformed event: %.200r", NAME, said)
                 continue
-            if _is_error(chunk):
+            if is_error(chunk):
                 raise self._mid_stream(error_body.from_json(chunk), chunks.model, response)
             yield from chunks.read(chunk, "delta")
         if malformed:
@@ -222,9 +206,9 @@ class OpenAIBackend:
         yield chunks.done()
 
     def _whole(self, body: dict[str, Any], model: str, response: httpx.Response) -> Iterator[Event]:
-        if _is_error(body):
+        if is_error(body):
             raise self._mid_stream(error_body.from_json(body), model, response, whole=True)
-        chunks = _Chunks(model)
+        chunks = Chunks(model)
         yield from chunks.read(body, "message")
         yield from chunks.flush()
         yield chunks.done()
@@ -248,98 +232,6 @@ class OpenAIBackend:
         return _error_from_fault(
             fault, status, model, self.api_key, self.settings.api_key_env, response, said
         )
-
-
-def _is_error(obj: dict[str, Any]) -> bool:
-    if obj.get("choices"):
-        return False
-    return obj.get("error") not in (None, False) or obj.get("object") == "error"
-
-
-class _Chunks:
-    """Reads chat-completion chunks (or a whole body): checks every value, joins split
-    surrogates, assembles tool calls, and remembers finish reason, usage and model."""
-
-    def __init__(self, model: str) -> None:
-        self.model = model
-        self.finish: str | None = None
-        self.calls = ToolCallAssembler()
-        self.whole_calls: list[ToolCall] = []
-        self.text, self.reasoning, self.refusal = TextJoiner(), TextJoiner(), TextJoiner()
-        self.usage_seen = False
-
-    def read(self, chunk: dict[str, Any], key: str) -> Iterator[Event]:
-        self.model = model_name(chunk.get("model"), self.model)
-        choices = chunk.get("choices")
-        for choice in choices if isinstance(choices, list) else ():
-            if not isinstance(choice, dict) or choice.get("index", 0) not in (0, None):
-                continue
-            delta = choice.get(key)
-            if isinstance(delta, dict):
-                yield from self._delta(delta, key == "message")
-            finish = choice.get("finish_reason")
-            if isinstance(finish, str) and finish and len(finish) <= FINISH_MAX:
-                self.finish = finish
-        raw = chunk.get("usage")
-        if isinstance(raw, dict):
-            details = raw.get("prompt_tokens_details")
-            cached = details.get("cached_tokens") if isinstance(details, dict) else 0
-            cached = cached or raw.get("prompt_cache_hit_tokens") or 0  # DeepSeek
-            out = raw.get("completion_tokens_details")
-            thought = out.get("reasoning_tokens") if isinstance(out, dict) else 0
-            usage = usage_of(
-                raw.get("prompt_tokens"), raw.get("completion_tokens"), cached, thought
-            )
-            if usage is not None:
-                yield UsageReport(usage)
-            elif not self.usage_seen:
-                log.warning("%s: the server's usage figures are not sane; estimating", NAME)
-            self.usage_seen = True
-
-    def _delta(self, delta: dict[str, Any], whole: bool) -> Iterator[Event]:
-        text, thought = split_content(delta.get("content"))
-        for key in ("reasoning_content", "reasoning"):  # DeepSeek and llama.cpp; vLLM
-            if isinstance(value := delta.get(key), str) and value:
-                thought = value + thought
-                break
-        if thought and (out := self.reasoning.feed(thought)):
-            yield ReasoningDelta(out)
-        if text and (out := self.text.feed(text)):
-            yield TextDelta(out)
-        refusal = delta.get("refusal")
-        if isinstance(refusal, str) and refusal and (out := self.refusal.feed(refusal)):
-            yield RefusalDelta(out)
-        pieces = delta.get("tool_calls")
-        for n, piece in enumerate(pieces if isinstance(pieces, list) else ()):
-            if not isinstance(piece, dict):
-                continue
-            fn = piece.get("function")
-            fn = fn if isinstance(fn, dict) else {}
-            name = fn.get("name") if isinstance(fn.get("name"), str) else None
-            args = fn.get("arguments")
-            if not isinstance(args, str):
-                args = json.dumps(args) if isinstance(args, dict | list) else ""
-            if whole:
-                call_id = tool_id(piece.get("id")) or ""
-                self.whole_calls.append(ToolCall(call_id, name or "", args))
-                event = ToolCallDelta(n, call_id or None, name, args)
-            else:
-                index, given_id = tool_index(piece.get("index")), tool_id(piece.get("id"))
-                event = ToolCallDelta(index, given_id, name, args)
-                self.calls.add(event)
-            yield event
-
-    def flush(self) -> Iterator[Event]:
-        if out := self.reasoning.flush():
-            yield ReasoningDelta(out)
-        if out := self.text.flush():
-            yield TextDelta(out)
-        if out := self.refusal.flush():
-            yield RefusalDelta(out)
-
-    def done(self) -> Done:
-        calls = finished_calls(self.whole_calls) if self.whole_calls else self.calls.calls()
-        return Done(self.finish, self.model, calls)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
