@@ -32,6 +32,7 @@ from goshi.llm.types import (
 from goshi.llm.values import (
     TextJoiner,
     model_name,
+    service_tier,
     split_content,
     tool_id,
     tool_index,
@@ -61,12 +62,15 @@ class Chunks:
         self.text, self.reasoning, self.refusal = TextJoiner(), TextJoiner(), TextJoiner()
         self.usage_seen = False
         self.raw_model: Any = None
+        self.tier: str | None = None
 
     def read(self, chunk: dict[str, Any], key: str) -> Iterator[Event]:
         raw_model = chunk.get("model")
         if raw_model != self.raw_model:  # checked once per name, not once per token
             self.raw_model = raw_model
             self.model = model_name(raw_model, self.model)
+        if "service_tier" in chunk:
+            self.tier = service_tier(chunk["service_tier"]) or self.tier
         choices = chunk.get("choices")
         for choice in choices if isinstance(choices, list) else ():
             if not isinstance(choice, dict) or choice.get("index", 0) not in (0, None):
@@ -136,4 +140,4 @@ class Chunks:
 
     def done(self) -> Done:
         calls = finished_calls(self.whole_calls) if self.whole_calls else self.calls.calls()
-        return Done(self.finish, self.model, calls)
+        return Done(self.finish, self.model, calls, self.tier)

@@ -57,6 +57,18 @@ def model_name(value: Any, requested: str) -> str:
     return requested
 
 
+def service_tier(value: Any) -> str | None:
+    """The service tier a response names: a short word, or nothing (it decides the price)."""
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= 32
+        and value.isascii()
+        and value.replace("_", "").isalnum()
+    ):
+        return value
+    return None
+
+
 def tool_index(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOOL_INDEX:
         return value
