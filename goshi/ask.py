@@ -18,6 +18,8 @@ from goshi.ui.approve import Approval
 
 @dataclass
 class AskOptions(SessionOptions):
+    """What `goshi ask` was given on the command line."""
+
     words: list[str] = field(default_factory=list)
     as_json: bool = False
 

@@ -329,7 +329,25 @@ def _report(exc: GoshiError, verbose: int) -> None:
         sys.stderr.write(f"goshi: detail: {one_line(redact(exc.detail))}\n")
 
 
+def only_the_command(argv: list[str]) -> None:
+    """Typer builds the parser of every command before it parses anything; when the first argument
+    names a command, register only that one. Its options, help and errors are the same (a group's
+    command never sees its siblings); anything else (--help, a typo) gets the whole app."""
+    from typer.main import get_command_name
+
+    name = argv[0] if argv else ""
+    commands = [
+        c
+        for c in app.registered_commands
+        if name == (c.name or get_command_name(c.callback.__name__ if c.callback else ""))
+    ]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if commands or groups:
+        app.registered_commands, app.registered_groups = commands, groups
+
+
 def main() -> None:
+    only_the_command(sys.argv[1:])
     try:
         app()
     except BrokenPipeError:  # `goshi ask ... | head -1`: the reader left; that is not an error

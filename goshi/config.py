@@ -36,6 +36,8 @@ OPENAI_URL = "https://api.openai.com/v1"
 
 @dataclass
 class OpenAISettings:
+    """The `openai:` section: the endpoint, the model and how to ask it."""
+
     base_url: str = OPENAI_URL
     model: str = "gpt-4o-mini"
     api_key_env: str = "OPENAI_API_KEY"
@@ -48,6 +50,8 @@ class OpenAISettings:
 
 @dataclass
 class OllamaSettings:
+    """The `ollama:` section: the local server, the model and its options."""
+
     host: str = "http://localhost:11434"
     model: str = "llama3.2"
     temperature: float | None = field(default=None, metadata={"min": 0})
@@ -59,6 +63,8 @@ class OllamaSettings:
 
 @dataclass
 class RetrySettings:
+    """The `retry:` section: total tries and the backoff between them."""
+
     attempts: int = field(default=3, metadata={"min": 1})
     base_delay_s: float = field(default=1.0, metadata={"min": 0})
     max_delay_s: float = field(default=20.0, metadata={"min": 0})
@@ -66,12 +72,16 @@ class RetrySettings:
 
 @dataclass
 class BreakerSettings:
+    """The `breaker:` section: failures that open a backend's circuit, and for how long."""
+
     failure_threshold: int = field(default=5, metadata={"min": 1})
     cooldown_s: float = field(default=30.0, metadata={"min": 0})
 
 
 @dataclass
 class ToolsSettings:
+    """The `tools:` section: whether the model gets tools, where, and how many rounds."""
+
     enabled: bool = True
     workspace: str = "."
     max_steps: int = field(default=8, metadata={"min": 1})
@@ -98,6 +108,8 @@ class TierPrice:
 
 @dataclass
 class Price:
+    """One model's price in `cost.prices`, USD per 1M tokens."""
+
     input_per_mtok: float = field(default=0.0, metadata={"min": 0})
     output_per_mtok: float = field(default=0.0, metadata={"min": 0})
     cached_input_per_mtok: float | None = field(default=None, metadata={"min": 0})
@@ -108,6 +120,8 @@ class Price:
 
 @dataclass
 class CostSettings:
+    """The `cost:` section: the warning, the limits and per-model prices."""
+
     warn_usd: float | None = field(default=1.0, metadata={"min": 0})
     session_limit_usd: float | None = field(default=None, metadata={"min": 0})
     daily_limit_usd: float | None = field(default=None, metadata={"min": 0})
@@ -127,12 +141,16 @@ class McpServer:
 
 @dataclass
 class McpSettings:
+    """The `mcp:` section: the user's stdio MCP servers."""
+
     servers: dict[str, McpServer] = field(default_factory=dict, metadata={"key": SERVER_NAME})
     call_timeout_s: float = field(default=60.0, metadata={"min": 0.001})
 
 
 @dataclass
 class HttpSettings:
+    """The `http:` section: the connection pool and the timeouts."""
+
     max_connections: int = field(default=10, metadata={"min": 1})
     max_keepalive: int = field(default=5, metadata={"min": 0})
     keepalive_expiry_s: float = field(default=90.0, metadata={"min": 0})
@@ -151,6 +169,8 @@ class ProjectFile:
 
 @dataclass
 class Settings:
+    """Every setting, from the layers described at the top of this module."""
+
     backend: str = field(default="auto", metadata={"choices": BACKENDS})
     system: str | None = None
     openai: OpenAISettings = field(default_factory=OpenAISettings)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from tests.wire_server import WireServer, openai_stream
 
 PROBE = """
 import sys
@@ -29,3 +32,72 @@ def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:
     )
     assert "HEAVY: []" in r.stderr, r.stderr
     assert "goshi" in r.stdout + r.stderr, "printed nothing"
+
+
+ASK_PROBE = """
+import sys
+sys.argv = ["goshi", "ask", "hi"]
+from goshi.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print("MODULES:", " ".join(sorted(sys.modules)), file=sys.stderr)
+"""
+# What a 1-token answer into a pipe must not load: the terminal view, the tool implementations
+# (their schemas are data; the code loads on the first tool call), MCP, tokenizers, YAML (no
+# goshi.yaml here), and goshi's other commands.
+HEAVY = (
+    "rich",
+    "prompt_toolkit",
+    "markdown_it",
+    "pygments",
+    "pathspec",
+    "difflib",
+    "re2",
+    "regex",
+    "yaml",
+    "mcp",
+    "tokenizers",
+    "tiktoken",
+    "goshi.agent.tools",
+    "goshi.agent.workspace",
+    "goshi.agent.write",
+    "goshi.agent.ignore",
+    "goshi.mcp",
+    "goshi.ui.live",
+    "goshi.ui.mdstream",
+    "goshi.ui.repl",
+    "goshi.chat",
+    "goshi.history",
+    "goshi.status",
+    "goshi.config_cmd",
+    "goshi.cost.report",
+)
+
+
+def modules_of(code: str, env: dict[str, str], cwd: Path) -> tuple[set[str], str]:
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=cwd, timeout=30
+    )
+    line = next(x for x in r.stderr.splitlines() if x.startswith("MODULES: "))
+    return set(line.removeprefix("MODULES: ").split()), r.stdout
+
+
+def test_a_one_token_ask_into_a_pipe_imports_nothing_heavy(
+    env: dict[str, str], home: Path, server: WireServer
+) -> None:
+    """Modules beyond what Typer and httpx load themselves, matched against the heavy list: a
+    newcomer there fails here (difflib, say, is fine while Typer imports it anyway)."""
+    env = {k: v for k, v in env.items() if k != "GOSHI_CONFIG"}  # no goshi.yaml: no YAML either
+    server.openai.default = openai_stream(["Hi"])
+    floor, _ = modules_of(
+        "import sys, json, typer, httpx\nprint('MODULES:', ' '.join(sys.modules), file=sys.stderr)",
+        env,
+        home / "work",
+    )
+    ask, answer = modules_of(ASK_PROBE, env, home / "work")
+    assert answer == "Hi\n", "the probe did not get the answer"
+    assert "goshi.llm.openai" in ask and "sqlite3" in ask
+    heavy = sorted(m for m in ask - floor if any(m == h or m.startswith(h + ".") for h in HEAVY))
+    assert heavy == [], f"a 1-token ask imported {heavy}"

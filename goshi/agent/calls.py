@@ -30,6 +30,8 @@ ToolApprover = Callable[[str, str], bool]
 
 @dataclass
 class ToolResult:
+    """What a tool call returned, for the model and for the user."""
+
     ok: bool
     content: str  # what the model reads
     summary: str  # one short phrase for the user's tool line

@@ -31,6 +31,8 @@ log = logging.getLogger("goshi")
 
 @dataclass
 class Outcome:
+    """How a turn ended: the answer, what it cost, whether a fallback answered."""
+
     answer: Answer
     charge: Charge
     fallback: bool

@@ -30,6 +30,8 @@ FILTERED = ("content_filter", "safety", "refusal")
 
 @dataclass(slots=True)
 class Answer:
+    """An answer as it streams in, and how it ended."""
+
     backend: str
     model: str
     parts: list[str] = field(default_factory=list)

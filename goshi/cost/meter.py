@@ -80,6 +80,8 @@ def estimate_usage(messages: list[Message], answer_text: str) -> Usage:
 
 @dataclass(frozen=True)
 class Spent:
+    """Pico-dollars spent in this session (conversation) and today."""
+
     session: int
     today: int
 

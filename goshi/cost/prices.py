@@ -73,6 +73,8 @@ class Rates:
 
 @dataclass(frozen=True, slots=True)
 class LongContext:
+    """The long-context rule: past `threshold` prompt tokens, everything costs more."""
+
     threshold: int  # more prompt tokens than this: the whole request at the multiples
     input_multiplier: Decimal
     output_multiplier: Decimal
@@ -80,6 +82,8 @@ class LongContext:
 
 @dataclass(frozen=True, slots=True)
 class Tier:
+    """A service tier's price: a multiple of the standard rates, or rates of its own."""
+
     multiplier: Decimal | None = None  # of the standard rates
     rates: Rates | None = None  # or rates of its own
 
@@ -133,6 +137,8 @@ def _scaled(r: Rates, inp: Decimal, out: Decimal) -> Rates:
 
 @dataclass(frozen=True, slots=True)
 class Table:
+    """The price table in use and where it came from."""
+
     as_of: str
     source: str
     models: dict[str, Pricing]

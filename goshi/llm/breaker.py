@@ -23,6 +23,8 @@ CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 
 @dataclass(frozen=True, slots=True)
 class Circuit:
+    """One backend's circuit as stored: its state and failure count."""
+
     state: str = CLOSED
     failures: int = 0
     opened_at: float = 0.0

@@ -23,6 +23,8 @@ log = logging.getLogger("goshi")
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
+    """How often and how long to retry a failed request."""
+
     attempts: int = 3
     base_delay_s: float = 1.0
     max_delay_s: float = 20.0

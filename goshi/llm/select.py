@@ -38,6 +38,8 @@ class Backend(Protocol):
 
 @dataclass
 class Route:
+    """The backend and model a request goes to."""
+
     backend: Backend
     model: str
     policy: RetryPolicy

@@ -19,6 +19,8 @@ from typing import Any
 
 @dataclass(slots=True)
 class ToolCall:
+    """A tool the model asked for, with its arguments."""
+
     id: str
     name: str
     arguments: str  # JSON text, as the model wrote it (it may be invalid)
@@ -26,6 +28,8 @@ class ToolCall:
 
 @dataclass(slots=True)
 class Message:
+    """One message of a conversation, as the backends send it."""
+
     role: str  # system | user | assistant | tool
     content: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
@@ -36,6 +40,8 @@ class Message:
 
 @dataclass(slots=True)
 class Usage:
+    """Tokens one answer took, as the server counted them."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
@@ -52,6 +58,8 @@ class Usage:
 
 @dataclass(slots=True)
 class ChatRequest:
+    """What a backend is asked: the messages, the model and the tools offered."""
+
     messages: list[Message]
     model: str
     stream: bool = True
@@ -61,21 +69,29 @@ class ChatRequest:
 
 @dataclass(slots=True, frozen=True)
 class TextDelta:
+    """A piece of the answer's text."""
+
     text: str
 
 
 @dataclass(slots=True, frozen=True)
 class ReasoningDelta:
+    """A piece of the model's reasoning, shown apart from the answer."""
+
     text: str
 
 
 @dataclass(slots=True, frozen=True)
 class RefusalDelta:
+    """A piece of the model's refusal."""
+
     text: str
 
 
 @dataclass(slots=True, frozen=True)
 class ToolCallDelta:
+    """A piece of a tool call, as the stream brings it."""
+
     index: int | None  # None: the server gave no (usable) index
     id: str | None
     name: str | None
@@ -84,11 +100,15 @@ class ToolCallDelta:
 
 @dataclass(slots=True, frozen=True)
 class UsageReport:
+    """The server's token counts, arriving in the stream."""
+
     usage: Usage
 
 
 @dataclass(slots=True, frozen=True)
 class Done:
+    """The end of a streamed answer."""
+
     finish_reason: str | None
     model: str
     tool_calls: tuple[ToolCall, ...] = ()

@@ -22,6 +22,8 @@ SENDABLE = ("ok", "interrupted", "pending")
 
 @dataclass(slots=True)
 class Conversation:
+    """A stored conversation."""
+
     id: int
     created_at: float
     model: str
@@ -31,6 +33,8 @@ class Conversation:
 
 @dataclass(slots=True)
 class ConversationSummary:
+    """A conversation as `goshi history` lists it."""
+
     id: int
     created_at: float
     model: str
@@ -41,6 +45,8 @@ class ConversationSummary:
 
 @dataclass(slots=True)
 class StoredMessage:
+    """A stored message of a conversation."""
+
     id: int
     created_at: float
     role: str
