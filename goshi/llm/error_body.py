@@ -29,6 +29,8 @@ MAX_TEXT = 300
 
 @dataclass(frozen=True, slots=True)
 class ServerFault:
+    """What a server's error body says, in one line, with its code and parameter."""
+
     text: str  # one line, at most MAX_TEXT characters; "" when the body said nothing
     code: str = ""
     param: str = ""

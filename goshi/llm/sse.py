@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class SSE:
+    """One server-sent event: its name and its data lines joined."""
+
     event: str
     data: str
 

@@ -17,6 +17,8 @@ from goshi.llm.types import Usage
 
 @dataclass
 class LiveStatus:
+    """What the footer shows, updated as the answer streams."""
+
     backend: str = ""
     model: str = ""
     fallback: bool = False
