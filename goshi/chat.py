@@ -17,6 +17,7 @@ from goshi import config, history, paths
 from goshi.config import BACKENDS
 from goshi.cost.meter import format_usd, local_midnight
 from goshi.errors import GoshiError, Interrupted, UsageError
+from goshi.sanitize import for_terminal
 from goshi.session import Session, SessionOptions
 from goshi.ui.approve import Approval
 from goshi.ui.live import MarkdownOutput, make_console
@@ -117,7 +118,8 @@ class Chat:
             self.console.print(f"goshi: {exc.line()}", style="red", markup=False, highlight=False)
 
     def say(self, text: str) -> None:
-        self.console.print(text, style="dim", markup=False, highlight=False)
+        """A line of goshi's own; model names and paths in it may come from outside."""
+        self.console.print(for_terminal(text), style="dim", markup=False, highlight=False)
 
     # --- commands --------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """`goshi history` and the chat's /history and /save: conversations as a list, a transcript,
-Markdown or JSON."""
+Markdown or JSON. The list and the transcript are for a terminal: what models, servers and tools
+wrote passes the sanitiser. Exports (Markdown, JSON) keep every byte."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from goshi.cost.meter import format_usd, usd
 from goshi.errors import UsageError
+from goshi.sanitize import for_terminal, one_line
 from goshi.store import Store
 
 
@@ -25,8 +27,8 @@ def list_conversations(limit: int) -> int:
         return 0
     for c in rows:
         sys.stdout.write(
-            f"{c.id:>5}  {_when(c.created_at)}  {c.model[:22]:<22} {c.turns:>3} turns"
-            f"  {format_usd(c.cost_pico):>10}  {c.first_line[:60]}\n"
+            f"{c.id:>5}  {_when(c.created_at)}  {one_line(c.model[:22]):<22} {c.turns:>3} turns"
+            f"  {format_usd(c.cost_pico):>10}  {one_line(c.first_line[:60])}\n"
         )
     return 0
 
@@ -37,6 +39,11 @@ def show(cid: int) -> int:
 
 
 def transcript_text(store: Store, cid: int) -> str:
+    """The conversation as a terminal shows it (sanitised)."""
+    return for_terminal(_transcript(store, cid))
+
+
+def _transcript(store: Store, cid: int) -> str:
     conv = store.conversation(cid)
     out = [f"conversation {cid}, started {_when(conv.created_at)}, model {conv.model}\n"]
     if conv.system:

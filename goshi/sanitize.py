@@ -14,6 +14,9 @@ one of these functions (stdout to a pipe is the exception on purpose: it gets th
     for_log(text)       a value from outside inside a log line: newlines and controls escaped
                         as \\n, \\x1b, \\u202e, so a server cannot forge log lines.
 
+    TerminalStream      for_terminal over a stream of deltas: a CR that ends one delta waits
+                        for the next, so a CRLF split between two deltas is still a line end.
+
 Caret notation is what `cat -v` and most terminals' users already read.
 """
 
@@ -74,3 +77,19 @@ def _escape(match: re.Match[str]) -> str:
 
 def for_log(text: str) -> str:
     return _LOG.sub(_escape, text)
+
+
+class TerminalStream:
+    """for_terminal for text that arrives in pieces."""
+
+    def __init__(self) -> None:
+        self.held = ""
+
+    def feed(self, delta: str) -> str:
+        text = self.held + delta
+        self.held = "\r" if text.endswith("\r") else ""
+        return for_terminal(text[:-1] if self.held else text)
+
+    def flush(self) -> str:
+        held, self.held = self.held, ""
+        return for_terminal(held)

@@ -42,3 +42,12 @@ def test_review_shows_bidi_and_zero_width() -> None:
 def test_log_values_cannot_forge_lines() -> None:
     assert for_log("bad\n2026-01-01 INFO forged\x1b[31m") == "bad\\n2026-01-01 INFO forged\\x1b[31m"
     assert "\n" not in for_log("a\u2028b\r\n")
+
+
+def test_a_crlf_split_between_two_deltas_is_still_a_line_end() -> None:
+    from goshi.sanitize import TerminalStream
+
+    safe = TerminalStream()
+    shown = safe.feed("one\r") + safe.feed("\ntwo\r") + safe.feed("three\x1b[2J") + safe.flush()
+    assert shown == "one\ntwo^Mthree^[[2J"
+    assert safe.feed("end\r") + safe.flush() == "end^M"

@@ -10,11 +10,22 @@ import contextlib
 import difflib
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from goshi.agent.calls import Approver, ToolResult
 from goshi.agent.workspace import Refused, Workspace, read_text
+
+
+def _lines(text: str) -> list[str]:
+    """Lines split at newlines only: str.splitlines also splits at CR, FF, U+2028 ..., which
+    would hide those characters in the diff the user approves."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+def _ended(line: str) -> str:
+    return line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
 def propose_write(
@@ -36,9 +47,10 @@ def propose_write(
         if seen[file] != digest:
             raise Refused(f"{rel} changed since you read it; read_file it again")
     diff = "".join(
-        difflib.unified_diff(
-            old.splitlines(keepends=True),
-            content.splitlines(keepends=True),
+        _ended(line)
+        for line in difflib.unified_diff(
+            _lines(old),
+            _lines(content),
             fromfile=f"a/{rel}" if exists else "/dev/null",
             tofile=f"b/{rel}",
         )

@@ -13,6 +13,7 @@ from goshi import config
 from goshi.cost import prices
 from goshi.cost.meter import format_usd, usd
 from goshi.errors import UsageError
+from goshi.sanitize import for_terminal, one_line
 from goshi.store import Store
 
 
@@ -98,7 +99,7 @@ def spend(since_text: str | None, as_json: bool) -> int:
             out.write(f"\n{title}:\n")
         for name, g in sorted(groups.items(), key=lambda kv: -kv[1]["pico"]):
             out.write(
-                f"  {name:<28} {format_usd(g['pico']):>12}  {g['answers']:>5} answers"
+                f"  {one_line(name):<28} {format_usd(g['pico']):>12}  {g['answers']:>5} answers"
                 f"  {g['prompt_tokens']:>9,} in {g['completion_tokens']:>9,} out\n"
             )
     special = {
@@ -110,11 +111,12 @@ def spend(since_text: str | None, as_json: bool) -> int:
     if special:
         out.write("\nby price rule:\n")
         for name, pico in sorted(special.items()):
-            out.write(f"  {name:<28} {format_usd(pico):>12}\n")
+            out.write(f"  {one_line(name):<28} {format_usd(pico):>12}\n")
     if top:
         out.write("\ncostliest conversations:\n")
         for cid, pico in top:
-            out.write(f"  #{cid:<6} {format_usd(pico):>12}  {store.first_line(cid)[:60]}\n")
+            first = one_line(store.first_line(cid)[:60])
+            out.write(f"  #{cid:<6} {format_usd(pico):>12}  {first}\n")
     return 0
 
 
@@ -131,7 +133,8 @@ def show_prices(config_file: str | None) -> int:
     settings = config.load(config_file)
     table = prices.load_table()
     out = sys.stdout
-    out.write(f"prices as of {table.as_of} ({table.path})\nsource: {table.source}\n")
+    said = f"prices as of {table.as_of} ({table.path})\nsource: {table.source}"  # a file or URL's
+    out.write(for_terminal(said) + "\n")
     if table.rules_source:
         out.write(f"rules: {table.rules_source}\n")
     out.write("USD per 1M tokens: input / cached input / output, then the rules that apply\n\n")
@@ -146,7 +149,7 @@ def show_prices(config_file: str | None) -> int:
         cached_s = "-" if b.cached_input is None else f"{b.cached_input:g}"
         rules = _rules(p, shared)
         line = f"  {name:<22} {b.input:>8g} {cached_s:>8} {b.output:>8g}  {rules}{origin}"
-        out.write(line.rstrip() + "\n")
+        out.write(one_line(line.rstrip()) + "\n")
     out.write("\n")
     if shared:
         tiers = ", ".join(f"{n} {_tier(t)}" for n, t in sorted(shared.items()))

@@ -21,18 +21,23 @@ MAX_SHOWN_ARGUMENTS = 2000
 
 
 def _colour(diff: str) -> str:
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return diff
+    """The diff as the user reviews it: every line through for_review, so a control, a bidi
+    override or a zero-width character is shown, not obeyed (a CR before a newline too);
+    then coloured, unless NO_COLOR or TERM=dumb."""
+    plain = os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb"
     out = []
-    for line in diff.splitlines(keepends=True):
-        if line.startswith("+") and not line.startswith("+++"):
-            out.append(f"\x1b[32m{line.rstrip(chr(10))}\x1b[0m\n")
+    for line in diff.removesuffix("\n").split("\n"):
+        shown = for_review(line)
+        if plain:
+            out.append(f"{shown}\n")
+        elif line.startswith("+") and not line.startswith("+++"):
+            out.append(f"\x1b[32m{shown}\x1b[0m\n")
         elif line.startswith("-") and not line.startswith("---"):
-            out.append(f"\x1b[31m{line.rstrip(chr(10))}\x1b[0m\n")
+            out.append(f"\x1b[31m{shown}\x1b[0m\n")
         elif line.startswith("@@"):
-            out.append(f"\x1b[36m{line.rstrip(chr(10))}\x1b[0m\n")
+            out.append(f"\x1b[36m{shown}\x1b[0m\n")
         else:
-            out.append(line)
+            out.append(f"{shown}\n")
     return "".join(out)
 
 
@@ -43,7 +48,7 @@ class Approval:
 
     def __call__(self, rel: str, diff: str, new_file: bool) -> bool:
         if self.always:
-            sys.stderr.write(_colour(diff if diff.endswith("\n") else diff + "\n"))
+            sys.stderr.write(_colour(diff))
             return True
         try:
             with open("/dev/tty", encoding="utf-8") as keys, open("/dev/tty", "w") as screen:
@@ -52,8 +57,9 @@ class Approval:
             return False
 
     def _ask(self, keys: TextIO, screen: TextIO, rel: str, diff: str, new_file: bool) -> bool:
-        screen.write(_colour(diff if diff.endswith("\n") else diff + "\n"))
+        screen.write(_colour(diff))
         verb = "create" if new_file else "change"
+        rel = for_review(one_line(rel))
         answer = _choice(keys, screen, f"{verb} {rel}? [y]es / [n]o / [a]lways this session: ")
         if answer == "a":
             self.always = True

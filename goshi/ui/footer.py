@@ -13,6 +13,7 @@ from rich.text import Text
 from goshi.cost.meter import Charge, format_usd
 from goshi.cost.prices import Rate
 from goshi.llm.types import Usage
+from goshi.sanitize import one_line
 
 
 @dataclass
@@ -38,7 +39,8 @@ class Footer:
 
     def fields(self) -> list[str]:
         s = self.status
-        fields = [f"{s.backend} (fallback)" if s.fallback else s.backend, s.model, s.mark]
+        model = one_line(s.model)  # the name the server reported
+        fields = [f"{s.backend} (fallback)" if s.fallback else s.backend, model, s.mark]
         if s.charge is not None:
             if s.usage is not None:
                 fields.append(f"{s.usage.prompt_tokens} in / {s.usage.completion_tokens} out")

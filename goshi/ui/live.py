@@ -7,6 +7,7 @@ from rich.console import Console
 
 from goshi.agent.turn import Answer
 from goshi.cost.meter import Charge
+from goshi.sanitize import one_line
 from goshi.ui.footer import Footer, LiveStatus
 from goshi.ui.mdstream import MarkdownStream
 from goshi.ui.output import TurnStart, color_allowed, ending_mark
@@ -66,7 +67,7 @@ class MarkdownOutput:
         self.stream = self._fresh()  # the next round after tool calls is a new Markdown document
 
     def tool(self, line: str) -> None:
-        self.console.print(line, style="dim", markup=False, highlight=False)
+        self.console.print(one_line(line), style="dim", markup=False, highlight=False)
 
     def finish(
         self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None

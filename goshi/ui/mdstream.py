@@ -1,7 +1,8 @@
 """Streaming Markdown into a terminal in time linear in the answer's length, near the cost of
 rendering the finished answer once.
 
-    feed(delta) -> the text grows; at most every `interval` seconds:
+    feed(delta) -> the text grows; at most every `interval` seconds: made safe for a terminal
+        (goshi/sanitize.py: controls shown, never interpreted; Rich passes an ESC through) ->
         parse only the uncommitted tail, once (markdown-it) -> every top-level block but the last
         is finished: render those blocks' tokens in one go, print them into the scrollback,
         never touch them again
@@ -37,6 +38,8 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markdown import CodeBlock, Markdown, MarkdownElement
 from rich.segment import Segment, Segments
 from rich.syntax import Syntax, SyntaxTheme
+
+from goshi.sanitize import TerminalStream
 
 MIN_INTERVAL_S, MAX_INTERVAL_S = 0.05, 0.5
 
@@ -155,6 +158,7 @@ class MarkdownStream:
         self.parser = MarkdownIt("commonmark").enable("table").enable("strikethrough")
         self.region = LiveRegion(console)
         self.text: list[str] = []
+        self.safe = TerminalStream()
         self.tail = ""  # text not committed yet, starting at a line start
         self.gap = False  # Rich's state after the last committed block: a blank line next
         self.live_key: tuple[str, int, bool] = ("", 0, False)  # what the live lines were drawn from
@@ -184,24 +188,27 @@ class MarkdownStream:
     def finish(self) -> None:
         """Commit everything; the footer is drawn once more, below the whole answer."""
         options = self.console.options
-        self._take_text()
+        self._take_text(final=True)
         self._commit(self._split(everything=True)[0], options)
         self.region.draw(self._live_lines(None, options))
         self.region.cells = []  # the final footer stays on screen
 
     def settle(self) -> None:
         """Commit everything and clear the live region (no footer left behind)."""
-        self._take_text()
+        self._take_text(final=True)
         self._commit(self._split(everything=True)[0], self.console.options)
         self.region.clear()
         self.console.file.flush()
 
     # --- blocks ----------------------------------------------------------------------------
 
-    def _take_text(self) -> None:
+    def _take_text(self, final: bool = False) -> None:
+        """Pending deltas join the tail, sanitised: Rich would pass an ESC straight through."""
         if self.text:
-            self.tail += "".join(self.text)
+            self.tail += self.safe.feed("".join(self.text))
             self.text.clear()
+        if final:
+            self.tail += self.safe.flush()
 
     def _split(
         self, everything: bool = False

