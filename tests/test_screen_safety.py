@@ -72,7 +72,8 @@ def test_the_model_name_a_server_reports_is_shown_not_obeyed(
     server.openai.push(openai_stream("hi", model="gpt-4o-mini\x1b]0;model-title\x07\x1b[2J"))
     screen = spawn(env, home / "work", ["ask", "hi"], term)
     assert screen.wait_exit(20) == 0
-    assert "openai · gpt-4o-mini^[]0;model-title^G^[[2J · " in screen.text()  # the footer
+    # a name with controls is not taken as the model's (goshi/llm/values.py): the one asked for
+    assert "openai · gpt-4o-mini · " in screen.text()
     assert_untouched(screen)
 
 
@@ -89,22 +90,19 @@ def test_a_servers_error_message_is_shown_not_obeyed(
 def test_history_and_cost_show_what_was_stored_escaped(
     goshi, env: dict[str, str], home: Path, server: WireServer
 ) -> None:
-    server.openai.push(openai_stream(HOSTILE, model="evil\x1b[2Jmodel"))
+    server.openai.push(openai_stream(HOSTILE))
     r = goshi("ask", "--json", stdin="\x1b]0;pwned\x07 a piped file\n")
     cid = json.loads(r.stdout)["conversation_id"]
     screen = spawn(env, home / "work", ["history", "show", str(cid)], "xterm")
     assert screen.wait_exit(20) == 0
     for _, shown in CLASSES:
         assert shown in screen.text()
-    assert "evil^[[2Jmodel" in screen.text()
+    assert "^[]0;pwned^G a piped file" in screen.text()
     assert_untouched(screen)
-    for args, shown in (
-        (["history"], "^[]0;pwned^G a piped file"),
-        (["cost"], "evil^[[2Jmodel"),
-    ):
+    for args in (["history"], ["cost"]):
         screen = spawn(env, home / "work", args, "xterm")
         assert screen.wait_exit(20) == 0
-        assert shown in screen.text(), screen.text()
+        assert "^[]0;pwned^G a piped file" in screen.text(), screen.text()
         assert_untouched(screen)
 
 
