@@ -8,8 +8,8 @@ sequences), fail {} (isError), env {name}, seen {} (the methods received so far)
 Modes: normal, broken-schema (a tool whose inputSchema is not an object schema), garbage (writes
 non-JSON and never answers), exit (exits at once, code 3), old-version (answers initialize with
 a protocol version nobody speaks), flood (100,000 stderr lines before answering), grandchild
-(starts a child process that sleeps, in its own process group), bad-name (a tool named with a
-space). With --pids, the server (and its grandchild) append their pids to FILE.
+(starts a child process that sleeps, in the same process group), bad-name (a tool named with a
+space), slow (waits 3 s before reading anything). With --pids, the server (and its grandchild) append their pids to FILE.
 """
 
 from __future__ import annotations
@@ -106,6 +106,8 @@ def main() -> None:
     sys.stderr.write(f"test server starting in mode {mode}\n")
     if mode == "exit":
         sys.exit(3)
+    if mode == "slow":
+        time.sleep(3)
     if mode == "flood":
         for i in range(100_000):
             sys.stderr.write(f"noise line {i}\n")

@@ -376,6 +376,29 @@ def test_ctrl_c_mid_call_keeps_the_chat_and_leaves_no_server(env, home, server) 
     assert wait_gone(pids_of(pids)) == []
 
 
+def test_ctrl_c_while_servers_start_then_the_next_turn_waits_for_them(env, home, server) -> None:
+    pids = home / "pids"
+    cfg = mcp_config(home, t={"args": ["--mode", "slow", "--pids", str(pids)], "allow": ["echo"]})
+    server.openai.push(tool_round(mcp_call("t__echo", text="late")), openai_stream("Got it."))
+    term = in_terminal(env, home, cfg, "chat")
+    term.wait_for("/help for commands")
+    term.send("first try\r")
+    deadline = time.monotonic() + 10
+    while not pids.exists():
+        assert time.monotonic() < deadline
+        term.pump(0.1)
+    term.send("\x03")
+    term.wait_for("stopped")
+    assert server.chat_requests() == []  # nothing was sent
+    term.send("second try\r")
+    term.wait_for("Got it.")
+    assert results(server) == ["late"]
+    assert len(pids_of(pids)) == 1  # started once, not twice
+    term.send("\x04")
+    assert term.wait_exit() == 0
+    assert wait_gone(pids_of(pids)) == []
+
+
 # --- the commands --------------------------------------------------------------------------------
 
 

@@ -49,7 +49,11 @@ class TurnRunner:
         or tools.max_steps rounds have run."""
         messages = self.s.messages()
         backend, model = self.s.selector.primary_backend(), self.s.selector.primary_model()
-        tools = self.s.tool_schemas() if self.s.settings.tools.enabled else []
+        try:
+            tools = self.s.tool_schemas() if self.s.settings.tools.enabled else []
+        except KeyboardInterrupt:  # Ctrl-C while MCP servers start: nothing was sent
+            self.s.store.set_status(question_id, "failed")
+            raise Interrupted("interrupted while the MCP servers started", "ask again") from None
         total = Answer(backend=backend, model=model)  # what the user gets: every round's text
         charges: list[Charge] = []
         out.begin(

@@ -56,6 +56,7 @@ class Server:
     tools: list[protocol.Tool] = field(default_factory=list)
     error: str | None = None
     skipped: list[str] = field(default_factory=list)  # tools left out, and why
+    ready: threading.Event = field(default_factory=threading.Event)  # started, or failed
 
 
 _running: dict[str, Server] = {}  # once per process: a chat's every turn and conversation share
@@ -65,7 +66,13 @@ _lock = threading.Lock()
 def connect(name: str, spec: McpServer, timeout: float) -> Server:
     """Start one server and list its tools; on any failure, the Server says why (and is stopped)."""
     server = Server(name, spec)
-    client = StdioClient(name, _argv(spec), server_env(spec.env), _cwd(spec.cwd))
+    _connect(server, timeout)
+    return server
+
+
+def _connect(server: Server, timeout: float) -> None:
+    spec = server.spec
+    client = StdioClient(server.name, _argv(spec), server_env(spec.env), _cwd(spec.cwd))
     server.client = client
     try:
         client.start()
@@ -75,7 +82,7 @@ def connect(name: str, spec: McpServer, timeout: float) -> Server:
         if broken:
             raise ServerFailed(f"broken input schema ({broken[0]})")
         for tool in tools:
-            if TOOL_NAME.fullmatch(f"{name}{SEPARATOR}{tool.name}"):
+            if TOOL_NAME.fullmatch(f"{server.name}{SEPARATOR}{tool.name}"):
                 server.tools.append(tool)
             else:
                 server.skipped.append(f"{tool.name[:80]!r}: not a usable tool name")
@@ -83,38 +90,40 @@ def connect(name: str, spec: McpServer, timeout: float) -> Server:
         server.error = str(exc)
         client.stop()
         server.client = None
-    return server
+    finally:
+        server.ready.set()
 
 
 def start_all(settings: McpSettings, warn: bool = True) -> list[Server]:
     """Every configured server, each started at most once per process, in parallel; each
-    failure is one warning line (unless `warn` is off: `goshi mcp list` shows them itself)."""
+    failure is one warning line (unless `warn` is off: `goshi mcp list` shows them itself).
+    Ctrl-C while they start leaves them starting: the next call waits for them. (An Event, not
+    Thread.join: Python 3.11 marks a thread finished when Ctrl-C interrupts a join of it.)"""
     with _lock:
-        todo = [n for n in settings.servers if n not in _running]
-        if todo:
+        new = [n for n in settings.servers if n not in _running]
+        if new:
             _stop_at_exit()
-        threads: list[threading.Thread] = []
-        for name in todo:
-
-            def run(name: str = name) -> None:
-                _running[name] = connect(name, settings.servers[name], settings.call_timeout_s)
-
-            threads.append(threading.Thread(target=run, daemon=True, name=f"mcp-{name}"))
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        for name in todo if warn else []:
+        for name in new:
+            server = _running[name] = Server(name, settings.servers[name])
+            threading.Thread(
+                target=_connect,
+                args=(server, settings.call_timeout_s),
+                daemon=True,
+                name=f"mcp-{name}",
+            ).start()
+        for name in settings.servers:
+            _running[name].ready.wait()
+        for name in new if warn else []:
             server = _running[name]
             if server.error:
                 log.warning(
                     "MCP server %s: %s; its tools are not offered (see `goshi mcp test %s`)",
                     name,
-                    one_line(server.error),
+                    server.error,
                     name,
                 )
             elif server.skipped:
-                log.warning("MCP server %s: left out %s", name, one_line("; ".join(server.skipped)))
+                log.warning("MCP server %s: left out %s", name, "; ".join(server.skipped))
         return [_running[n] for n in settings.servers]
 
 
@@ -136,8 +145,9 @@ class McpTools:
     @property
     def schemas(self) -> list[dict[str, Any]]:
         if self._schemas is None:
+            servers = start_all(self.settings)  # Ctrl-C here: the next turn asks again
             self._schemas = []
-            for server in start_all(self.settings):
+            for server in servers:
                 for tool in server.tools:
                     full = f"{server.name}{SEPARATOR}{tool.name}"
                     self.by_name[full] = (server, tool)

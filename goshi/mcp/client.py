@@ -58,7 +58,8 @@ class StdioClient:
         self.proc: subprocess.Popen[bytes] | None = None
         self.pending: dict[int, _Pending] = {}
         self.next_id = 0
-        self.lock = threading.Lock()  # pending, next_id and writes to stdin
+        # pending, next_id, writes to stdin; an RLock since stop() may run in a signal handler
+        self.lock = threading.RLock()
         self.gone: str | None = None  # why the server cannot answer any more
 
     # --- process -------------------------------------------------------------------------------
