@@ -384,3 +384,11 @@ def test_a_cap_above_the_models_output_limit_is_lowered_and_remembered(server: W
     list(openai(server, memory).chat(ask(cap=32768)))
     list(openai(server, memory).chat(ask(cap=32768)))
     assert [r.body["max_tokens"] for r in server.chat_requests()] == [32768, 16384, 16384]
+
+
+def test_a_huge_error_body_is_read_only_to_its_bound(server: WireServer) -> None:
+    page = b"<html><body>" + b"overloaded " * 2_000_000 + b"</body></html>"  # 22 MB
+    server.openai.push(replay(503, "text/html", page))
+    with pytest.raises(ServerError) as caught:
+        list(openai(server).chat(ask()))
+    assert len(caught.value.message) < 400 and "overloaded overloaded" in caught.value.message

@@ -62,3 +62,23 @@ def test_a_cut_answer_is_marked_in_the_footer_and_exits_8(
     term.wait_for(r"cut: token cap")
     term.wait_for(r"the answer was cut at the output cap")
     assert term.wait_exit() == 8
+
+
+def test_a_dumb_terminal_gets_one_line_for_the_thinking(
+    env: dict[str, str], home: Any, server: WireServer
+) -> None:
+    server.openai.push(openai_stream(["Yes."], reasoning=["let", " me", " see"], usage=(3, 2, 0)))
+    child = pexpect.spawn(
+        GOSHI,
+        ["ask", "hi"],
+        env={**env, "TERM": "dumb"},
+        cwd=str(home / "work"),
+        encoding="utf-8",
+        timeout=15,
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    lines = child.before.splitlines()
+    assert lines[0].startswith("thought for ") and lines[0].endswith(" tokens")
+    assert lines[1] == "Yes." and "let me see" not in child.before
