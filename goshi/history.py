@@ -50,6 +50,10 @@ def _transcript(store: Store, cid: int) -> str:
         out.append(f"system: {conv.system}\n")
     for m in store.transcript(cid):
         mark = "" if m.status == "ok" else f" [{m.status}]"
+        if m.refusal:
+            mark += " [refusal]"
+        elif m.finish_reason in ("length", "content_filter"):
+            mark += f" [cut: {m.finish_reason}]"
         if m.role == "tool":
             first = (m.content.splitlines() or [""])[0][:100]
             out.append(f"    <- {first}\n")
@@ -104,6 +108,9 @@ def to_json(store: Store, cid: int) -> str:
                 "role": m.role,
                 "content": m.content,
                 "status": m.status,
+                "finish_reason": m.finish_reason,
+                "refusal": m.refusal,
+                "reasoning": m.reasoning or None,
                 "created_at": m.created_at,
                 "backend": m.backend,
                 "model": m.model,

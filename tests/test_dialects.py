@@ -169,3 +169,20 @@ def test_an_adapted_field_is_remembered_across_runs(goshi: Any, server: WireServ
     assert second.code == 0 and "stream_options" not in second.stderr
     sent = ["stream_options" in r.body for r in server.chat_requests()]
     assert sent == [True, False, False]
+
+
+def test_how_an_answer_ended_and_its_reasoning_are_stored(goshi: Any, server: WireServer) -> None:
+    for name in ("openai-refusal", "deepseek-reasoner", "openai-length"):
+        load_dialect(Path(__file__).parent / "dialects" / f"{name}.txt").serve(server, "stream")
+        goshi("ask", "-c", "hi")
+    shown = goshi("history", "show", "1").stdout
+    assert "[refusal]" in shown and "[cut: length]" in shown
+    exported = json.loads(goshi("history", "export", "1", "--format", "json").stdout)
+    answers = [m for m in exported["messages"] if m["role"] == "assistant"]
+    assert [(m["refusal"], m["finish_reason"]) for m in answers] == [
+        (True, "stop"),
+        (False, "stop"),
+        (False, "length"),
+    ]
+    assert answers[1]["reasoning"] == "Compare 9.11 and 9.9 digit by digit."
+    assert "digit by digit" not in answers[1]["content"]

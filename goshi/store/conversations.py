@@ -58,6 +58,9 @@ class StoredMessage:
     model: str | None
     prompt_tokens: int | None
     completion_tokens: int | None
+    finish_reason: str | None = None
+    refusal: bool = False
+    reasoning: str = ""
 
 
 def _first_line(text: str) -> str:
@@ -114,7 +117,8 @@ class Conversations(Database):
         """Every message of a conversation, whatever its status, in order."""
         rows = self.db.execute(
             "SELECT id, created_at, role, content, tool_calls, tool_call_id, status, backend,"
-            " model, prompt_tokens, completion_tokens FROM messages"
+            " model, prompt_tokens, completion_tokens, finish_reason, refusal, reasoning"
+            " FROM messages"
             " WHERE conversation_id = ? ORDER BY id",
             (cid,),
         ).fetchall()
@@ -131,6 +135,9 @@ class Conversations(Database):
                 r[8],
                 r[9],
                 r[10],
+                r[11],
+                bool(r[12]),
+                r[13] or "",
             )
             for r in rows
         ]
