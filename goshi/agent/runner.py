@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from goshi.agent.calls import ToolResult, brief, redacted_arguments
+from goshi.agent.ending import say_how_it_ended
 from goshi.agent.turn import Answer, stream_answer
 from goshi.cost.meter import Charge, estimate_prompt_tokens, usd
-from goshi.errors import AnswerCut, BackendError, CostLimitError, Interrupted, ToolsUnsupported
+from goshi.errors import BackendError, CostLimitError, Interrupted, ToolsUnsupported
 from goshi.llm.types import ChatRequest, Message, ToolCall
 from goshi.ui.output import Output, TurnStart
 
@@ -119,7 +120,7 @@ class TurnRunner:
         self.s.store.set_status(question_id, "ok")
         charge = _sum_charges(charges)
         out.finish(total, self.s.cid, self.s.selector.fallback, charge)
-        _say_how_it_ended(total, cap or self.s.settings.openai.max_tokens, self.s.cid)
+        say_how_it_ended(total, cap or self.s.settings.openai.max_tokens, self.s.cid)
         return Outcome(total, charge, self.s.selector.fallback)
 
     def _stream_round(
@@ -250,36 +251,6 @@ class TurnRunner:
 
 STEP_LIMIT = "not run: goshi stopped after tools.max_steps tool rounds"
 INTERRUPTED = "not run: the user interrupted goshi"
-
-
-def _say_how_it_ended(total: Answer, cap: int | None, cid: int) -> None:
-    """An answer that stopped early, or said nothing, gets one line saying why (AnswerCut: the
-    documented exit code 8 for a cut; a warning for an empty answer)."""
-    where = f"what arrived is kept in conversation {cid}"
-    if total.cut:
-        spent = cap or (total.usage.completion_tokens if total.usage else None)
-        limit = f"the output cap ({spent:,} tokens)" if spent else "the output cap"
-        thought = total.reasoning or (total.usage and total.usage.reasoning_tokens)
-        if not total.text.strip() and thought:
-            raise AnswerCut(
-                f"the model spent {limit} on reasoning and wrote no answer",
-                "raise openai.max_tokens or the cost limit, or ask for less",
-            )
-        raise AnswerCut(
-            f"the answer was cut at {limit}",
-            f"raise openai.max_tokens or the cost limit, or ask it to go on; {where}",
-        )
-    if total.filtered:
-        raise AnswerCut(
-            f"the server's content filter stopped the answer (finish_reason {total.finish_reason})",
-            "rephrase the question" + (f"; {where}" if total.text else ""),
-        )
-    if not total.text.strip() and not total.tool_calls and not total.refusal:
-        log.warning(
-            "the model sent an empty answer (finish_reason %s)%s",
-            total.finish_reason or "none",
-            "; it only reasoned" if total.reasoning else "",
-        )
 
 
 def _add_round(total: Answer, answer: Answer) -> None:
