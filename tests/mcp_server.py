@@ -9,8 +9,8 @@ Modes: normal, broken-schema (a tool whose inputSchema is not an object schema),
 non-JSON and never answers), exit (exits at once, code 3), old-version (answers initialize with
 a protocol version nobody speaks), flood (100,000 stderr lines before answering), grandchild
 (starts a child process that sleeps, in the same process group), bad-name (a tool named with a
-space), slow (waits 3 s before reading anything). With --pids, the server (and its grandchild)
-append their pids to FILE.
+space, and echo twice), slow (waits 3 s before reading anything). With --pids, the server (and
+its grandchild) append their pids to FILE.
 """
 
 from __future__ import annotations
@@ -117,6 +117,7 @@ def main() -> None:
         tools[1]["inputSchema"] = {"type": "objekt", "properties": []}
     if mode == "bad-name":
         tools.append({"name": "has space", "description": "", "inputSchema": OBJECT})
+        tools.append({"name": "echo", "description": "again", "inputSchema": OBJECT})
     seen: list[str] = []
     for line in sys.stdin:
         if mode == "garbage":

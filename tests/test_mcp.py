@@ -246,7 +246,10 @@ def test_broken_servers_are_one_line_each_and_the_good_one_works(goshi, server, 
     assert "MCP server garbage: no answer to initialize within 1 s" in said
     assert "MCP server gone: the server exited (code 3)" in said
     assert "MCP server old: the server speaks MCP version '1999-01-01'" in said
-    assert "MCP server names: left out 'has space': not a usable tool name" in said
+    assert (
+        "MCP server names: left out 'has space': not a usable tool name; 'echo': listed twice"
+        in said
+    )
     offered = {t["function"]["name"] for t in server.chat_requests()[0].body["tools"]}
     assert "good__echo" in offered and "names__echo" in offered
     assert not any(n.split("__")[0] in ("schema", "garbage", "gone", "old") for n in offered)

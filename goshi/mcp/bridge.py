@@ -81,11 +81,15 @@ def _connect(server: Server, timeout: float) -> None:
         broken = [f"{t.name}: {p}" for t in tools if (p := schema_problem(t.input_schema))]
         if broken:
             raise ServerFailed(f"broken input schema ({broken[0]})")
+        names: set[str] = set()
         for tool in tools:
-            if TOOL_NAME.fullmatch(f"{server.name}{SEPARATOR}{tool.name}"):
-                server.tools.append(tool)
-            else:
+            if not TOOL_NAME.fullmatch(f"{server.name}{SEPARATOR}{tool.name}"):
                 server.skipped.append(f"{tool.name[:80]!r}: not a usable tool name")
+            elif tool.name in names:  # a request naming a function twice is refused
+                server.skipped.append(f"{tool.name!r}: listed twice")
+            else:
+                names.add(tool.name)
+                server.tools.append(tool)
     except ServerFailed as exc:
         server.error = str(exc)
         client.stop()
