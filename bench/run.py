@@ -109,6 +109,7 @@ def main() -> None:
     ledger()
     if not args.no_growth:
         live(max(3, args.runs // 3))
+    habits(args.runs)
 
 
 def measure(one: Server, big: Server, markdown: Server, runs: int) -> list[Pair]:
@@ -276,6 +277,47 @@ def live(runs: int) -> None:
             f"{marginal} |"
         )
         previous = (size, v["tty_cpu_ms"])
+
+
+def habits(runs: int) -> None:
+    out = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "habits.py"), "--runs", str(runs)],
+        cwd=ROOT / "bench",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    r = json.loads(out)
+    ms = r["process_ms"]
+    version = ms["version"]
+    print(f"\nshell completion, median of {runs} (store of {r['conversations']:,} conversations):")
+    print("| what | ms | / goshi --version | target |")
+    print("|---|---:|---:|---:|")
+    print(f"| goshi --version | {version:.1f} | 1.00x | |")
+    for key, label in (
+        ("tab_model", "Tab after `goshi ask -m gp` (bash)"),
+        ("tab_cid", "Tab after `goshi ask --cid ` (bash, recent conversations)"),
+        ("tab_model_zsh", "Tab after `goshi ask -m gp` (zsh, with help texts)"),
+    ):
+        ratio = ms[key] / version
+        ok = "yes" if ratio <= 1.5 else "NO"
+        print(f"| {label} | {ms[key]:.1f} | {ratio:.2f}x | <= 1.5x {ok} |")
+    print(
+        f"\nsearch over {r['conversations']:,} conversations ({r['store_mib']:.0f} MiB store), "
+        "in-process, median / max:"
+    )
+    print("| query | matching messages | ms median | ms max | target |")
+    print("|---|---:|---:|---:|---:|")
+    for label, v in r["search"].items():
+        ok = "yes" if v["median_ms"] <= 100 else "NO"
+        print(
+            f"| {label} | {v['matching_messages']:,} | {v['median_ms']:.1f} | {v['max_ms']:.1f} |"
+            f" <= 100 ms {ok} |"
+        )
+    print(
+        f"\n`goshi history search` as a process: {ms['history_search']:.1f} ms "
+        f"({ms['history_search'] / version:.2f}x goshi --version)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """`goshi ask`: one question, one answer, for terminals and shell scripts.
 
-prompt + piped stdin -> settings -> a Session's one turn (see goshi/session.py) -> output
+prompt + piped stdin (through a template with -t, goshi/templates.py)
+-> settings -> a Session's one turn (see goshi/session.py) -> output
 (pipe | terminal | json). Expected failures are raised as GoshiError and turned into one stderr
 line and an exit code by the CLI.
 """
@@ -8,8 +9,10 @@ line and an exit code by the CLI.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from goshi import templates
+from goshi.config import Overrides
 from goshi.errors import UsageError
 from goshi.session import Session, SessionOptions
 from goshi.ui import output
@@ -22,6 +25,7 @@ class AskOptions(SessionOptions):
 
     words: list[str] = field(default_factory=list)
     as_json: bool = False
+    template: str | None = None
 
 
 def compose_prompt(words: list[str], piped: str | None) -> str:
@@ -41,8 +45,24 @@ def read_piped_stdin() -> str | None:
     return sys.stdin.buffer.read().decode("utf-8", errors="replace")
 
 
+def with_template(template: templates.Template, flags: Overrides) -> Overrides:
+    """The template's front matter fills what the command line left unsaid."""
+    return replace(
+        flags,
+        system=flags.system if flags.system is not None else template.system,
+        model=flags.model or template.model,
+        backend=flags.backend or template.backend,
+        tools=flags.tools if flags.tools is not None else template.tools,
+    )
+
+
 def run(opts: AskOptions) -> int:
-    prompt = compose_prompt(opts.words, read_piped_stdin())
+    if opts.template is not None:
+        template = templates.load(opts.template)
+        prompt = template.render(read_piped_stdin(), opts.words)
+        opts.overrides = with_template(template, opts.overrides)
+    else:
+        prompt = compose_prompt(opts.words, read_piped_stdin())
     approval = Approval(opts.yes)
     session = Session.start(opts, approval, approval.tool_call)
     session.ask(

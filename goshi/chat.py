@@ -1,7 +1,8 @@
 """`goshi chat`: the interactive REPL.
 
-    prompt -> a slash command runs here -> anything else is one turn of the Session
-    (goshi/session.py), shown by the live Markdown view with its footer (goshi/ui/live.py).
+    prompt -> a slash command runs here; `/NAME TEXT` fills the user's template NAME
+    (goshi/templates.py) -> anything else is one turn of the Session (goshi/session.py), shown
+    by the live Markdown view with its footer (goshi/ui/live.py).
 
 Ctrl-C while an answer streams stops that answer (kept, marked interrupted) and returns to the
 prompt; an error in a turn is one line, and the chat goes on. Ctrl-D or /exit leaves with 0.
@@ -10,14 +11,15 @@ prompt; an error in a turn is one line, and the chat goes on. Ctrl-D or /exit le
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from goshi import config, history, paths
+from goshi import config, history, paths, search, templates
 from goshi.config import BACKENDS
 from goshi.cost.meter import format_usd, local_midnight
 from goshi.errors import GoshiError, Interrupted, UsageError
-from goshi.sanitize import for_terminal
+from goshi.sanitize import for_terminal, one_line
 from goshi.session import Session, SessionOptions
 from goshi.ui.approve import Approval
 from goshi.ui.live import MarkdownOutput, make_console
@@ -32,6 +34,7 @@ COMMANDS = {
     "/retry": "ask the last question again",
     "/history": "show this conversation",
     "/save": "FILE: save this conversation as Markdown",
+    "/search": "TEXT: find past conversations (continue one with goshi chat --cid ID)",
     "/tools": "on|off: offer the model the coding tools",
     "/exit": "leave (Ctrl-D does too)",
 }
@@ -39,6 +42,7 @@ KEYS = (
     "Enter sends · Alt+Enter (Esc Enter) adds a line · a paste stays one message\n"
     "Ctrl-C clears the line, or stops an answer · Ctrl-D leaves · Tab completes /commands"
 )
+TEMPLATE_HELP = "/NAME TEXT asks with your template NAME ({dir})"
 
 
 class Chat:
@@ -58,6 +62,7 @@ class Chat:
             "/retry": self.retry,
             "/history": self.history,
             "/save": self.save,
+            "/search": self.search,
             "/tools": self.tools,
             "/exit": self.exit,
         }
@@ -67,7 +72,7 @@ class Chat:
     def run(self) -> int:
         from goshi.ui.repl import Prompt
 
-        prompt = Prompt(paths.chat_history_file(), COMMANDS)
+        prompt = Prompt(paths.chat_history_file(), {**COMMANDS, **template_commands()})
         self.say(
             f"goshi chat · {self.session.selector.primary_backend()} "
             f"{self.session.selector.primary_model()} · conversation {self.session.cid} · "
@@ -109,8 +114,10 @@ class Chat:
     def command(self, line: str) -> None:
         name, _, arg = line.partition(" ")
         handler = self.handlers.get(name)
+        if handler is None and name[1:] in templates.names():
+            handler = lambda text: self.template(name[1:], text)  # noqa: E731
         if handler is None:
-            self.say(f"unknown command {name}; /help lists them")
+            self.say(f"unknown command {name}; /help lists the commands and your templates")
             return
         try:
             handler(arg.strip())
@@ -126,6 +133,9 @@ class Chat:
     def help(self, arg: str) -> None:
         width = max(len(n) for n in COMMANDS)
         lines = [f"{name:<{width}}  {meaning}" for name, meaning in COMMANDS.items()]
+        lines.append("\n" + TEMPLATE_HELP.format(dir=templates.directory()))
+        for name, meaning in template_commands().items():
+            lines.append(f"{name:<{width}}  {meaning}")
         self.say("\n".join(lines) + "\n\n" + KEYS)
 
     def model(self, arg: str) -> None:
@@ -177,6 +187,53 @@ class Chat:
         target.write_text(history.to_markdown(self.session.store, self.session.cid), "utf-8")
         self.say(f"saved conversation {self.session.cid} to {target}")
 
+    def search(self, arg: str) -> None:
+        hits = self.session.store.search(arg, 10)
+        if not hits:
+            self.say(f"no conversation mentions {arg!r}")
+            return
+        from rich.text import Text
+
+        for line in search.lines(hits, styled=True):  # sanitised; the only ESC is the bold
+            self.console.print(Text.from_ansi(line), highlight=False)
+        self.say(search.CONTINUE_HINT)
+
+    def template(self, name: str, arg: str) -> None:
+        template = templates.load(name)
+        question = template.render(None, [arg] if arg else [])
+        with self.front_matter(template):
+            self.ask(question)
+
+    @contextmanager
+    def front_matter(self, template: templates.Template) -> Iterator[None]:
+        """A template's system prompt, model, backend and tools, for its one turn."""
+        settings, conversation = self.settings, self.session.conversation
+        saved = (
+            settings.backend,
+            settings.openai.model,
+            settings.ollama.model,
+            settings.tools.enabled,
+            conversation.system,
+        )
+        if template.backend:
+            settings.backend = template.backend
+        if template.model:
+            config.set_model(settings, template.model, f"template {template.name}")
+        if template.tools is not None:
+            settings.tools.enabled = template.tools
+        if template.system is not None:
+            conversation.system = template.system
+        try:
+            yield
+        finally:
+            (
+                settings.backend,
+                settings.openai.model,
+                settings.ollama.model,
+                settings.tools.enabled,
+                conversation.system,
+            ) = saved
+
     def tools(self, arg: str) -> None:
         if arg not in ("on", "off"):
             raise UsageError("/tools: expected on or off")
@@ -185,6 +242,18 @@ class Chat:
 
     def exit(self, arg: str) -> None:
         self.running = False
+
+
+def template_commands() -> dict[str, str]:
+    """`/NAME` for each of the user's templates, with its description (for /help and Tab)."""
+    out = {}
+    for name in templates.names():
+        try:
+            description = templates.load(name).description
+        except GoshiError as exc:
+            description = f"(cannot be used: {exc.message})"
+        out[f"/{name}"] = one_line(description or "template")
+    return out
 
 
 def run(opts: SessionOptions) -> int:

@@ -6,13 +6,14 @@ Heavy modules (httpx, Rich, prompt_toolkit) are imported inside the commands tha
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from goshi import __version__
+from goshi import __version__, completion
 from goshi.errors import GoshiError
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ app = typer.Typer(
     help="A terminal chat CLI for coding work.",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # Typer's --install-completion and --show-completion
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -33,6 +34,14 @@ prices_app = typer.Typer(help="List the price table, or update it.", invoke_with
 app.add_typer(prices_app, name="prices")
 mcp_app = typer.Typer(help="Your MCP servers: what they offer.", no_args_is_help=True)
 app.add_typer(mcp_app, name="mcp")
+history_app = typer.Typer(
+    help="List, show, search, remove or export conversations.", invoke_without_command=True
+)
+app.add_typer(history_app, name="history")
+templates_app = typer.Typer(
+    help="List your prompt templates, or add examples.", invoke_without_command=True
+)
+app.add_typer(templates_app, name="templates")
 
 ConfigOpt = Annotated[
     str | None, typer.Option("--config", help="Read this goshi.yaml.", show_default=False)
@@ -60,13 +69,30 @@ def root(
 
 
 # The options ask and chat share.
-ModelOpt = Annotated[str | None, typer.Option("-m", "--model", help="Model name.")]
-BackendOpt = Annotated[str | None, typer.Option("-b", "--backend", help="auto, openai or ollama.")]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option("-m", "--model", help="Model name.", autocompletion=completion.models),
+]
+BackendOpt = Annotated[
+    str | None,
+    typer.Option(
+        "-b", "--backend", help="auto, openai or ollama.", autocompletion=completion.backends
+    ),
+]
 SystemOpt = Annotated[str | None, typer.Option("-s", "--system", help="System prompt.")]
 ContinueOpt = Annotated[
     bool, typer.Option("-c", "--continue", help="Continue the last conversation.")
 ]
-CidOpt = Annotated[int | None, typer.Option("--cid", help="Continue this conversation.")]
+CidOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--cid", help="Continue this conversation.", autocompletion=completion.conversations
+    ),
+]
+CidArg = Annotated[
+    int,
+    typer.Argument(help="Conversation id.", autocompletion=completion.conversations),
+]
 NoStreamOpt = Annotated[bool, typer.Option("--no-stream", help="Wait for whole answers.")]
 NoToolsOpt = Annotated[bool, typer.Option("--no-tools", help="Offer the model no tools.")]
 YesOpt = Annotated[bool, typer.Option("-y", "--yes", help="Approve proposed writes.")]
@@ -98,6 +124,15 @@ def ask(
     yes: YesOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     max_cost: MaxCostOpt = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "-t",
+            "--template",
+            help="Use the prompt template NAME (goshi templates).",
+            autocompletion=completion.templates,
+        ),
+    ] = None,
     verbose: Verbose = 0,
 ) -> None:
     """Ask one question; piped stdin is sent along. Output is clean when piped."""
@@ -113,6 +148,7 @@ def ask(
         as_json=as_json,
         yes=yes,
         max_cost_usd=max_cost,
+        template=template,
     )
     _run(lambda: ask_mod.run(opts), verbose)
 
@@ -147,32 +183,100 @@ def chat(
     _run(lambda: chat_mod.run(opts), verbose)
 
 
-@app.command()
-def history(
-    action: Annotated[str, typer.Argument(help="list, show, rm or export.")] = "list",
-    cid: Annotated[int | None, typer.Argument(help="Conversation id.", show_default=False)] = None,
-    fmt: Annotated[str, typer.Option("--format", help="export as md or json.")] = "md",
-    limit: Annotated[int, typer.Option("-n", "--limit", help="How many to list.")] = 20,
+LimitOpt = Annotated[int, typer.Option("-n", "--limit", help="How many to list.")]
+
+
+@history_app.callback()
+def history(ctx: typer.Context, limit: LimitOpt = 20, verbose: Verbose = 0) -> None:
+    """List conversations (the newest first); show, search, rm or export them."""
+    if ctx.invoked_subcommand is None:
+        from goshi import history as history_mod
+
+        _run(lambda: history_mod.list_conversations(limit), verbose)
+
+
+@history_app.command("list")
+def history_list(limit: LimitOpt = 20, verbose: Verbose = 0) -> None:
+    """The newest conversations: id, time, model, turns, cost, first line."""
+    from goshi import history as history_mod
+
+    _run(lambda: history_mod.list_conversations(limit), verbose)
+
+
+@history_app.command("show")
+def history_show(cid: CidArg, verbose: Verbose = 0) -> None:
+    """The whole transcript of one conversation."""
+    from goshi import history as history_mod
+
+    _run(lambda: history_mod.show(cid), verbose)
+
+
+@history_app.command("rm")
+def history_rm(cid: CidArg, verbose: Verbose = 0) -> None:
+    """Delete a conversation (its spend stays in the ledger)."""
+    from goshi import history as history_mod
+
+    _run(lambda: history_mod.remove(cid), verbose)
+
+
+@history_app.command("export")
+def history_export(
+    cid: CidArg,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="md or json.", autocompletion=completion.formats),
+    ] = "md",
     verbose: Verbose = 0,
 ) -> None:
-    """List conversations; show, rm or export one (show 12)."""
+    """Print a conversation as Markdown or JSON."""
     from goshi import history as history_mod
-    from goshi.errors import UsageError
 
-    def act() -> int:
-        if action == "list":
-            return history_mod.list_conversations(limit)
-        if action not in ("show", "rm", "export"):
-            raise UsageError(f"unknown action {action!r}", "use list, show, rm or export")
-        if cid is None:
-            raise UsageError(f"history {action} needs a conversation id", "see goshi history")
-        if action == "show":
-            return history_mod.show(cid)
-        if action == "rm":
-            return history_mod.remove(cid)
-        return history_mod.export(cid, fmt)
+    _run(lambda: history_mod.export(cid, fmt), verbose)
 
-    _run(act, verbose)
+
+@history_app.command("search")
+def history_search(
+    text: Annotated[list[str], typer.Argument(help="Words to find (all of them).")],
+    limit: Annotated[int, typer.Option("-n", "--limit", help="How many conversations.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    verbose: Verbose = 0,
+) -> None:
+    """Find conversations by what was asked or answered, best match first."""
+    from goshi import search
+
+    _run(lambda: search.command(" ".join(text), limit, as_json), verbose)
+
+
+@templates_app.callback()
+def templates(ctx: typer.Context, verbose: Verbose = 0) -> None:
+    """List your prompt templates ($XDG_CONFIG_HOME/goshi/prompts/NAME.md)."""
+    if ctx.invoked_subcommand is None:
+        from goshi import templates as templates_mod
+
+        _run(templates_mod.show, verbose)
+
+
+@templates_app.command("init")
+def templates_init(
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    verbose: Verbose = 0,
+) -> None:
+    """Copy the example templates (commit, review) into your prompts directory."""
+    from goshi import templates as templates_mod
+
+    _run(lambda: templates_mod.init(force), verbose)
+
+
+@app.command()
+def models(
+    config_file: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    verbose: Verbose = 0,
+) -> None:
+    """The models each backend offers, with price, context window and the default."""
+    from goshi import models_cmd
+
+    _run(lambda: models_cmd.run(config_file, as_json), verbose)
 
 
 @app.command()
@@ -347,11 +451,12 @@ def only_the_command(argv: list[str]) -> None:
 
 
 def main() -> None:
-    only_the_command(sys.argv[1:])
+    if "_GOSHI_COMPLETE" in os.environ:  # the shell asks what Tab should offer: the whole app
+        completion.plain_help_text()
+    else:
+        only_the_command(sys.argv[1:])
     try:
         app()
     except BrokenPipeError:  # `goshi ask ... | head -1`: the reader left; that is not an error
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass
+from typing import Any
 
-from goshi import config
+from goshi import config, model_names
 from goshi.credentials import key_problem, mask_url, remember
 from goshi.llm.breaker import Breaker
 from goshi.llm.select import breaker_for, openai_key_configured
@@ -59,7 +60,8 @@ def _circuit(breaker: Breaker) -> tuple[str, int, float]:
     return c.state, c.failures, round(breaker.seconds_until_half_open(c), 1)
 
 
-def _get(url: str, settings: config.Settings, headers: dict[str, str]) -> tuple[object, str]:
+def get_json(url: str, settings: config.Settings, headers: dict[str, str]) -> tuple[object, str]:
+    """(the JSON body, 'HTTP 200') or (None, what went wrong), within 5 s."""
     import httpx
 
     from goshi.errors import GoshiError
@@ -80,6 +82,12 @@ def _get(url: str, settings: config.Settings, headers: dict[str, str]) -> tuple[
         return None, "HTTP 200 but not JSON"
 
 
+def ollama_names(body: dict[str, Any]) -> list[str]:
+    """The model names in an /api/tags body (untrusted: anything not a string is dropped)."""
+    models = body.get("models") or []
+    return [m["name"] for m in models if isinstance(m, dict) and isinstance(m.get("name"), str)]
+
+
 def _openai(settings: config.Settings, store: Store) -> BackendStatus:
     url = settings.openai.base_url
     model = settings.openai.model
@@ -95,7 +103,7 @@ def _openai(settings: config.Settings, store: Store) -> BackendStatus:
         detail = f"not asked: the API key in ${env} {problem}"
         return BackendStatus("openai", shown, model, False, detail, None, state, failures, wait)
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    body, detail = _get(url.rstrip("/") + "/models", settings, headers)
+    body, detail = get_json(url.rstrip("/") + "/models", settings, headers)
     present = None
     if isinstance(body, dict) and isinstance(body.get("data"), list):
         present = any(isinstance(m, dict) and m.get("id") == model for m in body["data"])
@@ -107,11 +115,12 @@ def _openai(settings: config.Settings, store: Store) -> BackendStatus:
 def _ollama(settings: config.Settings, store: Store) -> BackendStatus:
     host, model = settings.ollama.host, settings.ollama.model
     state, failures, wait = _circuit(breaker_for(settings, store, "ollama", host))
-    body, detail = _get(host.rstrip("/") + "/api/tags", settings, {})
+    body, detail = get_json(host.rstrip("/") + "/api/tags", settings, {})
     present = None
     if isinstance(body, dict) and isinstance(body.get("models"), list):
-        names = {m.get("name") for m in body["models"] if isinstance(m, dict)}
-        present = model in names or f"{model}:latest" in names
+        listed = ollama_names(body)
+        model_names.remember_ollama(host, listed)
+        present = model in listed or f"{model}:latest" in listed
     return BackendStatus(
         "ollama", mask_url(host), model, body is not None, detail, present, state, failures, wait
     )

@@ -7,6 +7,7 @@ small repository per table family:
     audit.py          the tool-call audit
     circuits.py       circuit-breaker state shared across processes
     params.py         request fields each server was found to disagree on
+    search.py         full-text search over questions and answers (FTS5, kept by triggers)
 
 `Store` is all of them over one connection; code that needs one family can take that type.
 """
@@ -24,6 +25,7 @@ from goshi.store.conversations import (
 )
 from goshi.store.ledger import Ledger
 from goshi.store.params import ServerParams
+from goshi.store.search import Search
 
 __all__ = [
     "SENDABLE",
@@ -35,5 +37,5 @@ __all__ = [
 ]
 
 
-class Store(Conversations, Ledger, Audit, Circuits, ServerParams):
+class Store(Conversations, Ledger, Audit, Circuits, ServerParams, Search):
     """The whole store: every table family over one shared connection."""

@@ -15,6 +15,18 @@ from goshi.errors import GoshiError
 from goshi.store.migrations import MIGRATIONS
 
 
+def statements(script: str) -> list[str]:
+    """A migration's statements; a trigger's body keeps its own semicolons."""
+    out, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                out.append(pending)
+            pending = ""
+    return out
+
+
 class Database:
     """Opens (and migrates) the store; the table families in this package build on it."""
 
@@ -49,9 +61,8 @@ class Database:
                 if self.db.execute("PRAGMA user_version").fetchone()[0] >= number:
                     self.db.execute("ROLLBACK")
                     continue
-                for statement in script.split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
+                for statement in statements(script):
+                    self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number}")
                 self.db.execute("COMMIT")
             except BaseException:

@@ -97,4 +97,34 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (base_url, key)
     );
     """,
+    # 7: full-text search over every question and answer (goshi/search.py): an FTS5 index of
+    # messages.content, filled from the conversations already stored and kept in step by triggers
+    """
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        content, content='messages', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    INSERT INTO messages_fts (rowid, content)
+        SELECT id, content FROM messages WHERE role IN ('user', 'assistant') AND content != '';
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+        WHEN new.role IN ('user', 'assistant') AND new.content != ''
+    BEGIN
+        INSERT INTO messages_fts (rowid, content) VALUES (new.id, new.content);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN old.role IN ('user', 'assistant') AND old.content != ''
+    BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content)
+            VALUES ('delete', old.id, old.content);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF role, content ON messages
+    BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content)
+            SELECT 'delete', old.id, old.content
+            WHERE old.role IN ('user', 'assistant') AND old.content != '';
+        INSERT INTO messages_fts (rowid, content)
+            SELECT new.id, new.content
+            WHERE new.role IN ('user', 'assistant') AND new.content != '';
+    END;
+    """,
 )

@@ -1,0 +1,88 @@
+"""What Tab offers for goshi's options and arguments (Typer's completion protocol).
+
+    shell (bash, zsh, fish) -> `_GOSHI_COMPLETE=complete_SHELL goshi ...` -> Typer finds the
+    parameter -> one of these functions -> (value, help) pairs -> Typer keeps those that start
+    with what was typed
+
+`goshi --install-completion` and `--show-completion` (Typer's own) write the shell's side.
+These run while the user waits on Tab: this module is imported by every goshi command, so it
+imports only what it needs, when it needs it; the store is opened read-only (never created or
+migrated), and no slow server is waited on (see goshi/model_names.py). A question from the store
+is shown as a label of plain characters only.
+"""
+
+from __future__ import annotations
+
+import re
+
+Choices = list[tuple[str, str]]
+RECENT = 30
+# Shells re-read what completion prints (zsh evals it), and Typer renders help text as Rich
+# markup: a label from the store keeps only letters, digits and harmless punctuation.
+_UNSAFE_LABEL = re.compile(r"[^\w .,!?#%+=@/-]+")
+
+
+def label(text: str, width: int = 60) -> str:
+    """A user's question as a one-line completion label that no shell or markup reads as code."""
+    return " ".join(_UNSAFE_LABEL.sub("", " ".join(text.split())).split())[:width]
+
+
+def plain_help_text() -> None:
+    """Typer's zsh and fish completion pass each help text through Rich (some 300 ms of imports
+    while the user waits on Tab); goshi's help texts have no markup, so they go as they are."""
+    import typer._completion_classes as classes
+
+    classes._sanitize_help_text = lambda text: text
+
+
+def models(incomplete: str) -> Choices:
+    from goshi import model_names
+
+    table = [(name, "price table") for name in sorted(model_names.price_table_models())]
+    local = [(name, "ollama") for name in model_names.ollama_for_completion()]
+    return [c for c in table + local if c[0].startswith(incomplete)]
+
+
+def backends(incomplete: str) -> Choices:
+    return [
+        ("auto", "OpenAI first, Ollama when it fails"),
+        ("openai", "OpenAI or a compatible server only"),
+        ("ollama", "the local Ollama only"),
+    ]
+
+
+def formats(incomplete: str) -> Choices:
+    return [("md", "Markdown"), ("json", "JSON")]
+
+
+def conversations(incomplete: str) -> Choices:
+    """The newest conversations, each with its first question."""
+    import sqlite3
+
+    from goshi import paths
+
+    file = paths.store_file()
+    if not file.is_file():
+        return []
+    try:
+        db = sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True, timeout=0.5)
+        rows = db.execute(
+            "SELECT c.id, (SELECT content FROM messages m WHERE m.conversation_id = c.id"
+            " AND m.role = 'user' ORDER BY m.id LIMIT 1) FROM conversations c"
+            " ORDER BY c.id DESC LIMIT ?",
+            (RECENT,),
+        ).fetchall()
+        db.close()
+    except sqlite3.Error:
+        return []
+    return [
+        (str(cid), label((first or "").strip().split("\n", 1)[0]))
+        for cid, first in rows
+        if str(cid).startswith(incomplete)
+    ]
+
+
+def templates(incomplete: str) -> Choices:
+    from goshi.templates import names  # imports the config module only when a template is named
+
+    return [(name, "template") for name in names() if name.startswith(incomplete)]

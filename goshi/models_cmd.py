@@ -1,0 +1,170 @@
+"""`goshi models [--json]`: the models each backend offers, with what goshi knows of each.
+
+    OpenAI (or a compatible server) GET {base_url}/models, Ollama GET /api/tags
+    -> each id: standard price (goshi.cost.prices: cost.prices, then the table), context window (the
+       table's, when it has one), default or not -> a table, or JSON
+
+Model ids come from servers: they are bounded in length and number, and reach a terminal only
+through the sanitiser. Ollama's list is also kept for Tab completion (goshi/model_names.py).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from goshi import config, model_names
+from goshi.cost import prices
+from goshi.credentials import key_problem, mask_url, remember
+from goshi.errors import Unavailable
+from goshi.llm.select import openai_key_configured
+from goshi.sanitize import one_line
+from goshi.status import get_json, ollama_names
+
+MAX_MODELS = 1000
+MAX_ID = 200
+SHOWN_ID = 48
+
+
+@dataclass
+class ModelInfo:
+    id: str
+    default: bool
+    input_per_mtok: float | None
+    cached_input_per_mtok: float | None
+    output_per_mtok: float | None
+    price_source: str | None  # "table", "goshi.yaml", "local" (Ollama is free), or None
+    context_window: int | None
+
+
+@dataclass
+class BackendModels:
+    backend: str
+    url: str
+    reachable: bool
+    detail: str
+    default_model: str
+    models: list[ModelInfo] = field(default_factory=list)
+
+
+def run(config_file: str | None, as_json: bool) -> int:
+    settings = config.load(config_file)
+    listing = [_openai(settings), _ollama(settings)]
+    if as_json:
+        sys.stdout.write(json.dumps([asdict(b) for b in listing], indent=2) + "\n")
+    else:
+        sys.stdout.write(render(listing))
+    if not any(b.reachable for b in listing):
+        raise Unavailable(
+            "no backend listed its models",
+            "`goshi status` says why; check OPENAI_BASE_URL and OLLAMA_HOST",
+        )
+    return 0
+
+
+def _openai(settings: config.Settings) -> BackendModels:
+    url, model, env = settings.openai.base_url, settings.openai.model, settings.openai.api_key_env
+    shown = mask_url(url)
+    if not openai_key_configured(settings):
+        return BackendModels("openai", shown, False, f"not used: ${env} is not set", model)
+    key = settings.api_key()
+    remember(key)
+    if key and (problem := key_problem(key)):
+        detail = f"not asked: the API key in ${env} {problem}"
+        return BackendModels("openai", shown, False, detail, model)
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    body, detail = get_json(url.rstrip("/") + "/models", settings, headers)
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        return BackendModels("openai", shown, False, _not_listed(body, detail), model)
+    ids = [m.get("id") for m in body["data"] if isinstance(m, dict)]
+    return BackendModels("openai", shown, True, detail, model, _describe(settings, "openai", ids))
+
+
+def _ollama(settings: config.Settings) -> BackendModels:
+    host, model = settings.ollama.host, settings.ollama.model
+    body, detail = get_json(host.rstrip("/") + "/api/tags", settings, {})
+    if not isinstance(body, dict) or not isinstance(body.get("models"), list):
+        return BackendModels("ollama", mask_url(host), False, _not_listed(body, detail), model)
+    names = ollama_names(body)
+    model_names.remember_ollama(host, names)
+    listed = _describe(settings, "ollama", names)
+    return BackendModels("ollama", mask_url(host), True, detail, model, listed)
+
+
+def _not_listed(body: object, detail: str) -> str:
+    return detail if body is None else f"{detail}, but no model list in the answer"
+
+
+def _describe(settings: config.Settings, backend: str, ids: list[Any]) -> list[ModelInfo]:
+    table = prices.load_table()
+    windows = model_names.price_table_models()
+    default = getattr(settings, backend).model
+    out = []
+    for raw in sorted({i for i in ids if isinstance(i, str) and i.strip()})[:MAX_MODELS]:
+        mid = raw[:MAX_ID]
+        pricing = prices.resolve(mid, backend, table, settings.cost.prices)
+        base = pricing.base if pricing else None
+        cached = (
+            None if base is None else base.input if base.cached_input is None else base.cached_input
+        )
+        out.append(
+            ModelInfo(
+                mid,
+                mid == default or (backend == "ollama" and mid == f"{default}:latest"),
+                None if base is None else float(base.input),
+                None if cached is None else float(cached),
+                None if base is None else float(base.output),
+                pricing.source if pricing else None,
+                _context_window(windows.get(pricing.name if pricing else mid) or windows.get(mid)),
+            )
+        )
+    return out
+
+
+def _context_window(entry: dict[str, Any] | None) -> int | None:
+    """The table entry's context window, when the table carries one."""
+    for key in ("context_window", "context"):
+        value = (entry or {}).get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
+
+
+def render(listing: list[BackendModels]) -> str:
+    out = []
+    for b in listing:
+        out.append(f"{b.backend}: {one_line(b.url)}")
+        if not b.reachable:
+            out.append(f"  not listed: {one_line(b.detail)}")
+            continue
+        if not b.models:
+            out.append("  no models")
+            continue
+        width = min(SHOWN_ID, max(len(m.id) for m in b.models))
+        out.append(f"  {'model':<{width}}  {'in $/1M':>8}  {'out $/1M':>8}  {'context':>8}")
+        for m in b.models:
+            name = one_line(m.id if len(m.id) <= width else m.id[: width - 1] + "…")
+            out.append(
+                f"  {name:<{width}}  {_price(m, m.input_per_mtok):>8}"
+                f"  {_price(m, m.output_per_mtok):>8}  {_window(m.context_window):>8}"
+                + ("  default" if m.default else "")
+            )
+        if not any(m.default for m in b.models):
+            out.append(f"  (the default, {one_line(b.default_model)}, is not in this list)")
+    return "\n".join(out) + "\n"
+
+
+def _price(m: ModelInfo, value: float | None) -> str:
+    if m.price_source == "local":
+        return "free"
+    if value is None:
+        return "-"
+    return f"{value:.2f}" if round(value, 2) == value else f"{value:.3f}"
+
+
+def _window(tokens: int | None) -> str:
+    if tokens is None:
+        return "-"
+    return f"{tokens // 1000}k" if tokens % 1000 == 0 or tokens >= 10_000 else str(tokens)
