@@ -40,10 +40,6 @@ def price_table_models() -> dict[str, dict[str, Any]]:
     return {}
 
 
-def cache_file() -> Path:
-    return paths.state_dir() / "ollama_models.json"
-
-
 def plausible(names: list[Any]) -> list[str]:
     """Server-sent names that are safe to offer to a shell: no controls, spaces or quotes."""
     return [n for n in names if isinstance(n, str) and MODEL_NAME.fullmatch(n)][:MAX_CACHED]
@@ -51,14 +47,14 @@ def plausible(names: list[Any]) -> list[str]:
 
 def remember_ollama(host: str, names: list[Any]) -> None:
     """Keep the names Ollama just listed, atomically; a failure to write is not an error."""
-    target = cache_file()
+    target = paths.ollama_models_file()
+    data = json.dumps({"host": host, "at": time.time(), "models": plausible(names)})
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        paths.private_dir(target.parent)
         tmp = target.with_name(f".ollama_models.{os.getpid()}.tmp")
-        tmp.write_text(
-            json.dumps({"host": host, "at": time.time(), "models": plausible(names)}),
-            encoding="utf-8",
-        )
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(data)
         tmp.replace(target)
     except OSError:
         pass
@@ -67,7 +63,7 @@ def remember_ollama(host: str, names: list[Any]) -> None:
 def cached_ollama() -> tuple[str, float, list[str]]:
     """(host, when, names) of the last listing; ('', 0, []) when there is none."""
     try:
-        data = json.loads(cache_file().read_text(encoding="utf-8"))
+        data = json.loads(paths.ollama_models_file().read_text(encoding="utf-8"))
         return str(data["host"]), float(data["at"]), plausible(data["models"])
     except (OSError, ValueError, KeyError, TypeError):
         return "", 0.0, []

@@ -48,6 +48,11 @@ def chat_history_file() -> Path:
     return state_dir() / "chat_history"
 
 
+def ollama_models_file() -> Path:
+    """The names Ollama listed last, for Tab completion (goshi/model_names.py)."""
+    return state_dir() / "ollama_models.json"
+
+
 def private_dir(path: Path) -> Path:
     """Create the directory (and its parents) if needed; goshi's own directory is made 0700."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
