@@ -158,25 +158,46 @@ def test_templates_complete_after_t(env, goshi) -> None:
     assert bash_complete(env, "goshi ask --template re") == ["review"]
 
 
-def test_zsh_and_fish_completion_import_no_rich(env, server: WireServer) -> None:
-    probe = (
-        "import sys\nsys.argv = ['goshi']\nfrom goshi.cli import main\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('RICH', sorted(m for m in sys.modules if m.startswith('rich')), file=sys.stderr)\n"
-    )
+PROBE = (
+    "import sys\nsys.argv = ['goshi']\nfrom goshi.cli import main\n"
+    "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    "heavy = sorted(m for m in sys.modules if m.split('.')[0] in"
+    " ('rich', 'httpx', 'httpcore', 'prompt_toolkit', 'yaml'))\n"
+    "print('HEAVY', heavy, file=sys.stderr)\n"
+)
+
+
+def test_a_tab_imports_nothing_heavy(env, server: WireServer, goshi) -> None:
+    """A Tab costs what `goshi --version` costs: no Rich (Typer's zsh and fish formatters would
+    pull it in), no httpx, YAML or prompt_toolkit."""
+    goshi("templates", "init")
+    assert goshi("ask", "hello").code == 0  # a conversation for --cid
     python = str(Path(GOSHI).with_name("python"))
-    for shell in ("zsh", "fish"):
+    cases = [
+        {"_GOSHI_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "goshi ask -b "},
+        {
+            "_GOSHI_COMPLETE": "complete_fish",
+            "_TYPER_COMPLETE_ARGS": "goshi ask -b ",
+            "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+        },
+        {"_GOSHI_COMPLETE": "complete_bash", "COMP_WORDS": "goshi ask -m gp", "COMP_CWORD": "3"},
+        {"_GOSHI_COMPLETE": "complete_bash", "COMP_WORDS": "goshi ask --cid ", "COMP_CWORD": "3"},
+        {"_GOSHI_COMPLETE": "complete_bash", "COMP_WORDS": "goshi ask -t ", "COMP_CWORD": "3"},
+    ]
+    for extra in cases:
         r = subprocess.run(
-            [python, "-c", probe],
-            env={
-                **env,
-                "_GOSHI_COMPLETE": f"complete_{shell}",
-                "_TYPER_COMPLETE_ARGS": "goshi ask -b ",
-                "_TYPER_COMPLETE_FISH_ACTION": "get-args",
-            },
+            [python, "-c", PROBE],
+            env={**env, **extra},
             capture_output=True,
             text=True,
             timeout=30,
         )
-        assert "openai" in r.stdout, r.stdout + r.stderr
-        assert "RICH []" in r.stderr, r.stderr
+        assert r.stdout.strip(), (extra, r.stderr)
+        assert "HEAVY []" in r.stderr, (extra, r.stderr)
+
+
+def test_goshi_status_also_refreshes_the_list_tab_reads(env, goshi, server, home) -> None:
+    server.tags.push(ollama_tags(["phi4:14b"]))
+    assert goshi("status").code == 0
+    cache = json.loads((home / "state" / "goshi" / "ollama_models.json").read_text())
+    assert cache["models"] == ["phi4:14b"] and cache["host"] == server.url
