@@ -392,3 +392,10 @@ def test_a_huge_error_body_is_read_only_to_its_bound(server: WireServer) -> None
     with pytest.raises(ServerError) as caught:
         list(openai(server).chat(ask()))
     assert len(caught.value.message) < 400 and "overloaded overloaded" in caught.value.message
+
+
+def test_think_is_dropped_for_a_model_that_does_not_think(server: WireServer) -> None:
+    server.ollama.push(ollama_error(400, '"llama3.2" does not support thinking'))
+    events = list(ollama(server, think=True).chat(ask()))
+    assert text_of(events) == "Hello from Ollama."
+    assert ["think" in r.body for r in server.chat_requests()] == [True, False]

@@ -58,29 +58,37 @@ class OllamaBackend:
         self.settings = settings
         self.http_settings = http_settings
         self.url = settings.host.rstrip("/") + "/api/chat"
+        self.think = settings.think  # dropped once a model says it does not think
 
     def chat(self, request: ChatRequest) -> Iterator[Event]:
         client = http.client(self.http_settings)
         first_byte_s = max(self.settings.first_byte_timeout_s, self.http_settings.read_timeout_s)
         refused = f"is `ollama serve` running at {self.settings.host}?"
-        with (
-            translate_errors(NAME, self.settings.host, self.http_settings.read_timeout_s, refused),
-            client.stream(
-                "POST",
-                self.url,
-                json=self._body(request),
-                timeout=http.timeout(self.http_settings, read_s=first_byte_s),
-            ) as response,
-        ):
-            # The headers came: from now on a silence of read_timeout_s is a stall.
-            response.request.extensions["timeout"]["read"] = self.http_settings.read_timeout_s
-            if response.status_code != 200:
-                raise _status_error(response, request.model)
-            if request.stream:
-                yield from _events(_ndjson(response), request.model)
-            else:
-                response.read()
-                yield from _events(iter([response.content]), request.model)
+        with translate_errors(NAME, self.settings.host, self.http_settings.read_timeout_s, refused):
+            while True:
+                with client.stream(
+                    "POST",
+                    self.url,
+                    json=self._body(request),
+                    timeout=http.timeout(self.http_settings, read_s=first_byte_s),
+                ) as response:
+                    # The headers came: from now on a silence of read_timeout_s is a stall.
+                    response.request.extensions["timeout"]["read"] = (
+                        self.http_settings.read_timeout_s
+                    )
+                    if response.status_code != 200:
+                        error = _status_error(response, request.model)
+                        if self.think is not None and "not support thinking" in error.message:
+                            log.warning("%s; asking without ollama.think", error.message)
+                            self.think = None
+                            continue
+                        raise error
+                    if request.stream:
+                        yield from _events(_ndjson(response), request.model)
+                    else:
+                        response.read()
+                        yield from _events(iter([response.content]), request.model)
+                    return
 
     def _body(self, request: ChatRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -90,8 +98,8 @@ class OllamaBackend:
         }
         if request.tools:
             body["tools"] = request.tools
-        if self.settings.think is not None:
-            body["think"] = self.settings.think
+        if self.think is not None:
+            body["think"] = self.think
         options = {
             k: v
             for k, v in (
