@@ -399,3 +399,20 @@ def test_think_is_dropped_for_a_model_that_does_not_think(server: WireServer) ->
     events = list(ollama(server, think=True).chat(ask()))
     assert text_of(events) == "Hello from Ollama."
     assert ["think" in r.body for r in server.chat_requests()] == [True, False]
+
+
+def test_an_azure_style_url_keeps_its_query_and_sends_api_key(server: WireServer) -> None:
+    from goshi.llm.openai import endpoint, is_azure
+
+    azure = "https://res.openai.azure.com/openai/deployments/gpt4o?api-version=2024-10-21"
+    assert endpoint(azure) == (
+        "https://res.openai.azure.com/openai/deployments/gpt4o/chat/completions"
+        "?api-version=2024-10-21"
+    )
+    assert is_azure(azure) and not is_azure(f"{server.url}/v1")
+    list(openai(server).chat(ask()))
+    http.close()
+    settings = OpenAISettings(base_url=f"{server.url}/v1/?api-version=2024-10-21")
+    list(OpenAIBackend(settings, HttpSettings(), "sk-x", InProcess()).chat(ask()))
+    assert server.chat_requests()[1].path == "/v1/chat/completions?api-version=2024-10-21"
+    assert "api-key" not in server.chat_requests()[1].headers  # only Azure hosts get it

@@ -54,6 +54,19 @@ CAP_FIELDS = ("max_tokens", "max_completion_tokens")
 FINISH_MAX = 40
 
 
+AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
+
+
+def endpoint(base_url: str) -> str:
+    """{base_url}/chat/completions, any query kept at the end (Azure's ?api-version=...)."""
+    base, mark, query = base_url.partition("?")
+    return base.rstrip("/") + "/chat/completions" + mark + query
+
+
+def is_azure(base_url: str) -> bool:
+    return (urlsplit(base_url).hostname or "").lower().endswith(AZURE_HOSTS)
+
+
 def default_cap_field(base_url: str) -> str:
     """OpenAI's own hosts (regional ones too) and Azure OpenAI take max_completion_tokens (their
     reasoning models reject max_tokens); other compatible servers know max_tokens."""
@@ -78,7 +91,7 @@ class OpenAIBackend:
         self.settings = settings
         self.http_settings = http_settings
         self.api_key = api_key
-        self.url = settings.base_url.rstrip("/") + "/chat/completions"
+        self.url = endpoint(settings.base_url)
         self.base_url = mask_url(settings.base_url.rstrip("/"))  # the key of what is remembered
         self.memory = memory or remembered()
         known = self.memory.params_for(self.base_url)
@@ -92,6 +105,8 @@ class OpenAIBackend:
         headers = {"Accept": "text/event-stream" if request.stream else "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
+            if is_azure(self.settings.base_url):  # Azure's keys go in api-key
+                headers["api-key"] = self.api_key
         client = http.client(self.http_settings)
         with translate_errors(NAME, self.settings.base_url, self.http_settings.read_timeout_s):
             while True:
