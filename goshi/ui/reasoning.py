@@ -37,8 +37,8 @@ class ReasoningView:
         self.active = False
 
     def feed(self, delta: str) -> None:
-        if not self.active and not self.chars:
-            self.started = time.monotonic()
+        if not self.active:  # a new stretch of thinking (a later tool round thinks again)
+            self.started, self.chars, self.tail = time.monotonic(), 0, ""
         self.active = True
         self.chars += len(delta)
         self.tail = (self.tail + delta)[-KEEP_CHARS:]
