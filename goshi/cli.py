@@ -95,7 +95,9 @@ CidArg = Annotated[
 ]
 NoStreamOpt = Annotated[bool, typer.Option("--no-stream", help="Wait for whole answers.")]
 NoToolsOpt = Annotated[bool, typer.Option("--no-tools", help="Offer the model no tools.")]
-YesOpt = Annotated[bool, typer.Option("-y", "--yes", help="Approve proposed writes.")]
+YesOpt = Annotated[
+    bool, typer.Option("-y", "--yes", help="Approve proposed writes and edits (never commands).")
+]
 MaxCostOpt = Annotated[
     float | None,
     typer.Option("--max-cost", help="Refuse, before sending, a request that could cost more."),

@@ -85,6 +85,9 @@ class ToolsSettings:
     enabled: bool = True
     workspace: str = "."
     max_steps: int = field(default=8, metadata={"min": 1})
+    commands: bool = True  # offer run_command
+    allow_commands: list[str] = field(default_factory=list)  # run without asking: prefixes, globs
+    command_timeout_s: float = field(default=120.0, metadata={"min": 1})
 
 
 @dataclass

@@ -10,11 +10,12 @@ the first turn that offers tools, goshi/mcp/bridge.py); `run_tool` sends each ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from goshi import config
-from goshi.agent.calls import SCHEMAS, Approver, ToolApprover, ToolResult
+from goshi.agent.calls import Approver, ToolApprover, ToolResult, offered
 from goshi.agent.runner import Outcome, TurnRunner
 from goshi.config import Settings
 from goshi.cost.meter import Meter
@@ -82,26 +83,37 @@ class Session:
     def toolbox(self) -> Toolbox:
         """The tools' implementations load on the first tool call, not for every answer."""
         if self._toolbox is None:
+            from goshi.agent.command import Commands
             from goshi.agent.tools import Toolbox
             from goshi.agent.workspace import Workspace
 
-            self._toolbox = Toolbox(Workspace(self.settings.tools.workspace), self.approve)
+            tools = self.settings.tools
+            workspace = Workspace(tools.workspace)
+            commands = Commands(
+                str(workspace.root),
+                tools.allow_commands,
+                tools.command_timeout_s,
+                self.settings.openai.api_key_env,
+            )
+            self._toolbox = Toolbox(workspace, self.approve, commands if tools.commands else None)
         return self._toolbox
 
     def tool_schemas(self) -> list[dict[str, Any]]:
         """goshi's tools, then the MCP servers' (which start here, once per process)."""
+        own = offered(self.settings.tools.commands)
         if not self.settings.mcp.servers:
-            return SCHEMAS
+            return own
         if self._mcp is None:
             from goshi.mcp.bridge import McpTools
 
             self._mcp = McpTools(self.settings.mcp, self.approve_tool)
-        return SCHEMAS + self._mcp.schemas
+        return own + self._mcp.schemas
 
-    def run_tool(self, call: ToolCall) -> ToolResult:
+    def run_tool(self, call: ToolCall, watch: Callable[[str], None] | None = None) -> ToolResult:
+        """The call's result from its owner; `watch` sees a command's output as it arrives."""
         if self._mcp is not None and self._mcp.handles(call.name):
             return self._mcp.run(call)
-        return self.toolbox.run(call)
+        return self.toolbox.run(call, watch)
 
     @property
     def cid(self) -> int:

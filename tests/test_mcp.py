@@ -186,7 +186,7 @@ def test_the_arguments_shown_for_approval_are_sanitised(env, home, server) -> No
     term = in_terminal(env, home, cfg, "ask", "go")
     term.wait_for(r"run t__echo\?")
     assert '"text": "\\u001b]0;pwned\\u0007<U+202E>evil"' in term.text()
-    term.send("y\r")
+    term.send("y")  # one key
     assert term.wait_exit() == 0
 
 
@@ -326,7 +326,7 @@ def test_chat_uses_a_tool_after_approval_and_leaves_no_server(env, home, server)
     term.wait_for("/help for commands")
     term.send("call the echo tool\r")
     term.wait_for(r"run t__echo\? \[y\]es / \[n\]o / \[a\]lways this tool:")
-    term.send("y\r")
+    term.send("y")  # one key
     term.wait_for("The server said it.")
     assert "-> t__echo  ok 9 B" in term.text()
     assert results(server) == ["from chat"]

@@ -58,6 +58,8 @@ def test_read_file_answers_from_the_file(goshi, server: WireServer, work: Path) 
         "list_dir",
         "search",
         "write_file",
+        "edit_file",
+        "run_command",
     ]
     assert first["tool_choice"] == "auto"
     second = server.chat_requests()[1].body["messages"]
@@ -327,7 +329,7 @@ def test_approval_in_a_terminal(env, home, server, work) -> None:
         term = Term(child, 30, 100)
         term.wait_for(r"\[y\]es / \[n\]o / \[a\]lways this session:")
         assert "+MIT License" in term.text() or "+nope" in term.text()
-        term.send(reply + "\r")
+        term.send(reply)  # one key, no Enter
         term.wait_exit()
         return term
 

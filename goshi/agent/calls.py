@@ -10,6 +10,11 @@ first tool call, so an answer that calls no tool never imports them.
     search     {pattern, path?, glob?}        a regex over text files; bounded
     write_file {path, content}                a proposal: a unified diff the user approves (or -y);
                                               refused when the file changed since it was read
+    edit_file  {path, old_string, new_string, replace_all?}
+                                              the same, for one exact replacement in a file read
+    run_command {command, timeout_s?}         a shell command in the workspace root, approved on
+                                              the terminal (never by -y) unless tools.allow_commands
+                                              names it; exit code, duration, bounded output
 """
 
 from __future__ import annotations
@@ -17,13 +22,24 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from goshi.llm.types import ToolCall
+from goshi.sanitize import one_line
 
-# (path relative to the workspace, unified diff, is it a new file) -> approved?
-Approver = Callable[[str, str, bool], bool]
+
+class Approver(Protocol):
+    """Who says yes: the terminal (goshi/ui/approve.py), or a test's stand-in."""
+
+    def __call__(self, rel: str, diff: str, new_file: bool) -> bool:
+        """A change to a file (path relative to the workspace, its unified diff): approved?"""
+
+    def command(self, command: str, cwd: str, timeout_s: float) -> str | None:
+        """A command the model wants to run: the command to run (the user may have edited
+        it), or None when refused. -y never answers this."""
+
+
 # (an MCP tool's SERVER__tool name, its arguments as JSON) -> approved?  -y never answers this
 ToolApprover = Callable[[str, str], bool]
 
@@ -35,6 +51,14 @@ class ToolResult:
     ok: bool
     content: str  # what the model reads
     summary: str  # one short phrase for the user's tool line
+    waited_s: float = 0.0  # time spent waiting for the user: not part of the tool's duration
+    tail: str = ""  # a command's last lines, shown under the tool line
+    audit: dict[str, Any] = field(default_factory=dict)  # facts the audit records beside the call
+    stop: bool = False  # the user pressed Ctrl-C: the turn ends after this result
+
+
+def size_text(n: int) -> str:
+    return f"{n} B" if n < 1000 else f"{n / 1000:.1f} KB"
 
 
 def _schema(
@@ -82,20 +106,59 @@ SCHEMAS = [
     ),
     _schema(
         "write_file",
-        "Propose the complete new content of a file. The user sees a diff and approves it or not. "
-        "Read an existing file first: a file changed since you read it is refused.",
+        "Create a new file with this content. To change an existing file use edit_file; "
+        "write_file replaces a whole file only when most of it changes (read it first: a file "
+        "changed since you read it is refused). The user sees a diff and approves it or not.",
         {"path": {"type": "string"}, "content": {"type": "string"}},
         ["path", "content"],
+    ),
+    _schema(
+        "edit_file",
+        "Change an existing file: replace old_string, which must occur exactly once in the file "
+        "(include a few surrounding lines to make it unique), with new_string; or every "
+        "occurrence with replace_all. Copy old_string exactly from what read_file showed, "
+        "indentation included; you must have read those lines. The user sees a diff and approves "
+        "it or not. Prefer this to write_file for every change to an existing file.",
+        {
+            "path": {"type": "string"},
+            "old_string": {"type": "string", "description": "The exact text to replace."},
+            "new_string": {"type": "string", "description": "The text to put in its place."},
+            "replace_all": {"type": "boolean", "default": False},
+        },
+        ["path", "old_string", "new_string"],
+    ),
+    _schema(
+        "run_command",
+        "Run a shell command in the workspace root, e.g. the project's tests or linter, to check "
+        "a change. The user approves each command. No stdin: it must not wait for input. "
+        "Returns the exit code, the duration and the output (stdout and stderr interleaved, "
+        "long output cut in the middle).",
+        {
+            "command": {"type": "string"},
+            "timeout_s": {
+                "type": "number",
+                "description": "Kill it after this many seconds (at most the user's limit).",
+            },
+        },
+        ["command"],
     ),
 ]
 NAMES = [s["function"]["name"] for s in SCHEMAS]
 
 
+def offered(commands: bool) -> list[dict[str, Any]]:
+    """The schemas sent: run_command only while tools.commands is on."""
+    if commands:
+        return SCHEMAS
+    return [s for s in SCHEMAS if s["function"]["name"] != "run_command"]
+
+
 _SECRET_KEY = re.compile(r"key|token|secret|passw|authorization|credential", re.IGNORECASE)
 
 
-def redacted_arguments(call: ToolCall) -> str:
-    """The call's arguments for the audit: secrets by key name replaced, file contents sized."""
+def redacted_arguments(call: ToolCall, facts: dict[str, Any] | None = None) -> str:
+    """The call's arguments for the audit: secrets by key name replaced, file contents sized,
+    then the facts the tool reported (a command as it ran, its exit code, output size)."""
     try:
         args = json.loads(call.arguments or "{}")
     except ValueError:
@@ -111,13 +174,16 @@ def redacted_arguments(call: ToolCall) -> str:
         return value
 
     args = clean(args)
-    if (
-        call.name == "write_file"
-        and isinstance(args, dict)
-        and isinstance(args.get("content"), str)
-    ):
-        args["content"] = f"<{len(args['content'])} chars>"
+    if isinstance(args, dict):
+        for key in _SIZED.get(call.name, ()):
+            if isinstance(args.get(key), str):
+                args[key] = f"<{len(args[key])} chars>"
+        args.update(facts or {})
     return json.dumps(args, ensure_ascii=False)[:500]
+
+
+_SIZED = {"write_file": ("content",), "edit_file": ("old_string", "new_string")}
+BRIEF_CHARS = 60
 
 
 def brief(call: ToolCall) -> str:
@@ -128,5 +194,10 @@ def brief(call: ToolCall) -> str:
         return call.name
     if not isinstance(args, dict):
         return call.name
-    main = args.get("path") if call.name != "search" else args.get("pattern")
-    return f"{call.name} {main}" if main else call.name
+    main = args.get({"search": "pattern", "run_command": "command"}.get(call.name, "path"))
+    if not main:
+        return call.name
+    main = str(main)
+    if len(main) > BRIEF_CHARS:
+        main = main[: BRIEF_CHARS - 1] + "…"
+    return f"{call.name} {one_line(main)}"

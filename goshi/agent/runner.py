@@ -10,6 +10,7 @@ Ctrl-C or a cut stream keeps the partial answer, marked interrupted, and charges
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -162,13 +163,18 @@ class TurnRunner:
                 results.append((call, ToolResult(False, stopped, "not run"), 0.0))
                 continue
             started = time.monotonic()
+            shown = brief(call)
             try:
-                result = self.s.run_tool(call)
+                result = self.s.run_tool(call, functools.partial(out.tool_output, shown))
             except KeyboardInterrupt:  # Ctrl-C at an approval prompt or in a long search
                 stopped = INTERRUPTED
                 result = ToolResult(False, stopped, "interrupted")
-            ms = (time.monotonic() - started) * 1000
-            out.tool(f"-> {brief(call)}  {result.summary}  {ms:.0f} ms")
+            if result.stop:  # Ctrl-C stopped a command: its output is its result, then stop
+                stopped = INTERRUPTED
+            ms = (
+                time.monotonic() - started - result.waited_s
+            ) * 1000  # goshi's time, not the user's
+            out.tool(f"-> {shown}  {result.summary}  {ms:.0f} ms", result.tail)
             results.append((call, result, ms))
         said = Message("assistant", answer.text, calls, reasoning=answer.reasoning)
         assistant_id = self.s.store.add_message(
@@ -190,7 +196,7 @@ class TurnRunner:
                 assistant_id,
                 call.id,
                 call.name,
-                redacted_arguments(call),
+                redacted_arguments(call, result.audit),
                 "ok" if result.ok else "error",
                 result.summary,
                 ms,

@@ -3,7 +3,8 @@ plain data in goshi/agent/calls.py; this module loads on the first tool call).
 
     call -> JSON arguments -> the handler by name -> a ToolResult for the model
 
-Writes are proposals: goshi/agent/write.py shows the diff and writes only what is approved.
+Changes are proposals: goshi/agent/write.py (write_file) and goshi/agent/edit.py (edit_file) show
+the diff and write only what is approved; goshi/agent/command.py runs an approved run_command.
 Walks skip .git/ and whatever .gitignore files say. `Toolbox.run` never raises: invalid JSON,
 an unknown tool, a refused path or a failing tool all come back as an error result for the model.
 """
@@ -11,17 +12,20 @@ an unknown tool, a refused path or a failing tool all come back as an error resu
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from goshi.agent.calls import NAMES, Approver, ToolResult
+from goshi.agent.calls import NAMES, Approver, ToolResult, size_text
 from goshi.agent.ignore import Ignore
-from goshi.agent.workspace import Refused, Workspace, read_text
+from goshi.agent.reads import Reads
+from goshi.agent.workspace import Refused, Workspace, read_text, text_lines
 from goshi.agent.write import propose_write
 from goshi.llm.types import ToolCall
+
+if TYPE_CHECKING:
+    from goshi.agent.command import Commands
 
 MAX_READ_LINES = 2000
 MAX_READ_BYTES = 100_000
@@ -30,17 +34,19 @@ MAX_MATCHES = 100
 MAX_SEARCH_FILE_BYTES = 1_000_000
 
 
-def _size(n: int) -> str:
-    return f"{n} B" if n < 1000 else f"{n / 1000:.1f} KB"
-
-
 class Toolbox:
-    def __init__(self, workspace: Workspace, approve: Approver) -> None:
+    def __init__(
+        self, workspace: Workspace, approve: Approver, commands: Commands | None = None
+    ) -> None:
         self.ws = workspace
         self.approve = approve
-        self.seen: dict[Path, str] = {}  # file -> sha256 of the content the model read
+        self.commands = commands  # None: run_command is off (tools.commands: false)
+        self.seen = Reads()  # what the model has read: changes need it
+        self.watch: Callable[[str], None] | None = None  # a running command's output goes here
 
-    def run(self, call: ToolCall) -> ToolResult:
+    def run(self, call: ToolCall, watch: Callable[[str], None] | None = None) -> ToolResult:
+        """The call's result; `watch` sees a command's output as it arrives."""
+        self.watch = watch
         try:
             args = json.loads(call.arguments or "{}")
             if not isinstance(args, dict):
@@ -52,6 +58,8 @@ class Toolbox:
             "list_dir": self.list_dir,
             "search": self.search,
             "write_file": self.write_file,
+            "edit_file": self.edit_file,
+            "run_command": self.run_command,
         }
         handler = handlers.get(call.name)
         if handler is None:
@@ -82,8 +90,7 @@ class Toolbox:
         if file.is_dir():
             raise Refused(f"{path!r} is a directory; use list_dir")
         text = read_text(file)
-        self.seen[file] = hashlib.sha256(text.encode()).hexdigest()
-        lines = text.splitlines(keepends=True)
+        lines = text_lines(text)
         first = max(1, int(start_line or 1))
         last = min(len(lines), int(end_line or len(lines)))
         chunk: list[str] = []
@@ -95,13 +102,14 @@ class Toolbox:
             chunk.append(line)
             size += len(line)
         shown_last = first + len(chunk) - 1
+        self.seen.saw(file, text, first, shown_last)
         body = "".join(chunk)
         if shown_last < last:
             body += (
                 f"\n[cut: lines {first}-{shown_last} of {len(lines)} shown; call read_file with "
                 f"start_line={shown_last + 1} to read on]"
             )
-        return ToolResult(True, body, f"ok {_size(len(body.encode()))}")
+        return ToolResult(True, body, f"ok {size_text(len(body.encode()))}")
 
     def list_dir(self, path: str = ".", recursive: bool = False) -> ToolResult:
         top = self.ws.resolve(path)
@@ -169,3 +177,19 @@ class Toolbox:
 
     def write_file(self, path: str, content: str) -> ToolResult:
         return propose_write(self.ws, self.seen, self.approve, path, content)
+
+    def edit_file(
+        self, path: str, old_string: str, new_string: str, replace_all: bool = False
+    ) -> ToolResult:
+        from goshi.agent.edit import propose_edit
+
+        return propose_edit(
+            self.ws, self.seen, self.approve, path, old_string, new_string, bool(replace_all)
+        )
+
+    def run_command(self, command: str, timeout_s: float | None = None) -> ToolResult:
+        if self.commands is None:
+            return ToolResult(
+                False, "error: run_command is turned off (tools.commands: false)", "turned off"
+            )
+        return self.commands.run(command, timeout_s, self.approve, self.watch)

@@ -9,6 +9,7 @@ config, data and state directories, and `.git/` internals for writes.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -66,3 +67,9 @@ def read_text(path: Path) -> str:
     if b"\x00" in data[:8192]:
         raise Refused(f"{path.name} is a binary file; only text files can be read")
     return data.decode("utf-8", errors="replace")
+
+
+def text_lines(text: str) -> list[str]:
+    """Lines split at newlines only, each with its newline: str.splitlines also splits at CR, FF,
+    U+2028 ..., which would hide those characters in a diff and number lines unlike an editor."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)

@@ -1,27 +1,39 @@
-"""Changing a file: a proposal the user approves, then an atomic write.
+"""Changing a file: a proposal the user approves, then an atomic write. write_file and edit_file
+(goshi/agent/edit.py) both end in `apply_change`.
 
-new content -> refused unless the model read the current file and it has not changed since
--> unified diff -> the approver (the terminal, or -y) -> temp file beside the target, rename
+    write_file: new content -> refused unless the model read the current file and it has not
+    changed since (goshi/agent/reads.py) -> apply_change
+
+    apply_change: the file's line endings kept -> unified diff -> the approver (the terminal, or
+    -y; the wait is not goshi's time) -> temp file beside the target, rename (mode kept)
 """
 
 from __future__ import annotations
 
 import contextlib
 import difflib
-import hashlib
 import os
 import re
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from goshi.agent.calls import Approver, ToolResult
-from goshi.agent.workspace import Refused, Workspace, read_text
+from goshi.agent.reads import Reads
+from goshi.agent.workspace import Refused, Workspace, read_text, text_lines
+
+CONTEXT = 3
 
 
-def _lines(text: str) -> list[str]:
-    """Lines split at newlines only: str.splitlines also splits at CR, FF, U+2028 ..., which
-    would hide those characters in the diff the user approves."""
-    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+@dataclass
+class Change:
+    file: Path
+    rel: str
+    old: str  # "" for a new file
+    new: str
+    exists: bool
+    spans: list[tuple[int, int, int]] | None = None  # an edit's (first, last, new last) lines
 
 
 def _ended(line: str) -> str:
@@ -29,7 +41,7 @@ def _ended(line: str) -> str:
 
 
 def propose_write(
-    ws: Workspace, seen: dict[Path, str], approve: Approver, path: str, content: str
+    ws: Workspace, reads: Reads, approve: Approver, path: str, content: str
 ) -> ToolResult:
     """The whole new content of a file, as a diff the user approves; written atomically."""
     if not isinstance(content, str):
@@ -41,36 +53,83 @@ def propose_write(
         raise Refused(f"{path!r} is a directory")
     old = read_text(file) if exists else ""
     if exists:
-        digest = hashlib.sha256(old.encode()).hexdigest()
-        if file not in seen:
-            raise Refused(f"{rel} exists and you have not read it; read_file it first")
-        if seen[file] != digest:
-            raise Refused(f"{rel} changed since you read it; read_file it again")
-    diff = "".join(
-        _ended(line)
-        for line in difflib.unified_diff(
-            _lines(old),
-            _lines(content),
-            fromfile=f"a/{rel}" if exists else "/dev/null",
-            tofile=f"b/{rel}",
-        )
+        reads.check(file, rel, old)
+    return apply_change(
+        Change(file, rel, old, keep_line_endings(old, content), exists), reads, approve
     )
+
+
+def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
+    """Show the diff, ask, write atomically; the model's knowledge of the file follows."""
+    rel = change.rel
+    diff = unified_diff(change.old, change.new, rel, change.exists)
     if not diff:
         return ToolResult(True, f"{rel} already has that content; nothing written", "unchanged")
-    if not approve(rel, diff, not exists):
+    asked = time.monotonic()
+    approved = approve(rel, diff, not change.exists)
+    waited = time.monotonic() - asked
+    if not approved:
         return ToolResult(
             False,
             f"the user did not approve the change to {rel}; it was not written",
             "not approved",
+            waited_s=waited,
         )
-    _atomic_write(file, content)
-    seen[file] = hashlib.sha256(content.encode()).hexdigest()
+    atomic_write(change.file, change.new)
+    reads.wrote(change.file, change.new, change.spans)
     added = sum(1 for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++"))
     removed = sum(1 for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---"))
-    return ToolResult(True, f"wrote {rel} (+{added} -{removed} lines)", f"ok +{added} -{removed}")
+    verb = "wrote" if change.spans is None else "edited"
+    return ToolResult(
+        True, f"{verb} {rel} (+{added} -{removed} lines)", f"ok +{added} -{removed}", waited
+    )
 
 
-def _atomic_write(file: Path, content: str) -> None:
+def crlf(text: str) -> bool:
+    """Does this file end its lines with CRLF (every line end, at least one)?"""
+    return "\r\n" in text and text.count("\n") == text.count("\r\n")
+
+
+def keep_line_endings(old: str, new: str) -> str:
+    """A model writes LF; a CRLF file stays CRLF."""
+    if crlf(old) and "\r\n" not in new:
+        return new.replace("\n", "\r\n")
+    return new
+
+
+_HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
+
+
+def unified_diff(old: str, new: str, rel: str, exists: bool) -> str:
+    """The unified diff, computed over the changed middle only: lines both texts share at the
+    start and the end are skipped (difflib is slow on long files, an edit is short), and the
+    hunk headers moved back to the file's line numbers."""
+    a, b = text_lines(old), text_lines(new)
+    shorter = min(len(a), len(b))
+    start = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), shorter)
+    ends = zip(reversed(a[start:]), reversed(b[start:]), strict=False)
+    end = next((i for i, (x, y) in enumerate(ends) if x != y), shorter - start)
+    skip = max(0, start - CONTEXT)
+    keep_end = max(0, end - CONTEXT)
+    lines = difflib.unified_diff(
+        a[skip : len(a) - keep_end],
+        b[skip : len(b) - keep_end],
+        fromfile=f"a/{rel}" if exists else "/dev/null",
+        tofile=f"b/{rel}",
+        n=CONTEXT,
+    )
+    out = []
+    for line in lines:
+        if skip and line.startswith("@@"):
+            line = _HUNK.sub(
+                lambda m: f"@@ -{int(m[1]) + skip}{m[2] or ''} +{int(m[3]) + skip}{m[4] or ''} @@",
+                line,
+            )
+        out.append(_ended(line))
+    return "".join(out)
+
+
+def atomic_write(file: Path, content: str) -> None:
     """A temp file beside the target, then a rename: the file is old or new, never half."""
     file.parent.mkdir(parents=True, exist_ok=True)
     mode = file.stat().st_mode & 0o7777 if file.exists() else None

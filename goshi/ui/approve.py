@@ -1,8 +1,11 @@
-"""Asking before a write: the unified diff, then `y`es / `n`o / `a`lways (this session).
+"""Asking before a change or a command, on the controlling terminal (/dev/tty), one keypress:
 
-The question goes to the controlling terminal (/dev/tty), so it works while stdout is a pipe.
-With -y every write is approved (the diff is still shown on stderr); with no terminal to ask and
-no -y, every write is refused and the model is told so.
+    a change:  the unified diff (goshi/sanitize.py for_review), then y / n / a(lways, this session)
+    a command: the command and where it runs (for_review), then y / n / e(dit it, then it runs)
+
+Enter, Esc and Ctrl-D answer no; Ctrl-C refuses and stops the turn (KeyboardInterrupt). -y
+approves every change (the diff still goes to stderr) but never a command. With no terminal to
+ask, changes (without -y) and commands are refused, and the model is told so.
 
 An MCP server's tool (SERVER__tool) is asked about the same way, with its arguments shown, every
 call unless `a`lways was said for that tool; -y does not approve it.
@@ -13,10 +16,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TextIO
 
 from goshi.sanitize import for_review, one_line
+from goshi.ui.keys import Tty
 
+ANSWERS = {"y": "yes", "n": "no", "a": "always", "e": "edit"}
 MAX_SHOWN_ARGUMENTS = 2000
 
 
@@ -41,29 +45,52 @@ def _colour(diff: str) -> str:
     return "".join(out)
 
 
+def _ask(tty: Tty, question: str, choices: str) -> str:
+    """The question, one key, the answer echoed as a word; Ctrl-C ends the line first."""
+    tty.write(question)
+    try:
+        answer = tty.key(choices, default="n")
+    except KeyboardInterrupt:
+        tty.write("^C\n")
+        raise
+    tty.write(ANSWERS[answer] + "\n")
+    return answer
+
+
 class Approval:
     def __init__(self, yes: bool) -> None:
-        self.always = yes
+        self.always = yes  # changes only: commands and MCP tools are always asked
         self.always_tools: set[str] = set()
 
     def __call__(self, rel: str, diff: str, new_file: bool) -> bool:
         if self.always:
             sys.stderr.write(_colour(diff))
             return True
+        verb = "create" if new_file else "change"
         try:
-            with open("/dev/tty", encoding="utf-8") as keys, open("/dev/tty", "w") as screen:
-                return self._ask(keys, screen, rel, diff, new_file)
+            with Tty() as tty:
+                tty.write(_colour(diff))
+                question = (
+                    f"{verb} {for_review(one_line(rel))}? [y]es / [n]o / [a]lways this session: "
+                )
+                answer = _ask(tty, question, "yna")
         except OSError:  # no controlling terminal: nobody to ask
             return False
-
-    def _ask(self, keys: TextIO, screen: TextIO, rel: str, diff: str, new_file: bool) -> bool:
-        screen.write(_colour(diff))
-        verb = "create" if new_file else "change"
-        rel = for_review(one_line(rel))
-        answer = _choice(keys, screen, f"{verb} {rel}? [y]es / [n]o / [a]lways this session: ")
         if answer == "a":
             self.always = True
-        return answer != "n"
+        return answer in "ya"
+
+    def command(self, command: str, cwd: str, timeout_s: float) -> str | None:
+        shown = "\n".join("  $ " + line for line in for_review(command).splitlines())
+        try:
+            with Tty() as tty:
+                tty.write(f"run in {for_review(cwd)} (timeout {timeout_s:g} s):\n{shown}\n")
+                answer = _ask(tty, "run it? [y]es / [n]o / [e]dit: ", "yne")
+                if answer == "e":
+                    return tty.edit("$ ", command)
+        except OSError:
+            return None
+        return command if answer == "y" else None
 
     def tool_call(self, name: str, arguments: str) -> bool:
         """May the MCP tool `name` run with these arguments (JSON from the model)?"""
@@ -77,21 +104,11 @@ class Approval:
             shown = shown[:MAX_SHOWN_ARGUMENTS] + f"\n[... {len(shown)} characters in all]"
         name = one_line(name)
         try:
-            with open("/dev/tty", encoding="utf-8") as keys, open("/dev/tty", "w") as screen:
-                screen.write(f"MCP tool {name} wants to run with:\n{for_review(shown)}\n")
-                answer = _choice(keys, screen, f"run {name}? [y]es / [n]o / [a]lways this tool: ")
+            with Tty() as tty:
+                tty.write(f"MCP tool {name} wants to run with:\n{for_review(shown)}\n")
+                answer = _ask(tty, f"run {name}? [y]es / [n]o / [a]lways this tool: ", "yna")
         except OSError:
             return False
         if answer == "a":
             self.always_tools.add(name)
-        return answer != "n"
-
-
-def _choice(keys: TextIO, screen: TextIO, question: str) -> str:
-    """y, n or a, asked until one of them is given; an empty answer is n."""
-    while True:
-        screen.write(question)
-        screen.flush()
-        answer = keys.readline().strip().lower()
-        if answer in ("y", "yes", "n", "no", "", "a", "always"):
-            return (answer or "n")[0]
+        return answer in "ya"

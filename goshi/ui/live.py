@@ -12,6 +12,7 @@ from goshi.ui.footer import Footer, LiveStatus
 from goshi.ui.mdstream import MarkdownStream
 from goshi.ui.output import TurnStart, color_allowed, ending_mark
 from goshi.ui.reasoning import ReasoningView, WithReasoning
+from goshi.ui.toolview import CommandView, gutter_lines
 
 
 def make_console() -> Console:
@@ -24,6 +25,7 @@ class MarkdownOutput:
         self.status = LiveStatus()
         self.thinking = ReasoningView()
         self.stream = self._fresh()
+        self.running: CommandView | None = None
 
     def _fresh(self) -> MarkdownStream:
         return MarkdownStream(self.console, WithReasoning(self.thinking, Footer(self.status)))
@@ -66,8 +68,20 @@ class MarkdownOutput:
         self.stream.settle()
         self.stream = self._fresh()  # the next round after tool calls is a new Markdown document
 
-    def tool(self, line: str) -> None:
+    def tool_output(self, head: str, text: str) -> None:
+        if self.running is None:
+            self.running = CommandView(self.console, head)
+        self.running.feed(text)
+
+    def tool(self, line: str, tail: str = "") -> None:
+        if self.running is not None:
+            self.running.close()
+            self.running = None
         self.console.print(one_line(line), style="dim", markup=False, highlight=False)
+        if tail:
+            self.console.print(
+                "\n".join(gutter_lines(tail)), style="dim", markup=False, highlight=False
+            )
 
     def finish(
         self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None

@@ -17,7 +17,8 @@ from typing import Protocol, TextIO
 from goshi.agent.turn import Answer
 from goshi.cost.meter import Charge, usd
 from goshi.cost.prices import Rate
-from goshi.sanitize import TerminalStream, one_line
+from goshi.sanitize import TerminalStream, for_terminal, one_line
+from goshi.ui.toolview import gutter_lines
 
 log = logging.getLogger("goshi")
 
@@ -48,8 +49,12 @@ class Output(Protocol):
     def pause(self) -> None:
         """Tools are about to run: settle what was shown (an approval may ask a question)."""
 
-    def tool(self, line: str) -> None:
-        """One line per tool call: `-> read_file README.md  ok 1.2 KB  3 ms`."""
+    def tool_output(self, head: str, text: str) -> None:
+        """A running tool's output as it arrives (a command's stdout and stderr)."""
+
+    def tool(self, line: str, tail: str = "") -> None:
+        """One line per tool call: `-> read_file README.md  ok 1.2 KB  3 ms`; a command's last
+        lines under it."""
 
     def finish(
         self, answer: Answer, conversation_id: int, fallback: bool, charge: Charge | None
@@ -87,7 +92,10 @@ class PipeOutput:
     def pause(self) -> None:
         self.flush()
 
-    def tool(self, line: str) -> None:
+    def tool_output(self, head: str, text: str) -> None:
+        pass  # stdout carries only the answer
+
+    def tool(self, line: str, tail: str = "") -> None:
         log.info("%s", line)  # stdout carries only the answer; -v shows tool lines on stderr
 
     def _add(self, text: str) -> None:
@@ -169,8 +177,26 @@ class TerminalOutput(PipeOutput):
         self._add(self.safe.flush())
         super().pause()
 
-    def tool(self, line: str) -> None:
+    streamed = ""  # the last character of a command's output shown live ("" = none)
+
+    def tool_output(self, head: str, text: str) -> None:
+        """No cursor control: the output as it comes, under a first line naming the tool."""
+        if not text:
+            return
+        if not self.streamed:
+            self._add(self.safe.flush() + ("\n" if self.wrote else "") + f"-> {one_line(head)}\n")
+            self.wrote = False
+        self._add(for_terminal(text))
+        self.streamed = text[-1]
+        self.flush()
+
+    def tool(self, line: str, tail: str = "") -> None:
+        if self.streamed:  # the output is on the screen already: end its line, skip the tail
+            self._add("" if self.streamed == "\n" else "\n")
+            self.streamed, tail = "", ""
         self._add(self.safe.flush() + ("\n" if self.wrote else "") + one_line(line) + "\n")
+        if tail:
+            self._add("\n".join(gutter_lines(tail)) + "\n")
         self.flush()
 
     def said_thought(self, line: str) -> None:
@@ -217,7 +243,10 @@ class JsonOutput:
     def pause(self) -> None:
         pass
 
-    def tool(self, line: str) -> None:
+    def tool_output(self, head: str, text: str) -> None:
+        pass
+
+    def tool(self, line: str, tail: str = "") -> None:
         log.info("%s", line)
 
     def finish_partial(self) -> None:

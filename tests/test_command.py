@@ -1,0 +1,171 @@
+"""run_command over the real wire, without a terminal: what runs without asking (the user's
+allow-list), what is refused, what the child gets (no secrets), and how it ends (exit code,
+bounded output, a timeout that takes the whole process group down)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FAST_CONFIG, TEST_KEY
+from tests.test_tools import call, results, tool_round
+from tests.wire_server import WireServer, openai_stream
+
+
+def run(command: str, **more: object) -> tuple[str, str, str]:
+    return call("run_command", command=command, **more)
+
+
+@pytest.fixture
+def work(home: Path) -> Path:
+    root = home / "work"
+    (root / "check.sh").write_text("echo out\necho err >&2\necho out2\nexit 3\n")
+    (root / "big.sh").write_text("i=0; while [ $i -lt 50000 ]; do i=$((i+1)); echo line $i; done\n")
+    (root / "bg.sh").write_text("sleep 60 &\necho $! > bg.pid\nsleep 60\n")
+    return root
+
+
+@pytest.fixture
+def allow(home: Path) -> dict[str, str]:
+    """A user config allowing `sh check.sh`, `sh big.sh`, `sh bg.sh` and `env`."""
+    cfg = home / "allow.yaml"
+    cfg.write_text(
+        FAST_CONFIG + "tools: {allow_commands: ['sh check.sh', 'sh b*.sh', env], "
+        "command_timeout_s: 30}\n"
+    )
+    return {"GOSHI_CONFIG": str(cfg)}
+
+
+def gone(pid: int) -> bool:
+    """No such process, or only a zombie waiting for init to reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
+def test_an_allowed_command_runs_and_reports_exit_code_and_output(
+    goshi, server: WireServer, work, allow
+) -> None:
+    server.openai.push(tool_round(run("sh check.sh")), openai_stream("it failed"))
+    r = goshi("ask", "-v", "run the check", **allow)
+    assert (r.code, r.stdout) == (0, "it failed\n")
+    (result,) = results(server)
+    head, status, rest = result.split("\n", 2)
+    assert head == "$ sh check.sh"
+    assert status.startswith("exit code 3, ") and status.endswith(" s")
+    assert rest == "output (stdout and stderr):\nout\nerr\nout2\n"  # interleaved as written
+    assert "-> run_command sh check.sh  exit 3 · 13 B" in r.stderr
+
+
+def test_without_a_terminal_other_commands_are_refused_even_with_yes(
+    goshi, server: WireServer, work, allow
+) -> None:
+    server.openai.push(
+        tool_round(
+            run("touch made-by-model"),
+            run("sh check.sh; touch pwned"),  # an allowed prefix does not cover a second command
+            run("sh check.sh && touch pwned"),
+            run("sh check.sh $(touch pwned)"),
+        ),
+        openai_stream("refused"),
+    )
+    r = goshi("ask", "-y", "go", **allow)
+    assert r.code == 0
+    assert results(server) == ["the user did not approve running this command; it was not run"] * 4
+    assert not (work / "made-by-model").exists() and not (work / "pwned").exists()
+
+
+def test_the_child_gets_no_secrets(goshi, server: WireServer, work, home) -> None:
+    cfg = home / "env.yaml"
+    cfg.write_text(FAST_CONFIG + "openai: {api_key_env: LLM}\ntools: {allow_commands: [env]}\n")
+    secrets = {
+        "LLM": TEST_KEY,  # the configured key variable
+        "COPY_OF_IT": TEST_KEY,  # its value under another name
+        "GITHUB_TOKEN": "ghp_x",
+        "AWS_SECRET_ACCESS_KEY": "aws",
+        "PGPASSWORD": "pg",
+        "npm_config__auth": "npm",
+        "GOOGLE_APPLICATION_CREDENTIALS": "/creds.json",
+        "SSH_AUTH_SOCK": "/tmp/agent",
+    }
+    server.openai.push(tool_round(run("env")), openai_stream("ok"))
+    r = goshi("ask", "env", GOSHI_CONFIG=str(cfg), HARMLESS_SETTING="kept", **secrets)
+    assert r.code == 0
+    (result,) = results(server)
+    names = {line.split("=", 1)[0] for line in result.splitlines() if "=" in line}
+    assert not names & set(secrets), names & set(secrets)
+    assert TEST_KEY not in result and "ghp_x" not in result
+    assert {"HARMLESS_SETTING", "PATH", "HOME"} <= names
+
+
+def test_long_output_keeps_head_and_tail_and_says_what_was_cut(
+    goshi, server: WireServer, work, allow
+) -> None:
+    server.openai.push(tool_round(run("sh big.sh")), openai_stream("long"))
+    assert goshi("ask", "run", **allow).code == 0
+    (result,) = results(server)
+    assert len(result) < 17_000
+    assert "output (stdout and stderr):\nline 1\nline 2\n" in result
+    assert result.endswith("line 49999\nline 50000\n")
+    assert "characters (" in result and "lines) cut from the middle ...]" in result
+
+
+def test_a_timeout_kills_the_whole_process_group(goshi, server: WireServer, work, allow) -> None:
+    server.openai.push(tool_round(run("sh bg.sh", timeout_s=1)), openai_stream("slow"))
+    started = time.monotonic()
+    r = goshi("ask", "-v", "run", **allow)
+    took = time.monotonic() - started
+    assert r.code == 0 and took < 15
+    (result,) = results(server)
+    assert "timed out after 1 s; the command and its children were killed" in result
+    pid = int((work / "bg.pid").read_text())
+    deadline = time.monotonic() + 5
+    while not gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gone(pid), f"the background child {pid} outlived its command"
+    assert "-> run_command sh bg.sh  timed out 1 s" in r.stderr
+
+
+def test_commands_off_offers_no_run_command(goshi, server: WireServer, work, home) -> None:
+    cfg = home / "off.yaml"
+    cfg.write_text(FAST_CONFIG + "tools: {commands: false, allow_commands: [env]}\n")
+    server.openai.push(tool_round(run("env")), openai_stream("ok"))
+    assert goshi("ask", "go", GOSHI_CONFIG=str(cfg)).code == 0
+    offered = [t["function"]["name"] for t in server.chat_requests()[0].body["tools"]]
+    assert "run_command" not in offered and "edit_file" in offered
+    assert results(server) == ["error: run_command is turned off (tools.commands: false)"]
+
+
+def test_the_audit_records_command_exit_code_and_output_size(
+    goshi, server: WireServer, work, allow, home
+) -> None:
+    server.openai.push(tool_round(run("sh check.sh")), openai_stream("done"))
+    cid = json.loads(goshi("ask", "--json", "run", **allow).stdout)["conversation_id"]
+    db = sqlite3.connect(home / "data" / "goshi" / "goshi.db")
+    arguments, status, summary, ms = db.execute(
+        "SELECT arguments, status, summary, duration_ms FROM tool_calls"
+    ).fetchone()
+    assert json.loads(arguments) == {"command": "sh check.sh", "exit_code": 3, "output_bytes": 13}
+    assert (status, summary) == ("error", "exit 3 · 13 B") and ms > 0
+    shown = goshi("history", "show", str(cid), **allow).stdout
+    assert '-> run_command {"command": "sh check.sh", "exit_code": 3' in shown
+
+
+def test_an_untrusted_project_file_cannot_allow_commands(
+    goshi, server: WireServer, work, home
+) -> None:
+    (work / "goshi.yaml").write_text("tools: {allow_commands: ['*'], command_timeout_s: 9999}\n")
+    env = {k: v for k, v in os.environ.items() if k == "PATH"}
+    server.openai.push(tool_round(run("touch pwned")), openai_stream("no"))
+    r = goshi("ask", "go", GOSHI_CONFIG="", **env)
+    assert r.code == 0, r.stderr
+    assert not (work / "pwned").exists()
+    assert results(server) == ["the user did not approve running this command; it was not run"]
+    assert "tools.allow_commands" in r.stderr
