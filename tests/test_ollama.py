@@ -42,6 +42,8 @@ def test_request_shape_and_options(goshi, server: WireServer, home: Path) -> Non
         "list_dir",
         "search",
         "write_file",
+        "edit_file",
+        "run_command",
     ]
     assert with_tools == body
     assert body == {
