@@ -60,6 +60,7 @@ HEAVY = (
     "mcp",
     "tokenizers",
     "tiktoken",
+    "html.entities",
     "goshi.agent.tools",
     "goshi.agent.workspace",
     "goshi.agent.write",

@@ -16,7 +16,6 @@ the summary, so every fallback that keys on the message works for every shape.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterable
@@ -129,6 +128,8 @@ _TAG = re.compile(r"<[^>]*>")
 
 
 def _strip_html(text: str) -> str:
+    import html  # its entity table costs every ask 1-2 ms; only an HTML error page needs it
+
     return html.unescape(_TAG.sub(" ", _DROP.sub(" ", text)))
 
 
