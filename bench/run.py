@@ -7,8 +7,9 @@ bench/.venv-install (made or refreshed first; the script then runs again under t
 Python), unless --editable measures the current venv. Runs are interleaved (floor, goshi, floor,
 goshi, ...) so a busy machine slows both alike. Measured is the child's CPU time (user + sys,
 which other processes on a shared machine move less than wall time); a target is judged on the
-median of each run's goshi/floor ratio, beside which the table shows min/min and wall ratios. Servers are the loopback wire server from tests/, one per answer.
-Results go to stdout as a Markdown table; copy them into bench/README.md with the machine.
+median of each run's goshi/floor ratio, beside which the table shows min/min and wall ratios.
+Servers are the loopback wire server from tests/, one per answer. Results go to stdout as a
+Markdown table; copy them into bench/README.md with the machine.
 """
 
 from __future__ import annotations
