@@ -21,7 +21,7 @@ the unfinished block is not rendered again while its text and the width stay the
 The live region is cleared by counting the rows its lines take at the *current* width (terminals
 reflow wrapped lines on resize, ignoring trailing blanks, so the region's lines are drawn without
 Rich's padding), so a resize while streaming leaves no garbage on the screen. Redraws come at a
-steady cadence bounded by time: every 50 ms, or 5x the cost of the last redraw (committing
+steady cadence bounded by time: every 100 ms, or 5x the cost of the last redraw (committing
 excluded: that is work done once per block, whatever the cadence), at most 500 ms.
 """
 
@@ -41,7 +41,7 @@ from rich.syntax import Syntax, SyntaxTheme
 
 from goshi.sanitize import TerminalStream
 
-MIN_INTERVAL_S, MAX_INTERVAL_S = 0.05, 0.5
+MIN_INTERVAL_S, MAX_INTERVAL_S = 0.1, 0.5  # at most 10 redraws a second: smooth for text
 
 
 class LiveRegion:
