@@ -416,3 +416,15 @@ def test_an_azure_style_url_keeps_its_query_and_sends_api_key(server: WireServer
     list(OpenAIBackend(settings, HttpSettings(), "sk-x", InProcess()).chat(ask()))
     assert server.chat_requests()[1].path == "/v1/chat/completions?api-version=2024-10-21"
     assert "api-key" not in server.chat_requests()[1].headers  # only Azure hosts get it
+
+
+def test_two_same_name_calls_without_index_or_id_stay_two() -> None:
+    from goshi.llm.types import ToolCallAssembler, ToolCallDelta
+
+    calls = ToolCallAssembler()
+    for args in ('{"path": "a.py"}', '{"path": "b.py"}'):
+        calls.add(ToolCallDelta(None, None, "read_file", ""))
+        calls.add(ToolCallDelta(None, None, None, args))
+    made = calls.calls()
+    assert [c.arguments for c in made] == ['{"path": "a.py"}', '{"path": "b.py"}']
+    assert len({c.id for c in made}) == 2

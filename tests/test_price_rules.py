@@ -145,6 +145,9 @@ def test_an_old_flat_table_still_loads_and_a_bad_rule_is_refused() -> None:
     bad = {**old, "models": {"m": {"input": 1, "output": 2, "long_context": {"threshold": -5}}}}
     with pytest.raises(ValueError, match=r"long_context\.threshold"):
         parse_table(json.dumps(bad), "bad")
+    absurd = {**old, "models": {"m": {"input": 1e300, "output": 2}}}
+    with pytest.raises(ValueError, match=r"models\.m\.input: .* is past"):
+        parse_table(json.dumps(absurd), "absurd")
 
 
 def test_an_override_keeps_the_shared_tiers() -> None:

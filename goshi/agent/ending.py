@@ -27,7 +27,8 @@ def say_how_it_ended(total: Answer, cap: int | None, cid: int) -> None:
     )
     if total.cut:
         spent = cap or (total.usage.completion_tokens if total.usage else None)
-        limit = f"the output cap ({spent:,} tokens)" if spent else "the output cap"
+        unit = "token" if spent == 1 else "tokens"
+        limit = f"the output cap ({spent:,} {unit})" if spent else "the output cap"
         thought = total.reasoning or (total.usage and total.usage.reasoning_tokens)
         if not total.text.strip() and thought:
             raise AnswerCut(f"the model spent {limit} on reasoning and wrote no answer", room)

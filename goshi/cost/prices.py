@@ -260,7 +260,14 @@ def _amount(value: Any, where: str) -> Decimal:
         raise ValueError(f"{where}: expected a number, got {value!r}") from None
     if not amount.is_finite() or amount < 0:
         raise ValueError(f"{where}: expected a number >= 0, got {value!r}")
+    if amount > MAX_AMOUNT:  # no real price or multiplier is near it; a typo or a hostile table
+        raise ValueError(
+            f"{where}: {value!r} is past {MAX_AMOUNT:,} (USD per 1M tokens or a factor)"
+        )
     return amount
+
+
+MAX_AMOUNT = 100_000
 
 
 def _pico(per_mtok: Decimal) -> int:

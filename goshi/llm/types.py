@@ -153,6 +153,8 @@ class ToolCallAssembler:
             at = self._at_index.get(delta.index)
         elif delta.id:
             at = self._by_id.get(delta.id)
+        elif delta.name:  # no index, no id: a name opens a call (it comes in the first piece)
+            return None
         else:
             at = len(self._calls) - 1 if self._calls else None
         if at is None:
