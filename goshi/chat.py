@@ -20,7 +20,7 @@ from goshi.config import BACKENDS
 from goshi.cost.meter import format_usd, local_midnight
 from goshi.errors import GoshiError, Interrupted, UsageError
 from goshi.sanitize import for_terminal, one_line
-from goshi.session import Session, SessionOptions
+from goshi.session import Session, SessionOptions, workspace_refusal
 from goshi.ui.approve import Approval
 from goshi.ui.live import MarkdownOutput, make_console
 
@@ -237,6 +237,8 @@ class Chat:
     def tools(self, arg: str) -> None:
         if arg not in ("on", "off"):
             raise UsageError("/tools: expected on or off")
+        if arg == "on" and (why := workspace_refusal(self.settings)):
+            raise UsageError(why)
         self.settings.tools.enabled = arg == "on"
         self.say(f"tools {arg}")
 

@@ -10,6 +10,7 @@ the first turn that offers tools, goshi/mcp/bridge.py); `run_tool` sends each ca
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,8 @@ from goshi.llm.select import Selector
 from goshi.llm.types import Message, ToolCall
 from goshi.store import Conversation, Store
 from goshi.ui.output import Output
+
+log = logging.getLogger("goshi")
 
 if TYPE_CHECKING:
     from goshi.agent.tools import Toolbox
@@ -41,6 +44,20 @@ class SessionOptions:
     stream: bool = True
     yes: bool = False
     max_cost_usd: float | None = None
+
+
+def workspace_refusal(settings: Settings) -> str | None:
+    """The line that turns the tools off when the workspace is / or the home directory."""
+    from goshi.agent.workspace import too_wide
+
+    named = settings.source("tools.workspace") != "default"
+    why = too_wide(settings.tools.workspace, named)
+    if why is None:
+        return None
+    return (
+        f"{why}; tools are off for this run: start goshi in a project directory, "
+        "or name it in tools.workspace in your own goshi.yaml"
+    )
 
 
 class Session:
@@ -68,6 +85,9 @@ class Session:
     ) -> Session:
         """Settings from the options, then the conversation they name (or a new one)."""
         settings = config.load(opts.config_file, opts.overrides)
+        if settings.tools.enabled and (why := workspace_refusal(settings)):
+            log.warning("%s", why)
+            settings.tools.enabled = False
         store = Store()
         conversation = None
         if opts.cid is not None:
@@ -87,13 +107,15 @@ class Session:
             from goshi.agent.tools import Toolbox
             from goshi.agent.workspace import Workspace
 
-            tools = self.settings.tools
-            workspace = Workspace(tools.workspace)
+            s = self.settings
+            tools = s.tools
+            configs = [f for f in (s.file, s.project.path if s.project else None) if f]
+            workspace = Workspace(tools.workspace, configs)
             commands = Commands(
                 str(workspace.root),
                 tools.allow_commands,
                 tools.command_timeout_s,
-                self.settings.openai.api_key_env,
+                s.openai.api_key_env,
             )
             self._toolbox = Toolbox(workspace, self.approve, commands if tools.commands else None)
         return self._toolbox

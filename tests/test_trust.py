@@ -162,3 +162,60 @@ def test_every_key_not_listed_harmless_is_untrusted() -> None:
     never |= {p for p in every if p.startswith(("http.", "cost.", "mcp."))}
     never |= {p for p in every if "command" in p}
     assert not never & trust.HARMLESS
+
+
+def test_the_tools_cannot_write_goshis_configuration(goshi, home: Path, server) -> None:
+    from tests.test_tools import call, results, tool_round
+
+    work = home / "work"
+    mine = work / "mine.yaml"
+    mine.write_text((home / "fast.yaml").read_text())
+    server.openai.push(
+        tool_round(
+            call("write_file", path="goshi.yaml", content="tools: {workspace: /}\n"),
+            call("write_file", path="sub/GOSHI.yaml", content="backend: ollama\n"),
+            call("write_file", path="mine.yaml", content="cost: {warn_usd: null}\n"),
+        ),
+        openai_stream_text("Refused."),
+    )
+    r = goshi("ask", "-y", "--config", str(mine), "widen your jail")
+    assert r.code == 0, r.stderr
+    assert not (work / "goshi.yaml").exists() and not (work / "sub").exists()
+    assert "warn_usd" not in mine.read_text()
+    said = results(server)
+    assert len(said) == 3 and all("goshi's configuration" in s for s in said), said
+
+
+def openai_stream_text(text: str):  # type: ignore[no-untyped-def]
+    from tests.wire_server import openai_stream
+
+    return openai_stream(text)
+
+
+def test_a_workspace_that_is_home_is_refused_unless_named(
+    env: dict[str, str], home: Path, server: WireServer
+) -> None:
+    import subprocess
+
+    from tests.conftest import GOSHI
+
+    plain = run_env(home, server)
+
+    def ask(**extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [GOSHI, "ask", "hi"],
+            env={**env, **plain, **extra},
+            cwd=home,  # $HOME
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    r = ask()
+    assert r.returncode == 0 and r.stdout == "Hello from the test server.\n", r.stderr
+    assert "your home directory" in r.stderr and "tools are off" in r.stderr
+    assert "tools" not in server.chat_requests()[-1].body
+    named = user_config(home, server, f"tools: {{workspace: '{home}'}}\n")
+    r = ask(GOSHI_CONFIG=str(named))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    assert "tools" in server.chat_requests()[-1].body

@@ -3,7 +3,11 @@
 A path from the model is resolved against the workspace root with every symlink followed, and
 only then checked. Refused, each with a reason the model can read: anything that resolves outside
 the root (`..`, absolute paths, links pointing out), device files, FIFOs and sockets, goshi's own
-config, data and state directories, and `.git/` internals for writes.
+config, data and state directories, and for writes `.git/` internals, any file named goshi.yaml
+and the config files this run loaded (a model must not widen its own jail for the next run).
+
+A workspace that is `/` or the user's home directory is refused at start (`too_wide`) unless a
+config file goshi trusts names it in tools.workspace: the tools are turned off for the run.
 """
 
 from __future__ import annotations
@@ -15,17 +19,20 @@ from pathlib import Path
 
 from goshi import paths
 
+CONFIG_NAME = "goshi.yaml"
+
 
 class Refused(Exception):
     """A path the tools may not touch; the message is for the model."""
 
 
 class Workspace:
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, configs: list[Path] | None = None) -> None:
         self.root = Path(root).expanduser().resolve()
         self.private = [
             p.resolve() for p in (paths.config_dir(), paths.data_dir(), paths.state_dir())
         ]
+        self.configs = {p.resolve() for p in configs or ()}
 
     def resolve(self, raw: str, *, for_write: bool = False) -> Path:
         if not isinstance(raw, str) or not raw.strip():
@@ -42,6 +49,8 @@ class Workspace:
                 raise Refused(f"{raw!r} is inside goshi's own files; those are off limits")
         if for_write and ".git" in real.relative_to(self.root).parts:
             raise Refused(f"{raw!r} is inside .git/; change the repository with git, not here")
+        if for_write and (real.name.lower() == CONFIG_NAME or real in self.configs):
+            raise Refused(f"{raw!r} is goshi's configuration; only the user changes it")
         try:
             mode = os.stat(real).st_mode
         except FileNotFoundError:
@@ -73,3 +82,16 @@ def text_lines(text: str) -> list[str]:
     """Lines split at newlines only, each with its newline: str.splitlines also splits at CR, FF,
     U+2028 ..., which would hide those characters in a diff and number lines unlike an editor."""
     return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+def too_wide(root: str | Path, named_explicitly: bool) -> str | None:
+    """Why the tools must stay off for this workspace, or None: `/` and the home directory
+    hold keys and every project; only a config file goshi trusts may name them."""
+    real = Path(root).expanduser().resolve()
+    if named_explicitly:
+        return None
+    if real == Path(real.anchor):
+        return "the workspace would be / (the whole disk)"
+    if real == Path.home().resolve():
+        return f"the workspace would be your home directory ({real})"
+    return None
