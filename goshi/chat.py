@@ -36,6 +36,8 @@ COMMANDS = {
     "/save": "FILE: save this conversation as Markdown",
     "/search": "TEXT: find past conversations (continue one with goshi chat --cid ID)",
     "/tools": "on|off: offer the model the coding tools",
+    "/context": "what is sent: the window, summary, turns and tokens",
+    "/compact": "fold the older turns into a summary now",
     "/exit": "leave (Ctrl-D does too)",
 }
 KEYS = (
@@ -64,6 +66,8 @@ class Chat:
             "/save": self.save,
             "/search": self.search,
             "/tools": self.tools,
+            "/context": self.context,
+            "/compact": self.compact,
             "/exit": self.exit,
         }
 
@@ -241,6 +245,17 @@ class Chat:
             raise UsageError(why)
         self.settings.tools.enabled = arg == "on"
         self.say(f"tools {arg}")
+
+    def context(self, arg: str) -> None:
+        self.session.messages()  # the keeper learns the system prompt in force
+        self.say(self.session.context.describe())
+
+    def compact(self, arg: str) -> None:
+        self.session.messages()
+        try:
+            self.say(self.session.context.compact(self.opts.max_cost_usd))
+        except KeyboardInterrupt:
+            self.say("stopped; nothing was compacted")
 
     def exit(self, arg: str) -> None:
         self.running = False

@@ -131,6 +131,19 @@ class CostSettings:
     prices: dict[str, Price] = field(default_factory=dict)
 
 
+CONTEXT_STRATEGIES = ("summarize", "drop")
+
+
+@dataclass
+class ContextSettings:
+    """What to do when a conversation outgrows the model's context window (goshi/context/)."""
+
+    strategy: str = field(default="summarize", metadata={"choices": CONTEXT_STRATEGIES})
+    reserve_tokens: int | None = field(default=None, metadata={"min": 1})
+    keep_turns: int = field(default=2, metadata={"min": 0})
+    windows: dict[str, int] = field(default_factory=dict, metadata={"min": 1})
+
+
 @dataclass
 class McpServer:
     """One stdio MCP server: the command goshi starts, and the tools it may call unasked."""
@@ -183,6 +196,7 @@ class Settings:
     tools: ToolsSettings = field(default_factory=ToolsSettings)
     cost: CostSettings = field(default_factory=CostSettings)
     mcp: McpSettings = field(default_factory=McpSettings)
+    context: ContextSettings = field(default_factory=ContextSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     file: Path | None = field(default=None, metadata={"internal": True})  # the user's own
     project: ProjectFile | None = field(default=None, metadata={"internal": True})

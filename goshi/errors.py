@@ -12,6 +12,7 @@
         ├── AuthError               4   401 / 403: the key is missing, wrong or not allowed
         ├── RequestRejected         7   400 / 404 / 422: the request itself is wrong
         │   ├── ModelNotFound       7   404 naming the model
+        │   ├── ContextExceeded     7   the question alone does not fit the context window
         │   └── ToolsUnsupported    7   the model takes no tools (the turn goes on without them)
         └── Unavailable             5   the backend cannot answer now
             ├── QuotaExceeded       5   429 insufficient_quota: billing, never retried
@@ -99,6 +100,10 @@ class ModelNotFound(RequestRejected):
 
 
 class ToolsUnsupported(RequestRejected):
+    pass
+
+
+class ContextExceeded(RequestRejected):
     pass
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from goshi.cost.meter import format_usd, usd
 from goshi.errors import UsageError
 from goshi.sanitize import for_terminal, one_line
-from goshi.store import Store
+from goshi.store import Compaction, Store
 
 
 def _when(at: float) -> str:
@@ -48,7 +48,10 @@ def _transcript(store: Store, cid: int) -> str:
     out = [f"conversation {cid}, started {_when(conv.created_at)}, model {conv.model}\n"]
     if conv.system:
         out.append(f"system: {conv.system}\n")
+    marks = store.compactions(cid)
     for m in store.transcript(cid):
+        while marks and marks[0].upto_message_id < m.id:
+            out.append(_compaction_line(marks.pop(0)))
         mark = "" if m.status == "ok" else f" [{m.status}]"
         if m.refusal:
             mark += " [refusal]"
@@ -64,7 +67,20 @@ def _transcript(store: Store, cid: int) -> str:
             out.append(f"{m.content}\n")
         for tool, arguments, status, summary, ms in store.tool_calls_of(m.id):
             out.append(f"  -> {tool} {arguments}  {status}: {summary}  {ms:.0f} ms\n")
+    out.extend(_compaction_line(c) for c in marks)
     return "".join(out)
+
+
+def _compaction_line(c: Compaction) -> str:
+    """Where the sent view was compacted: every turn above is still here, and goshi sends the
+    model a summary of them (or leaves them out)."""
+    how = (
+        f"folded into a summary ({c.tokens} tokens, {format_usd(c.cost_pico)})"
+        if c.summary
+        else "left out"
+    )
+    when = _when(c.at)
+    return f"\n=== {when} context compacted: the {c.turns} turns above are {how} for the model\n"
 
 
 def remove(cid: int) -> int:

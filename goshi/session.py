@@ -19,6 +19,7 @@ from goshi import config
 from goshi.agent.calls import Approver, ToolApprover, ToolResult, offered
 from goshi.agent.runner import Outcome, TurnRunner
 from goshi.config import Settings
+from goshi.context.keeper import ContextKeeper
 from goshi.cost.meter import Meter
 from goshi.errors import UsageError
 from goshi.llm.select import Selector
@@ -78,6 +79,7 @@ class Session:
         self.approve_tool = approve_tool or (lambda name, arguments: False)
         self._toolbox: Toolbox | None = None
         self._mcp: McpTools | None = None
+        self.context = ContextKeeper(self)
 
     @classmethod
     def start(
@@ -147,14 +149,15 @@ class Session:
             model, self.settings.backend, self.settings.system
         )
         self.meter = Meter(self.settings, self.store, self.conversation.id)
+        self.context = ContextKeeper(self)
 
     def messages(self) -> list[Message]:
-        """What is sent: the system prompt (a flag's, else the conversation's) and the history."""
+        """What is sent: the system prompt (a flag's, else the conversation's) and the history,
+        as the context keeper last compacted it (goshi/context/keeper.py)."""
         system = self.settings.system
         if self.settings.source("system") != "--system":
             system = self.conversation.system or system
-        head = [Message("system", system)] if system else []
-        return head + self.store.history(self.cid)
+        return self.context.view(system)
 
     def ask(
         self, prompt: str, out: Output, *, stream: bool = True, max_cost_usd: float | None = None

@@ -123,7 +123,7 @@ def _keys(obj: object, prefix: str = "") -> set[str]:
 def _flatten(data: dict[str, object], prefix: str = "") -> set[str]:
     out: set[str] = set()
     for key, value in data.items():
-        if isinstance(value, dict) and key not in ("prices", "servers"):
+        if isinstance(value, dict) and key not in ("prices", "servers", "windows"):
             out |= _flatten(value, f"{prefix}{key}.")
         else:
             out.add(f"{prefix}{key}")

@@ -195,8 +195,9 @@ class WireServer(ThreadingHTTPServer):
             )
 
     def chat_requests(self) -> list[Request]:
+        """The requests for an answer (not the probes goshi makes to learn a context window)."""
         with self._lock:
-            return [r for r in self.requests if r.method == "POST"]
+            return [r for r in self.requests if r.method == "POST" and r.path not in PROBES]
 
     def start(self) -> WireServer:
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
@@ -206,6 +207,9 @@ class WireServer(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+
+PROBES = ("/api/show",)
 
 
 def refused_port() -> int:
@@ -739,3 +743,130 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- a server with a context window (goshi/context/) -----------------------------------------
+
+CONTEXT_DIALECTS = ("openai", "llamacpp", "vllm")
+SUMMARY_MARK = "You compress a conversation"
+
+
+def server_tokens(body: dict[str, Any]) -> int:
+    """The server's own count of a request: 4 bytes a token (a real tokenizer's figure for
+    English), 4 per message, the tool schemas too. goshi's byte bound is above it."""
+    total = 3
+    for m in body.get("messages") or ():
+        text = m.get("content") or ""
+        for call in m.get("tool_calls") or ():
+            fn = call.get("function") or {}
+            args = fn.get("arguments")
+            text += (fn.get("name") or "") + (args if isinstance(args, str) else json.dumps(args))
+        total += 4 + -(-len(text.encode()) // 4)
+    if body.get("tools"):
+        total += -(-len(json.dumps(body["tools"]).encode()) // 4)
+    return total
+
+
+def context_exceeded(dialect: str, window: int, asked: int) -> Reply:
+    """Each server's own "context exceeded" 400, word for word."""
+    if dialect == "llamacpp":
+        error: dict[str, Any] = {
+            "code": 400,
+            "message": f"request ({asked} tokens) exceeds the available context size"
+            f" ({window} tokens), try increasing it",
+            "type": "exceed_context_size_error",
+            "n_prompt_tokens": asked,
+            "n_ctx": window,
+        }
+    elif dialect == "vllm":
+        error = {
+            "message": f"This model's maximum context length is {window} tokens. However, you"
+            f" requested {asked} tokens ({asked} in the messages, 0 in the completion). Please"
+            " reduce the length of the messages or completion.",
+            "type": "BadRequestError",
+            "param": None,
+            "code": 400,
+        }
+    else:
+        error = {
+            "message": f"This model's maximum context length is {window} tokens. However, your"
+            f" messages resulted in {asked} tokens. Please reduce the length of the messages.",
+            "type": "invalid_request_error",
+            "param": "messages",
+            "code": "context_length_exceeded",
+        }
+
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        h.send_json(400, {"error": error})
+
+    return reply
+
+
+@dataclass
+class ContextServer:
+    """An OpenAI-compatible model with a context window: a request that does not fit gets the
+    dialect's 400; a summary request gets a summary; anything else `answer` (numbered)."""
+
+    window: int
+    dialect: str = "openai"
+    answer: str = "answer {n}"
+    rejected: int = 0
+    answered: int = 0
+    summaries: int = 0
+    tool_calls: list[tuple[str, str, str]] | None = None
+
+    def __call__(self, h: Handler, body: dict[str, Any]) -> None:
+        asked = server_tokens(body)
+        if asked > self.window:
+            self.rejected += 1
+            context_exceeded(self.dialect, self.window, asked)(h, body)
+            return
+        messages = body.get("messages") or [{}]
+        if SUMMARY_MARK in str(messages[0].get("content")):
+            self.summaries += 1
+            text = f"SUMMARY {self.summaries}: the user asked questions and got answers."
+            openai_stream(text, usage=(asked, 20, 0))(h, body)
+            return
+        self.answered += 1
+        calls, self.tool_calls = self.tool_calls, None
+        text = self.answer.format(n=self.answered)
+        openai_stream(text, usage=(asked, 5, 0), tool_calls=calls)(h, body)
+
+
+def llamacpp_props(n_ctx: int) -> Reply:
+    """llama.cpp's GET /props: the context size of a slot."""
+
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        h.send_json(
+            200,
+            {
+                "default_generation_settings": {"id": 0, "n_ctx": n_ctx, "params": {}},
+                "total_slots": 1,
+                "model_path": "models/qwen2.5-0.5b-instruct-q4_k_m.gguf",
+                "chat_template": "",
+            },
+        )
+
+    return reply
+
+
+def ollama_show(num_ctx: int | None, context_length: int = 131072) -> Reply:
+    """Ollama's POST /api/show: the Modelfile's parameters and the model's trained length."""
+
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        parameters = f"num_ctx                        {num_ctx}\n" if num_ctx else ""
+        h.send_json(
+            200,
+            {
+                "modelfile": "FROM llama3.2",
+                "parameters": parameters + 'stop                           "<|eot_id|>"',
+                "template": "{{ .Prompt }}",
+                "details": {"format": "gguf", "family": "llama"},
+                "model_info": {
+                    "general.architecture": "llama",
+                    "llama.context_length": context_length,
+                },
+            },
+        )
+
+    return reply

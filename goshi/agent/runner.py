@@ -1,8 +1,10 @@
 """One turn of a conversation: rounds of (stream -> tool calls -> results) until the model
 answers without tools or tools.max_steps rounds have run.
 
-    per round: meter.guard (limits, before sending) -> selector events -> output.write per
-    delta -> meter.charge (ledger) -> the round's tool calls run in the workspace -> store
+    per round: context.fit (goshi/context/keeper.py: compacts the view when it would pass the
+    model's window) -> meter.guard (limits, before sending) -> selector events -> output.write
+    per delta (a "context exceeded" rejection: context.recover, sent again once) -> meter.charge
+    (ledger) -> the round's tool calls run in the workspace -> store
     (answer + results) -> next round -> output.finish (usage and cost summed over the rounds)
 
 Ctrl-C or a cut stream keeps the partial answer, marked interrupted, and charges for what arrived.
@@ -19,9 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 from goshi.agent.calls import ToolResult, brief, redacted_arguments
 from goshi.agent.ending import say_how_it_ended
-from goshi.agent.turn import Answer, stream_answer
+from goshi.agent.turn import Answer, name_route, stream_answer
 from goshi.cost.meter import Charge, estimate_prompt_tokens, usd
-from goshi.errors import BackendError, CostLimitError, Interrupted, ToolsUnsupported
+from goshi.errors import (
+    BackendError,
+    ContextExceeded,
+    CostLimitError,
+    Interrupted,
+    RequestRejected,
+    ToolsUnsupported,
+)
 from goshi.llm.types import ChatRequest, Message, ToolCall
 from goshi.ui.output import Output, TurnStart
 
@@ -50,6 +59,7 @@ class TurnRunner:
         """Rounds of (stream -> tool calls -> results) until the model answers without tools,
         or tools.max_steps rounds have run."""
         messages = self.s.messages()
+        self.s.context.compacted = False
         backend, model = self.s.selector.primary_backend(), self.s.selector.primary_model()
         try:
             tools = self.s.tool_schemas() if self.s.settings.tools.enabled else []
@@ -70,19 +80,44 @@ class TurnRunner:
         )
         for step in range(self.s.settings.tools.max_steps + 1):
             try:
-                cap = self.s.meter.guard(backend, model, messages, max_cost_usd, tools)
-            except CostLimitError:
+                fitted = self.s.context.fit(messages, tools, max_cost_usd)
+                messages, sent = fitted.view, fitted.sent
+                out.context(fitted.use)
+                cap = self.s.meter.guard(backend, model, sent, max_cost_usd, tools)
+            except (CostLimitError, ContextExceeded, Interrupted):
                 self.s.store.set_status(question_id, "ok" if step else "failed")
                 raise
             answer = Answer(backend=backend, model=model)
-            request = ChatRequest(messages, model, stream, tools, cap)
+            request = ChatRequest(sent, model, stream, tools, cap)
             try:
-                tools = self._stream_round(request, answer, out, total)
+                try:
+                    tools = self._stream_round(request, answer, out, total)
+                except RequestRejected as exc:
+                    # too long for the model: compact once, send again once
+                    refit = (
+                        None
+                        if answer.parts
+                        else self.s.context.recover(exc, messages, sent, tools, max_cost_usd)
+                    )
+                    if refit is None:
+                        raise
+                    messages, sent = refit.view, refit.sent
+                    out.context(refit.use)
+                    request.messages = sent
+                    try:
+                        tools = self._stream_round(request, answer, out, total)
+                    except RequestRejected as again:
+                        if self.s.context.overflowed(again):
+                            raise self.s.context.too_big(again) from None
+                        raise
             except KeyboardInterrupt:
                 self._keep_partial(question_id, answer, messages, out)
                 raise Interrupted(
                     "interrupted", f"the partial answer is kept in conversation {self.s.cid}"
                 ) from None
+            except Interrupted:  # Ctrl-C while a summary was made: nothing was changed
+                self.s.store.set_status(question_id, "ok" if step else "failed")
+                raise
             except BackendError as exc:
                 if answer.parts or step:
                     self._keep_partial(question_id, answer, messages, out)
@@ -103,6 +138,7 @@ class TurnRunner:
                 )
             )
             _log_usage(answer, self.s.cid, charges[-1])
+            out.context(self.s.context.observe(sent, tools, answer.usage))
             _add_round(total, answer)
             calls = list(answer.tool_calls)
             last = step == self.s.settings.tools.max_steps
@@ -229,11 +265,7 @@ class TurnRunner:
         return on_text
 
     def _name_route(self, answer: Answer) -> None:
-        """The answer is from whichever backend the selector ended up using."""
-        if self.s.selector.used is not None:
-            answer.backend = self.s.selector.used.backend.name
-            if not answer.complete:
-                answer.model = self.s.selector.used.model
+        name_route(answer, self.s.selector.used)
 
     def _keep_partial(
         self, question_id: int, answer: Answer, messages: list[Message], out: Output

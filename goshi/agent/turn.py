@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from goshi.llm.types import (
     Done,
@@ -26,6 +27,9 @@ from goshi.llm.types import (
 # finish reasons that mean the answer stopped before the model was done
 CUT_BY_CAP = ("length", "max_tokens")
 FILTERED = ("content_filter", "safety", "refusal")
+
+if TYPE_CHECKING:
+    from goshi.llm.select import Route
 
 
 @dataclass(slots=True)
@@ -96,3 +100,11 @@ def stream_answer(
             answer.tool_calls = event.tool_calls
             answer.service_tier = event.service_tier
             answer.complete = True
+
+
+def name_route(answer: Answer, used: Route | None) -> None:
+    """The answer is from whichever backend the selector ended up using."""
+    if used is not None:
+        answer.backend = used.backend.name
+        if not answer.complete:
+            answer.model = used.model

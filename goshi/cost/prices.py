@@ -15,6 +15,7 @@ A model's entry, first match wins:
        (gpt-4o-mini-2024-07-18 -> gpt-4o-mini, gpt-4-0613 -> gpt-4)
 Ollama costs $0. Nothing else is guessed: an unknown model has no price.
 Prices are kept as integer pico-dollars (10^-12 USD) per token, so every sum is exact.
+An entry may also give the model's context window in tokens (`context`; goshi/context/window.py).
 """
 
 from __future__ import annotations
@@ -146,6 +147,7 @@ class Table:
     regional_hosts: dict[str, str] = field(default_factory=dict)  # API host -> region
     service_tiers: dict[str, Tier] = field(default_factory=dict)  # shared by every model
     rules_source: str = ""
+    windows: dict[str, int] = field(default_factory=dict)  # model -> context window, tokens
 
 
 def user_table_file() -> Path:
@@ -183,10 +185,15 @@ def parse_table(text: str, path: str) -> Table:
     shared_tiers = _tiers(data.get("service_tiers"), "service_tiers")
     hosts = _object(data.get("regional_hosts"), "regional_hosts")
     table: dict[str, Pricing] = {}
+    windows: dict[str, int] = {}
     for name, entry in models.items():
         where = f"models.{name}"
         if not isinstance(entry, dict):
             raise ValueError(f"{where}: expected an object")
+        if (window := entry.get("context")) is not None:
+            if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+                raise ValueError(f"{where}.context: expected tokens, got {window!r}")
+            windows[str(name)] = window
         tiers = {**shared_tiers, **_tiers(entry.get("service_tiers"), f"{where}.service_tiers")}
         uplift = entry.get("regional_uplift")
         table[str(name)] = Pricing(
@@ -205,6 +212,7 @@ def parse_table(text: str, path: str) -> Table:
         {str(h).lower(): str(r) for h, r in hosts.items()},
         shared_tiers,
         str(data.get("rules_source") or ""),
+        windows,
     )
 
 
@@ -310,13 +318,16 @@ def _from_settings(name: str, p: Price, shared_tiers: dict[str, Tier]) -> Pricin
     return Pricing(name, "goshi.yaml", base, long_context, tiers, _dec(p.regional_uplift))
 
 
+def base_names(model: str) -> list[str]:
+    """The names a model is looked up by: itself, then without a date suffix."""
+    stripped = _DATE_SUFFIX.sub("", model)
+    return [model] if stripped == model else [model, stripped]
+
+
 def resolve(model: str, backend: str, table: Table, overrides: dict[str, Price]) -> Pricing | None:
     if backend in FREE_BACKENDS:
         return Pricing(model, "local", Rates(Decimal(0), None, Decimal(0)))
-    names = [model]
-    if (stripped := _DATE_SUFFIX.sub("", model)) != model:
-        names.append(stripped)
-    for name in names:
+    for name in base_names(model):
         if (p := overrides.get(name)) is not None:
             return _from_settings(name, p, table.service_tiers)
         if (entry := table.models.get(name)) is not None:

@@ -137,7 +137,10 @@ def show_prices(config_file: str | None) -> int:
     out.write(for_terminal(said) + "\n")
     if table.rules_source:
         out.write(f"rules: {table.rules_source}\n")
-    out.write("USD per 1M tokens: input / cached input / output, then the rules that apply\n\n")
+    out.write(
+        "USD per 1M tokens: input / cached input / output, the context window in tokens,"
+        " then the rules that apply\n\n"
+    )
     rows: dict[str, tuple[prices.Pricing, str]] = {n: (p, "") for n, p in table.models.items()}
     for name in settings.cost.prices:
         pricing = prices.resolve(name, "openai", table, settings.cost.prices)
@@ -148,7 +151,10 @@ def show_prices(config_file: str | None) -> int:
         b = p.base
         cached_s = "-" if b.cached_input is None else f"{b.cached_input:g}"
         rules = _rules(p, shared)
-        line = f"  {name:<22} {b.input:>8g} {cached_s:>8} {b.output:>8g}  {rules}{origin}"
+        window = f"{table.windows[p.name]:,}" if p.name in table.windows else "-"
+        line = (
+            f"  {name:<22} {b.input:>8g} {cached_s:>8} {b.output:>8g} {window:>10}  {rules}{origin}"
+        )
         out.write(one_line(line.rstrip()) + "\n")
     out.write("\n")
     if shared:
@@ -157,6 +163,10 @@ def show_prices(config_file: str | None) -> int:
     if table.regional_hosts:
         hosts = ", ".join(f"{h} ({r})" for h, r in sorted(table.regional_hosts.items()))
         out.write(f"regional hosts (+uplift where a model has one): {hosts}\n")
+    if settings.context.windows:
+        out.write("context windows from goshi.yaml (context.windows):\n")
+        for name, tokens in sorted(settings.context.windows.items()):
+            out.write(one_line(f"  {name:<22} {tokens:>10,}") + "\n")
     out.write("ollama: $0. Snapshots like gpt-4o-mini-2024-07-18 use gpt-4o-mini's price.\n")
     return 0
 

@@ -36,6 +36,7 @@ class Message:
     tool_call_id: str | None = None
     tool_name: str | None = None  # on a tool result: the tool that produced it (Ollama wants it)
     reasoning: str = ""  # an assistant's thinking, sent back where the server documents it
+    stored_id: int | None = field(default=None, compare=False)  # its row, when from the store
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ small repository per table family:
     circuits.py       circuit-breaker state shared across processes
     params.py         request fields each server was found to disagree on
     search.py         full-text search over questions and answers (FTS5, kept by triggers)
+    context.py        model facts (context windows) and compactions of the sent view
 
 `Store` is all of them over one connection; code that needs one family can take that type.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from goshi.store.audit import Audit
 from goshi.store.circuits import CircuitRow, Circuits
+from goshi.store.context import Compaction, ContextRecords
 from goshi.store.conversations import (
     SENDABLE,
     Conversation,
@@ -30,6 +32,7 @@ from goshi.store.search import Search
 __all__ = [
     "SENDABLE",
     "CircuitRow",
+    "Compaction",
     "Conversation",
     "ConversationSummary",
     "Store",
@@ -37,5 +40,5 @@ __all__ = [
 ]
 
 
-class Store(Conversations, Ledger, Audit, Circuits, ServerParams, Search):
+class Store(Conversations, Ledger, Audit, Circuits, ServerParams, Search, ContextRecords):
     """The whole store: every table family over one shared connection."""

@@ -205,20 +205,23 @@ class Conversations(Database):
     def set_status(self, message_id: int, status: str) -> None:
         self.db.execute("UPDATE messages SET status = ? WHERE id = ?", (status, message_id))
 
-    def history(self, cid: int) -> list[Message]:
-        """The messages worth sending again when a conversation continues."""
+    def history(self, cid: int, after_id: int = 0) -> list[Message]:
+        """The messages worth sending again when a conversation continues (those after
+        `after_id`: a compaction stands for the earlier ones)."""
         rows = self.db.execute(
-            "SELECT role, content, tool_calls, tool_call_id, reasoning FROM messages"
-            " WHERE conversation_id = ? AND status IN (?, ?, ?) ORDER BY id",
-            (cid, *SENDABLE),
+            "SELECT id, role, content, tool_calls, tool_call_id, reasoning FROM messages"
+            " WHERE conversation_id = ? AND id > ? AND status IN (?, ?, ?) ORDER BY id",
+            (cid, after_id, *SENDABLE),
         ).fetchall()
         names: dict[str, str] = {}  # tool call id -> tool name, for the results (Ollama wants it)
         out = []
-        for role, content, calls, call_id, reasoning in rows:
+        for row_id, role, content, calls, call_id, reasoning in rows:
             tool_calls = [ToolCall(*c) for c in json.loads(calls)] if calls else []
             names.update((c.id, c.name) for c in tool_calls)
             name = names.get(call_id) if call_id else None
-            out.append(Message(role, content, tool_calls, call_id, name, reasoning or ""))
+            out.append(
+                Message(role, content, tool_calls, call_id, name, reasoning or "", stored_id=row_id)
+            )
         return out
 
     def first_line(self, cid: int) -> str:

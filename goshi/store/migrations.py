@@ -127,4 +127,29 @@ MIGRATIONS: tuple[str, ...] = (
             WHERE new.role IN ('user', 'assistant') AND new.content != '';
     END;
     """,
+    # 8: long conversations: what goshi learned about a model's context on a server (its window,
+    # from a probe or a "context exceeded" error; tokens per byte-bound token), and where the sent
+    # view of a conversation was compacted (the stored messages themselves never change)
+    """
+    CREATE TABLE model_facts (
+        server TEXT NOT NULL,
+        model TEXT NOT NULL,
+        fact TEXT NOT NULL,
+        value REAL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (server, model, fact)
+    );
+    CREATE TABLE compactions (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        at REAL NOT NULL,
+        upto_message_id INTEGER NOT NULL,
+        strategy TEXT NOT NULL,
+        turns INTEGER NOT NULL,
+        summary TEXT,
+        tokens INTEGER NOT NULL,
+        cost_pico INTEGER
+    );
+    CREATE INDEX compactions_by_conversation ON compactions(conversation_id, id);
+    """,
 )

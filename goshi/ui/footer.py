@@ -1,5 +1,6 @@
 """The footer under a streaming answer: backend (marked when a fallback), model, tokens, the
-answer's cost and the session's, and the circuit when it is not closed. Estimates (marked ~) while
+answer's cost and the session's, how full the context window is (`ctx 41% of 128k`, when the
+window is known), and the circuit when it is not closed. Estimates (marked ~) while
 the answer streams; the server's figures once it is done. Never part of the answer's text."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from goshi.cost.meter import Charge, format_usd
 from goshi.cost.prices import Rate
 from goshi.llm.types import Usage
 from goshi.sanitize import one_line
+from goshi.ui.output import ContextUse
 
 
 @dataclass
@@ -31,6 +33,7 @@ class LiveStatus:
     usage: Usage | None = None
     charge: Charge | None = None  # set when the answer is done
     mark: str = ""  # refusal, cut: token cap, cut: content filter
+    context: ContextUse | None = None
 
 
 class Footer:
@@ -54,6 +57,8 @@ class Footer:
                 cost = s.prompt_estimate * s.rate.input + out_tokens * s.rate.output
                 fields.append(f"~{format_usd(cost)}")
                 fields.append(f"session ~{format_usd(s.session_before + cost)}")
+        if s.context is not None:
+            fields.append(s.context.label())
         if s.circuit:
             fields.append(f"circuit {s.circuit}")
         return [f for f in fields if f]

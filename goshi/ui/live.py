@@ -10,7 +10,7 @@ from goshi.cost.meter import Charge
 from goshi.sanitize import one_line
 from goshi.ui.footer import Footer, LiveStatus
 from goshi.ui.mdstream import MarkdownStream
-from goshi.ui.output import TurnStart, color_allowed, ending_mark
+from goshi.ui.output import ContextUse, TurnStart, color_allowed, ending_mark
 from goshi.ui.reasoning import ReasoningView, WithReasoning
 from goshi.ui.toolview import CommandView, gutter_lines
 
@@ -41,6 +41,16 @@ class MarkdownOutput:
         s.out_chars, s.usage, s.charge, s.fallback, s.mark = 0, None, None, False, ""
         self.thinking = ReasoningView()
         self.stream = self._fresh()
+        self.stream.refresh()
+
+    def context(self, use: ContextUse) -> None:
+        """The footer's ctx figure; what fitting did is one dim line above the answer (stderr
+        would be drawn over by the live region)."""
+        self.status.context = use
+        if use.note:
+            self.stream.settle()
+            self.console.print(f"goshi: {use.note}", style="dim", markup=False, highlight=False)
+            self.stream = self._fresh()
         self.stream.refresh()
 
     def route(self, backend: str, model: str, fallback: bool) -> None:

@@ -35,6 +35,35 @@ class TurnStart:
     circuit: str = ""
 
 
+@dataclass
+class ContextUse:
+    """How full the model's context window is (goshi/context/keeper.py): the footer's `ctx`."""
+
+    tokens: int  # what the conversation takes as sent (the server's count once it answered)
+    window: int | None  # None: unknown, and then no percentage is shown
+    compacted: bool = False  # this turn folded old turns (or shortened old tool results)
+    estimated: bool = True
+    note: str = ""  # what fitting did: "context 95% of 128k: folded 14 old turns into a summary"
+
+    def label(self) -> str:
+        """`ctx 41% of 128k`, or '' when the window is not known."""
+        if not self.window:
+            return ""
+        mark = "~" if self.estimated else ""
+        done = " (compacted)" if self.compacted else ""
+        return f"ctx {mark}{self.tokens * 100 // self.window}% of {human_tokens(self.window)}{done}"
+
+
+def human_tokens(n: int) -> str:
+    """128000 -> 128k, 2048 -> 2k, 1200 -> 1.2k, 1047576 -> 1M."""
+    if n < 1000:
+        return str(n)
+    if n < 1_000_000:
+        k = n / 1000
+        return (f"{k:.1f}".removesuffix(".0") if k < 10 else f"{k:.0f}") + "k"
+    return f"{n / 1_000_000:.1f}".removesuffix(".0") + "M"
+
+
 class Output(Protocol):
     def begin(self, turn: TurnStart) -> None: ...
 
@@ -63,6 +92,9 @@ class Output(Protocol):
     def finish_partial(self) -> None:
         """End a cut or interrupted answer so the shell prompt does not glue onto it."""
 
+    def context(self, use: ContextUse) -> None:
+        """How full the context window is: after fitting, and once the answer is done."""
+
 
 class PipeOutput:
     """Exactly the model's text, then one newline: nothing else ever reaches stdout.
@@ -82,6 +114,7 @@ class PipeOutput:
         self.last_flush = 0.0
         self.lock = threading.Lock()
         self.timer: threading.Timer | None = None
+        self.ctx: ContextUse | None = None
 
     def begin(self, turn: TurnStart) -> None:
         pass
@@ -91,6 +124,11 @@ class PipeOutput:
 
     def pause(self) -> None:
         self.flush()
+
+    def context(self, use: ContextUse) -> None:
+        self.ctx = use
+        if use.note:
+            log.warning("%s", use.note)
 
     def tool_output(self, head: str, text: str) -> None:
         pass  # stdout carries only the answer
@@ -220,6 +258,7 @@ class TerminalOutput(PipeOutput):
             answer.backend, answer.model, fallback, usage=answer.usage, charge=charge
         )
         status.mark = ending_mark(answer)
+        status.context = self.ctx
         self._add(" · ".join(Footer(status).fields()) + "\n")
         self.flush()
 
@@ -227,6 +266,12 @@ class TerminalOutput(PipeOutput):
 class JsonOutput:
     def __init__(self, out: TextIO) -> None:
         self.out = out
+        self.ctx: ContextUse | None = None
+
+    def context(self, use: ContextUse) -> None:
+        self.ctx = use
+        if use.note:
+            log.warning("%s", use.note)
 
     def begin(self, turn: TurnStart) -> None:
         pass
@@ -271,6 +316,9 @@ class JsonOutput:
             "finish_reason": answer.finish_reason,
             "refusal": answer.refusal,
             "reasoning": answer.reasoning or None,
+            "context_tokens": self.ctx.tokens if self.ctx else None,
+            "context_window": self.ctx.window if self.ctx else None,
+            "compacted": bool(self.ctx and self.ctx.compacted),
         }
         self.out.write(json.dumps(result, ensure_ascii=False) + "\n")
         self.out.flush()

@@ -1,0 +1,16 @@
+"""Long conversations: goshi knows each model's context window and keeps a conversation going
+past it. One module per concern:
+
+    window.py    what the window is: goshi.yaml, a server's own report (llama.cpp /props,
+                 Ollama /api/show), a window learned from a "context exceeded" error, the
+                 model table
+    count.py     how many tokens messages take: the byte bound, calibrated by the server's usage
+    overflow.py  is a rejection a "context exceeded" one (any server's wording), and its numbers
+    fit.py       fitting history into the window: shorten old tool results, then fold old turns
+    summary.py   the summary request that folds turns (charged and limited like any request)
+    keeper.py    all of it for one conversation: the sent view, fit before each request,
+                 recover from an overflow, /compact, and what the footer and --json show
+
+The stored conversation is never changed: a compaction is a record beside it
+(goshi/store/context.py).
+"""

@@ -1,0 +1,92 @@
+"""The summary that folds old turns: a real request to the conversation's own model.
+
+    previous summary + folded turns -> one plain-text transcript (clipped to fit the window)
+    -> meter.guard (the cost limits refuse it like any request) -> selector (the same route
+    and failover as an answer) -> meter.charge (the ledger: `goshi cost` counts it)
+
+Ctrl-C while it streams charges what arrived and changes nothing else: no compaction is
+recorded, so the conversation is as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from goshi.agent.turn import Answer, name_route, stream_answer
+from goshi.cost.meter import Charge, estimate_tokens
+from goshi.errors import Interrupted
+from goshi.llm.types import ChatRequest, Message
+
+if TYPE_CHECKING:
+    from goshi.session import Session
+
+INSTRUCTIONS = (
+    "You compress a conversation so that it can go on past the context window. Write a summary "
+    "of the transcript below for your own later use: what the user wants, what was decided and "
+    "done, facts worth keeping (file paths, names, numbers, commands, errors) and what is still "
+    "open. Be concise; write only the summary."
+)
+MESSAGE_BYTES = 4000  # one message's share of the transcript, at most
+
+
+@dataclass(frozen=True)
+class Summary:
+    text: str
+    tokens: int
+    charge: Charge
+
+
+def transcript(previous: str | None, turns: list[list[Message]], budget_tokens: int) -> str:
+    """The folded turns as plain text (no tool-call pairing to keep valid), newest kept whole
+    when the budget is short."""
+    lines: list[str] = []
+    if previous:
+        lines.append(f"Summary of what came before:\n{previous}")
+    for turn in turns:
+        for m in turn:
+            text = m.content
+            if len(text) > MESSAGE_BYTES:
+                text = text[: MESSAGE_BYTES // 2] + "\n[...]\n" + text[-MESSAGE_BYTES // 2 :]
+            calls = "".join(f"\n-> {c.name} {c.arguments[:200]}" for c in m.tool_calls)
+            who = {"user": "User", "assistant": "Assistant", "tool": "Tool result"}.get(m.role)
+            lines.append(f"{who or m.role}: {text}{calls}")
+    while len(lines) > 1 and sum(estimate_tokens(line) + 1 for line in lines) > budget_tokens:
+        lines.pop(1 if previous and len(lines) > 2 else 0)
+    return "\n\n".join(lines)
+
+
+def summarize(
+    session: Session,
+    previous: str | None,
+    turns: list[list[Message]],
+    *,
+    window_budget: int,
+    cap: int,
+    max_cost_usd: float | None,
+) -> Summary:
+    selector, meter = session.selector, session.meter
+    backend, model = selector.primary_backend(), selector.primary_model()
+    room = window_budget - cap - estimate_tokens(INSTRUCTIONS) - 16
+    messages = [
+        Message("system", INSTRUCTIONS),
+        Message("user", transcript(previous, turns, room)),
+    ]
+    meter.guard(backend, model, messages, max_cost_usd)
+    answer = Answer(backend=backend, model=model)
+    try:
+        stream_answer(
+            selector.stream(ChatRequest(messages, model, True, [], cap)), answer, lambda _: None
+        )
+    except KeyboardInterrupt:
+        if answer.parts:
+            name_route(answer, selector.used)
+            meter.charge(answer.backend, answer.model, answer.usage, messages, answer.text)
+        raise Interrupted(
+            "interrupted while summarizing old turns; the conversation is as it was",
+            "ask again, or /retry in goshi chat",
+        ) from None
+    name_route(answer, selector.used)
+    charge = meter.charge(answer.backend, answer.model, answer.usage, messages, answer.text)
+    text = answer.text.strip()
+    return Summary(text, estimate_tokens(text), charge)
