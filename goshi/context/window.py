@@ -40,8 +40,12 @@ class Window:
 
 
 def server_of(settings: Settings, backend: str) -> str:
-    """The key facts are remembered under: the base URL (or Ollama's host)."""
-    return settings.ollama.host if backend == "ollama" else settings.openai.base_url.rstrip("/")
+    """The key facts are remembered under: the base URL (or Ollama's host), a password in it
+    masked (the store never keeps one)."""
+    from goshi.credentials import mask_url
+
+    url = settings.ollama.host if backend == "ollama" else settings.openai.base_url
+    return mask_url(url.rstrip("/"))
 
 
 def plausible(value: Any) -> int | None:
@@ -104,7 +108,9 @@ class WindowFinder:
             )
             return response.json() if response.status_code == 200 else None
         except Exception as exc:  # a probe is a hint: any failure means "it did not say"
-            log.info("context window probe %s failed: %s", url, exc)
+            from goshi.credentials import redact
+
+            log.info("context window probe %s failed: %s", redact(url), redact(str(exc)))
             return None
 
     def _llamacpp_props(self, model: str) -> int | None:
