@@ -117,6 +117,7 @@ def main() -> None:
     ledger()
     if not args.no_growth:
         live(max(3, args.runs // 3))
+        context()
     habits(args.runs)
 
 
@@ -249,6 +250,18 @@ def ledger() -> None:
         f"median / {r['charge_p95_ms']:.2f} ms p95; a bare sqlite3 INSERT: "
         f"{r['bare_insert_median_ms']:.3f} ms"
     )
+
+
+def context() -> None:
+    """Long conversations: preparing a request as the conversation grows (bench/context.py)."""
+    out = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "context.py")],
+        cwd=ROOT / "bench",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    print("\n" + out.rstrip())
 
 
 def live(runs: int) -> None:

@@ -285,6 +285,16 @@ def test_a_summary_that_would_break_a_limit_is_refused_and_nothing_is_sent(
     assert len(server.chat_requests()) == sent_before and model.summaries == 0
 
 
+def test_the_answers_cap_is_lowered_to_what_the_window_can_hold(goshi, server, home: Path) -> None:
+    model = ContextServer(window=3000, dialect="vllm")
+    server.openai.default = model
+    env = config(home, "context: {windows: {gpt-4o-mini: 3000}}\n")
+    result = ask_json(goshi, env, "--max-cost", "1", f"page: {PAGE}", cont=False)
+    body = server.chat_requests()[-1].body
+    assert result["text"] == "answer 1" and model.rejected == 0
+    assert 0 < body["max_tokens"] <= 3000 - server_tokens(body)
+
+
 def test_drop_leaves_old_turns_out_without_a_request(goshi, server, home: Path) -> None:
     model = ContextServer(window=3000)
     server.openai.default = model

@@ -727,6 +727,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--tokens", type=int, default=0, help="answer with this many tokens")
     parser.add_argument("--markdown", action="store_true", help="a Markdown answer, not words")
+    parser.add_argument(
+        "--context", type=int, default=0, help="a llama.cpp-like model with this context window"
+    )
     args = parser.parse_args(argv)
     server = WireServer(args.port)
     if args.tokens:
@@ -737,12 +740,11 @@ def main(argv: list[str] | None = None) -> None:
         )
         server.openai.default = openai_stream(words)
         server.ollama.default = ollama_stream(words)
+    if args.context:
+        server.openai.default = ContextServer(window=args.context, dialect="llamacpp")
+        server.files["/props"] = llamacpp_props(args.context)
     print(server.url, flush=True)
     server.serve_forever()
-
-
-if __name__ == "__main__":
-    main()
 
 
 # --- a server with a context window (goshi/context/) -----------------------------------------
@@ -817,6 +819,8 @@ class ContextServer:
 
     def __call__(self, h: Handler, body: dict[str, Any]) -> None:
         asked = server_tokens(body)
+        if self.dialect != "llamacpp":  # OpenAI and vLLM count the answer's cap in too
+            asked += int(body.get("max_tokens") or body.get("max_completion_tokens") or 0)
         if asked > self.window:
             self.rejected += 1
             context_exceeded(self.dialect, self.window, asked)(h, body)
@@ -870,3 +874,7 @@ def ollama_show(num_ctx: int | None, context_length: int = 131072) -> Reply:
         )
 
     return reply
+
+
+if __name__ == "__main__":
+    main()

@@ -84,6 +84,7 @@ class TurnRunner:
                 messages, sent = fitted.view, fitted.sent
                 out.context(fitted.use)
                 cap = self.s.meter.guard(backend, model, sent, max_cost_usd, tools)
+                cap = self.s.context.cap(cap, fitted)
             except (CostLimitError, ContextExceeded, Interrupted):
                 self.s.store.set_status(question_id, "ok" if step else "failed")
                 raise

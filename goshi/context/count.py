@@ -24,11 +24,16 @@ MARGIN = 1.1
 MIN_RATIO = 0.2
 
 
+def _bytes(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
 def bound(message: Message) -> int:
-    """The byte bound of one message, its tool calls' names and arguments included."""
-    tokens = 4 + estimate_tokens(message.content)
+    """The byte bound of one message (the meter's estimate_tokens, without encoding ASCII),
+    its tool calls' names and arguments included."""
+    tokens = 4 + -(-_bytes(message.content) // 3)
     for call in message.tool_calls:
-        tokens += 4 + estimate_tokens(call.name) + estimate_tokens(call.arguments)
+        tokens += 4 + -(-_bytes(call.name) // 3) + -(-_bytes(call.arguments) // 3)
     return tokens
 
 
@@ -46,7 +51,7 @@ class Counter:
         return -(-int(bound_tokens * self.ratio * 1000) // 1000)
 
     def count(self, messages: Iterable[Message]) -> int:
-        return self.scale(3 + sum(bound(m) for m in messages))
+        return self.scale(3 + sum(map(bound, messages)))
 
 
 def learned_ratio(prompt_tokens: int, bound_tokens: int) -> float | None:

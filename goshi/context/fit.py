@@ -36,6 +36,7 @@ class Plan:
     folded: list[list[Message]] = field(default_factory=list)  # oldest turns, to fold
     shortened: int = 0
     tokens: int = 0  # of what is sent (head + kept), without a summary still to be made
+    before: int = 0  # of the messages as they came
 
     @property
     def messages(self) -> list[Message]:
@@ -106,10 +107,11 @@ def fit(
     summary of folded turns will take. `force` folds every turn it may (for /compact and after
     a server said the request did not fit) even when the count says it fits."""
     head, turns = split_turns(messages)
-    sizes = [count(t) for t in turns]
+    empty = count([])  # the request's own overhead, counted once
+    sizes = [count(t) - empty for t in turns]
     base = count(head)
     total = base + sum(sizes)
-    plan = Plan(head, [list(t) for t in turns], tokens=total)
+    plan = Plan(head, [list(t) for t in turns], tokens=total, before=total)
     if total <= budget and not force:
         return plan
     calls = {c.id: describe_call(c.name, c.arguments) for m in messages for c in m.tool_calls}
@@ -125,7 +127,7 @@ def fit(
                 if m.role == "tool" and count([m]) > SHORTEN_OVER:
                     turn[j] = shortened(m, calls)
                     plan.shortened += 1
-                    before, sizes[i] = sizes[i], count(turn)
+                    before, sizes[i] = sizes[i], count(turn) - empty
                     plan.tokens -= before - sizes[i]
 
     if not force:  # every turn's tool results but the question's, oldest first

@@ -124,9 +124,9 @@ class ContextKeeper:
     ) -> Fitted:
         counter = self.counter()
         window = self.window()
-        before = counter.count(view) + count.tools_bound(tools)
+        extra = count.tools_bound(tools)
         if window is None and budget is None:
-            return Fitted(view, view, ContextUse(before, None))
+            return Fitted(view, view, ContextUse(counter.count(view) + extra, None))
         if window is not None:
             limit = self.budget(window.tokens, tools)
             budget = limit if budget is None else min(budget, limit)
@@ -143,6 +143,7 @@ class ContextKeeper:
             force=force,
             has_question=has_question,
         )
+        before = plan.before + extra
         if not plan.folded and not plan.shortened:
             return Fitted(view, view, ContextUse(before, size))
         done = [f"shortened {plan.shortened} old tool results"] if plan.shortened else []
@@ -191,6 +192,16 @@ class ContextKeeper:
             f"{format_usd(made.charge.cost)})"
         )
         return self._head(self.s.store.last_compaction(self.s.cid)), said
+
+    def cap(self, cap: int | None, fitted: Fitted) -> int | None:
+        """The answer's cap, lowered so that prompt + cap fit the window: OpenAI and vLLM
+        refuse a max_tokens the window cannot hold."""
+        window = self.window()
+        if self.route()[0] == "openai":
+            cap = cap or self.s.settings.openai.max_tokens
+        if cap is None or window is None:
+            return cap
+        return max(1, min(cap, window.tokens - fitted.use.tokens))
 
     # --- when the server says no --------------------------------------------------------------
 
@@ -285,11 +296,13 @@ class ContextKeeper:
         last = self.s.store.last_compaction(self.s.cid)
         _, turns = split_turns(view)
         tokens = self.counter().count(view)
-        lines = [
-            f"window: {window.tokens:,} tokens ({window.source})"
-            if window
-            else "window: not known (set context.windows in goshi.yaml to name it)",
-        ]
+        if window is not None:
+            said = f"window: {window.tokens:,} tokens ({window.source})"
+        elif self.route()[0] == "ollama":
+            said = "window: not known: Ollama does not say the num_ctx in use; set ollama.num_ctx"
+        else:
+            said = "window: not known (name it under context.windows in goshi.yaml)"
+        lines = [said]
         if last is not None and last.summary:
             lines.append(
                 f"summary: {last.turns} earlier turns in {human_tokens(last.tokens)} tokens"
