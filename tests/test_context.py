@@ -282,6 +282,7 @@ def test_a_summary_that_would_break_a_limit_is_refused_and_nothing_is_sent(
     sent_before = len(server.chat_requests())
     r = goshi("ask", "-c", "--max-cost", "0.0000001", f"page 3: {PAGE}", **env)
     assert r.code == 6 and "nothing was sent" in r.stderr
+    assert "the summary that would fit" in r.stderr and "context.strategy: drop" in r.stderr
     assert len(server.chat_requests()) == sent_before and model.summaries == 0
 
 

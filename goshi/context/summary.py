@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from goshi.agent.turn import Answer, name_route, stream_answer
 from goshi.cost.meter import Charge, estimate_tokens
-from goshi.errors import Interrupted
+from goshi.errors import CostLimitError, Interrupted
 from goshi.llm.types import ChatRequest, Message
 
 if TYPE_CHECKING:
@@ -72,7 +72,12 @@ def summarize(
         Message("system", INSTRUCTIONS),
         Message("user", transcript(previous, turns, room)),
     ]
-    meter.guard(backend, model, messages, max_cost_usd)
+    try:
+        meter.guard(backend, model, messages, max_cost_usd)
+    except CostLimitError as exc:
+        exc.message = f"the summary that would fit this conversation into the window: {exc.message}"
+        exc.hint = f"{exc.hint}, or set context.strategy: drop (no summary, no cost)"
+        raise
     answer = Answer(backend=backend, model=model)
     try:
         stream_answer(
