@@ -49,7 +49,7 @@ class Fitted:
 class ContextKeeper:
     def __init__(self, session: Session) -> None:
         self.s = session
-        self.finder = WindowFinder(session.settings, session.store)
+        self.finder = WindowFinder(session.settings, session.store, session.meter.table)
         self._window: dict[tuple[str, str], Window | None] = {}
         self._ratio: dict[tuple[str, str], float] = {}
         self.system: str | None = None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from goshi.config import Settings
-from goshi.cost.prices import base_names, load_table
+from goshi.cost.prices import Table, base_names, load_table
 from goshi.store import Store
 
 log = logging.getLogger("goshi")
@@ -57,9 +57,12 @@ def plausible(value: Any) -> int | None:
 
 
 class WindowFinder:
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, table: Callable[[], Table] = load_table
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.table = table  # the meter's, so the price table is read once per process
 
     def find(self, backend: str, model: str) -> Window | None:
         for name in base_names(model):
@@ -78,7 +81,7 @@ class WindowFinder:
         if (fact := self.store.model_fact(server, model, LEARNED)) and fact[0]:
             return Window(int(fact[0]), "learned from the server's error")
         if backend != "ollama":
-            windows = load_table().windows
+            windows = self.table().windows
             for name in base_names(model):
                 if name in windows:
                     return Window(windows[name], "the model table")
