@@ -409,3 +409,15 @@ def test_the_chat_footer_shows_the_context_filling_and_being_folded(
     t.wait_for(r"sent: 1 turns")
     t.prompt()
     assert model.rejected == 0
+
+
+def test_the_summary_transcript_keeps_the_earlier_summary_and_the_newest_turns() -> None:
+    from goshi.context.summary import transcript
+
+    turns = [
+        [Message("user", f"q{i} " + "x" * 300), Message("assistant", f"a{i}")] for i in range(50)
+    ]
+    text = transcript("the earlier summary", turns, 1000)
+    assert text.startswith("Summary of what came before:\nthe earlier summary")
+    assert "User: q49" in text and "Assistant: a49" in text and "q0 " not in text
+    assert len(text.encode()) // 3 <= 1000

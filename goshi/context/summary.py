@@ -51,9 +51,14 @@ def transcript(previous: str | None, turns: list[list[Message]], budget_tokens: 
             calls = "".join(f"\n-> {c.name} {c.arguments[:200]}" for c in m.tool_calls)
             who = {"user": "User", "assistant": "Assistant", "tool": "Tool result"}.get(m.role)
             lines.append(f"{who or m.role}: {text}{calls}")
-    while len(lines) > 1 and sum(estimate_tokens(line) + 1 for line in lines) > budget_tokens:
-        lines.pop(1 if previous and len(lines) > 2 else 0)
-    return "\n\n".join(lines)
+    sizes = [estimate_tokens(line) + 1 for line in lines]
+    total = sum(sizes)
+    first = 1 if previous else 0  # the earlier summary stays; the oldest turns go first
+    cut = first
+    while cut < len(lines) - 1 and total > budget_tokens:
+        total -= sizes[cut]
+        cut += 1
+    return "\n\n".join(lines[:first] + lines[cut:])
 
 
 def summarize(
