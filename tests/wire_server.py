@@ -749,7 +749,7 @@ def main(argv: list[str] | None = None) -> None:
 
 # --- a server with a context window (goshi/context/) -----------------------------------------
 
-CONTEXT_DIALECTS = ("openai", "llamacpp", "vllm")
+CONTEXT_DIALECTS = ("openai", "llamacpp", "vllm", "vllm-top-level")
 SUMMARY_MARK = "You compress a conversation"
 
 
@@ -780,7 +780,7 @@ def context_exceeded(dialect: str, window: int, asked: int) -> Reply:
             "n_prompt_tokens": asked,
             "n_ctx": window,
         }
-    elif dialect == "vllm":
+    elif dialect.startswith("vllm"):
         error = {
             "message": f"This model's maximum context length is {window} tokens. However, you"
             f" requested {asked} tokens ({asked} in the messages, 0 in the completion). Please"
@@ -799,7 +799,10 @@ def context_exceeded(dialect: str, window: int, asked: int) -> Reply:
         }
 
     def reply(h: Handler, body: dict[str, Any]) -> None:
-        h.send_json(400, {"error": error})
+        if dialect == "vllm-top-level":  # vLLM's older shape: the error is the body itself
+            h.send_json(400, {"object": "error", **error})
+        else:
+            h.send_json(400, {"error": error})
 
     return reply
 
