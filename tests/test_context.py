@@ -276,11 +276,12 @@ def test_a_summary_that_would_break_a_limit_is_refused_and_nothing_is_sent(
 ) -> None:
     model = ContextServer(window=3000)
     server.openai.default = model
-    env = config(home, "context: {windows: {gpt-4o-mini: 3000}, keep_turns: 1}\n")
+    env = config(home, "context: {windows: {gpt-4o-mini: 2600}, keep_turns: 1}\n")
     for i in range(3):
-        ask_json(goshi, env, f"page {i}: {PAGE}", cont=i > 0)
+        ask_json(goshi, env, "--no-tools", f"page {i}: {PAGE}", cont=i > 0)
+    assert model.summaries == 0  # three pages fit; the fourth needs a summary
     sent_before = len(server.chat_requests())
-    r = goshi("ask", "-c", "--max-cost", "0.0000001", f"page 3: {PAGE}", **env)
+    r = goshi("ask", "-c", "--no-tools", "--max-cost", "0.0000001", f"page 3: {PAGE}", **env)
     assert r.code == 6 and "nothing was sent" in r.stderr
     assert "the summary that would fit" in r.stderr and "context.strategy: drop" in r.stderr
     assert len(server.chat_requests()) == sent_before and model.summaries == 0
@@ -315,11 +316,11 @@ def test_ctrl_c_during_a_summary_leaves_the_conversation_as_it_was(
 ) -> None:
     model = ContextServer(window=3000)
     server.openai.default = model
-    cfg = config(home, "context: {windows: {gpt-4o-mini: 3000}, keep_turns: 1}\n")
+    cfg = config(home, "context: {windows: {gpt-4o-mini: 2600}, keep_turns: 1}\n")
     run = {**env, **cfg}
     for i in range(3):
         subprocess.run(
-            [GOSHI, "ask", "-c", f"page {i}: {PAGE}"],
+            [GOSHI, "ask", "-c", "--no-tools", f"page {i}: {PAGE}"],
             env=run,
             cwd=home / "work",
             capture_output=True,
@@ -330,7 +331,7 @@ def test_ctrl_c_during_a_summary_leaves_the_conversation_as_it_was(
     slow = openai_stream([f" w{i}" for i in range(200)], delay_s=0.05)
     server.openai.push(slow)
     proc = subprocess.Popen(
-        [GOSHI, "ask", "-c", f"page 3: {PAGE}"],
+        [GOSHI, "ask", "-c", "--no-tools", f"page 3: {PAGE}"],
         env=run,
         cwd=home / "work",
         stdout=subprocess.PIPE,
@@ -391,7 +392,7 @@ def test_the_chat_footer_shows_the_context_filling_and_being_folded(
     model = ContextServer(window=3000)
     server.openai.default = model
     env.update(config(home, "context: {windows: {gpt-4o-mini: 3000}, keep_turns: 1}\n"))
-    t = chat()
+    t = chat("--no-tools")
     seen = []
     for i in range(5):
         t.send(f"\x1b[200~page {i}: {PAGE}\x1b[201~\r")
