@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from goshi import config
@@ -49,8 +50,6 @@ class SessionOptions:
 
 def workspace_refusal(settings: Settings) -> str | None:
     """The line that turns the tools off when the workspace is / or the home directory."""
-    from goshi.agent.workspace import too_wide
-
     named = settings.source("tools.workspace") != "default"
     why = too_wide(settings.tools.workspace, named)
     if why is None:
@@ -59,6 +58,19 @@ def workspace_refusal(settings: Settings) -> str | None:
         f"{why}; tools are off for this run: start goshi in a project directory, "
         "or name it in tools.workspace in your own goshi.yaml"
     )
+
+
+def too_wide(root: str | Path, named_explicitly: bool) -> str | None:
+    """Why the tools must stay off for this workspace, or None: `/` and the home directory
+    hold keys and every project; only a config file goshi trusts may name them."""
+    real = Path(root).expanduser().resolve()
+    if named_explicitly:
+        return None
+    if real == Path(real.anchor):
+        return "the workspace would be / (the whole disk)"
+    if real == Path.home().resolve():
+        return f"the workspace would be your home directory ({real})"
+    return None
 
 
 class Session:

@@ -6,7 +6,7 @@ the root (`..`, absolute paths, links pointing out), device files, FIFOs and soc
 config, data and state directories, and for writes `.git/` internals, any file named goshi.yaml
 and the config files this run loaded (a model must not widen its own jail for the next run).
 
-A workspace that is `/` or the user's home directory is refused at start (`too_wide`) unless a
+A workspace that is `/` or the user's home directory is refused at start (goshi/session.py) unless a
 config file goshi trusts names it in tools.workspace: the tools are turned off for the run.
 """
 
@@ -82,16 +82,3 @@ def text_lines(text: str) -> list[str]:
     """Lines split at newlines only, each with its newline: str.splitlines also splits at CR, FF,
     U+2028 ..., which would hide those characters in a diff and number lines unlike an editor."""
     return re.findall(r"[^\n]*\n|[^\n]+$", text)
-
-
-def too_wide(root: str | Path, named_explicitly: bool) -> str | None:
-    """Why the tools must stay off for this workspace, or None: `/` and the home directory
-    hold keys and every project; only a config file goshi trusts may name them."""
-    real = Path(root).expanduser().resolve()
-    if named_explicitly:
-        return None
-    if real == Path(real.anchor):
-        return "the workspace would be / (the whole disk)"
-    if real == Path.home().resolve():
-        return f"the workspace would be your home directory ({real})"
-    return None
