@@ -15,8 +15,8 @@ def test_models_lists_both_backends_with_prices_and_the_default(goshi, server) -
     lines = r.stdout.splitlines()
     assert lines[0] == f"openai: {server.url}/v1"
     row = {line.split()[0]: line.split()[1:] for line in lines if line.startswith("  ")}
-    assert row["gpt-4o-mini"] == ["0.15", "0.60", "-", "default"]
-    assert row["gpt-4.1"] == ["2.00", "8.00", "-"]
+    assert row["gpt-4o-mini"] == ["0.15", "0.60", "128k", "default"]  # the window goshi knows
+    assert row["gpt-4.1"] == ["2.00", "8.00", "1047k"]
     assert row["my-finetune"] == ["-", "-", "-"]  # no price is guessed
     assert f"ollama: {server.url}" in lines
     assert row["llama3.2:latest"] == ["free", "free", "-", "default"]
@@ -40,7 +40,7 @@ def test_models_json(goshi, server) -> None:
         "cached_input_per_mtok": 0.075,
         "output_per_mtok": 0.6,
         "price_source": "table",
-        "context_window": None,
+        "context_window": 128000,
     }
     assert data[1]["models"][0]["price_source"] == "local"
 

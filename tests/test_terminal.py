@@ -43,5 +43,5 @@ def test_a_dumb_terminal_gets_plain_text_and_a_footer_line(env, home, server) ->
     assert child.exitstatus == 0
     assert child.before == (
         "Plain **text**.\r\nopenai · gpt-4o-mini-2024-07-18 · 3 in / 2 out · $0.000002 · "
-        "session $0.000002\r\n"
+        "session $0.000002 · ctx 0% of 128k\r\n"
     )
