@@ -1,6 +1,7 @@
 """How long recording one answer in the ledger takes (run by bench/run.py in a fresh process).
 
-Times Meter.charge (price lookup, conversation spend, INSERT, warn check) against a ledger that
+Times what one answer costs the ledger, Meter.open (the row at the estimate, before sending) plus
+Meter.charge (price lookup, conversation spend, the row closed, warn check), against a ledger that
 already holds 20,000 answers, next to the floor: one bare sqlite3 INSERT into the same table.
 Prints JSON: first charge in the process (loads the price table), then medians and p95, in ms.
 """
@@ -33,7 +34,10 @@ with tempfile.TemporaryDirectory() as tmp:
     raw.execute("PRAGMA synchronous=NORMAL")
     for _ in range(300):
         t = time.perf_counter()
-        meter.charge("openai", "gpt-4o-mini-2024-07-18", Usage(1000, 500, 200), messages, "x")
+        entry = meter.open("openai", "gpt-4o-mini", messages)
+        meter.charge(
+            "openai", "gpt-4o-mini-2024-07-18", Usage(1000, 500, 200), messages, "x", entry=entry
+        )
         charge.append(time.perf_counter() - t)
         t = time.perf_counter()
         raw.execute(

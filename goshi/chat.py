@@ -18,7 +18,7 @@ from pathlib import Path
 from goshi import config, history, paths, search, templates
 from goshi.config import BACKENDS
 from goshi.cost.meter import format_usd, local_midnight
-from goshi.errors import GoshiError, Interrupted, UsageError
+from goshi.errors import GoshiError, HungUp, Interrupted, Terminated, UsageError
 from goshi.sanitize import for_terminal, one_line
 from goshi.session import Session, SessionOptions, workspace_refusal
 from goshi.ui.approve import Approval
@@ -105,6 +105,8 @@ class Chat:
         out = MarkdownOutput(self.console)
         try:
             outcome = run(out)
+        except (HungUp, Terminated):
+            raise  # the terminal closed or goshi was told to end: the chat ends too
         except Interrupted:
             self.say("stopped; the partial answer is kept · /retry asks again")
         except GoshiError as exc:

@@ -6,7 +6,12 @@
     ├── CostLimitError              6   the estimate would break a limit; nothing was sent
     ├── AnswerCut                   8   the answer stopped early: the token cap or a content
     │                                   filter (what arrived is printed, kept and charged)
-    ├── Interrupted               130   Ctrl-C; the partial answer is kept
+    ├── StoreError                  9   goshi.db could not be written: locked past the busy
+    │   │                               timeout, disk full, read-only, conversation removed
+    │   └── StoreDamaged           10   goshi.db is damaged; the message says how to set it aside
+    ├── Interrupted               130   Ctrl-C; the partial answer is kept (and charged)
+    │   ├── HungUp                129   SIGHUP: the terminal closed
+    │   └── Terminated            143   SIGTERM: `timeout`, `kill`, a service manager
     ├── McpServerFailed             5   `goshi mcp test`: the MCP server did not start or answer
     └── BackendError                    a backend could not answer this request
         ├── AuthError               4   401 / 403: the key is missing, wrong or not allowed
@@ -68,8 +73,24 @@ class AnswerCut(GoshiError):
     exit_code = 8
 
 
+class StoreError(GoshiError):
+    exit_code = 9
+
+
+class StoreDamaged(StoreError):
+    exit_code = 10
+
+
 class Interrupted(GoshiError):
     exit_code = 130
+
+
+class HungUp(Interrupted):
+    exit_code = 129
+
+
+class Terminated(Interrupted):
+    exit_code = 143
 
 
 class McpServerFailed(GoshiError):

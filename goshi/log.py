@@ -25,8 +25,30 @@ MAX_LOG_BYTES = 5_000_000
 
 
 class _QuietFileHandler(logging.FileHandler):
+    """A log file that cannot be opened or written (full disk, read-only or immutable file, a
+    directory in its place) is given up with one stderr line: logging never stops an answer."""
+
+    broken = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.broken:
+            super().emit(record)
+
     def handleError(self, record: logging.LogRecord) -> None:
-        """A full disk or a read-only state dir must not print a traceback or stop an answer."""
+        if self.broken:
+            return
+        self.broken = True
+        error = sys.exc_info()[1]
+        reason = getattr(error, "strerror", None) or error
+        try:
+            sys.stderr.write(
+                f"goshi: cannot write the log {self.baseFilename} ({reason}); going on without it\n"
+            )
+            if self.stream is not None:
+                self.stream.close()
+        except (OSError, ValueError):
+            pass
+        self.stream = None
 
 
 class SafeFormatter(logging.Formatter):

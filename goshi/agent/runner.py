@@ -2,20 +2,26 @@
 answers without tools or tools.max_steps rounds have run.
 
     per round: context.fit (goshi/context/keeper.py: compacts the view when it would pass the
-    model's window) -> meter.guard (limits, before sending) -> selector events -> output.write
-    per delta (a "context exceeded" rejection: context.recover, sent again once) -> meter.charge
-    (ledger) -> the round's tool calls run in the workspace -> store
-    (answer + results) -> next round -> output.finish (usage and cost summed over the rounds)
+    model's window) -> meter.guard (limits, before sending) -> meter.open (the ledger row, at the
+    estimate, before sending) -> selector events -> output.write per delta (a "context exceeded"
+    rejection: context.recover, the row reopened, sent again once) -> meter.charge (closes the
+    row) -> the round's tool calls run in the workspace -> store (answer + results) -> next
+    round -> output.finish (usage and cost summed over the rounds)
 
-Ctrl-C or a cut stream keeps the partial answer, marked interrupted, and charges for what arrived.
+Ctrl-C, SIGTERM, SIGHUP or a cut stream keeps the partial answer, marked interrupted, and charges
+for what arrived (goshi/signals.py). The store writes of a round are `held`: a signal waits until
+they are whole. A store failure after the answer arrived finishes the output first (the answer
+stays on stdout), then ends the turn with one StoreError line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +33,15 @@ from goshi.errors import (
     BackendError,
     ContextExceeded,
     CostLimitError,
+    GoshiError,
     Interrupted,
     RequestRejected,
+    StoreError,
     ToolsUnsupported,
 )
 from goshi.llm.types import ChatRequest, Message, ToolCall
+from goshi.signals import held, interrupted
+from goshi.store.db import failure
 from goshi.ui.output import Output, TurnStart
 
 if TYPE_CHECKING:
@@ -90,7 +100,10 @@ class TurnRunner:
                 raise
             answer = Answer(backend=backend, model=model)
             request = ChatRequest(sent, model, stream, tools, cap)
+            entry: int | None = None
             try:
+                with held():
+                    entry = self.s.meter.open(backend, model, sent, tools, cap)
                 try:
                     tools = self._stream_round(request, answer, out, total)
                 except RequestRejected as exc:
@@ -105,61 +118,100 @@ class TurnRunner:
                     messages, sent = refit.view, refit.sent
                     out.context(refit.use)
                     request.messages = sent
+                    with held():
+                        self.s.meter.drop(entry)
+                        entry = None
+                        entry = self.s.meter.open(backend, model, sent, tools, cap)
                     try:
                         tools = self._stream_round(request, answer, out, total)
                     except RequestRejected as again:
                         if self.s.context.overflowed(again):
                             raise self.s.context.too_big(again) from None
                         raise
-            except KeyboardInterrupt:
-                self._keep_partial(question_id, answer, messages, out)
-                raise Interrupted(
-                    "interrupted", f"the partial answer is kept in conversation {self.s.cid}"
+            except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP
+                self._keep_partial(question_id, answer, messages, out, entry, total)
+                raise interrupted(
+                    exc, f"the partial answer is kept in conversation {self.s.cid}"
                 ) from None
             except Interrupted:  # Ctrl-C while a summary was made: nothing was changed
-                self.s.store.set_status(question_id, "ok" if step else "failed")
+                with held():
+                    if entry is not None:
+                        self.s.meter.drop(entry)
+                    self.s.store.set_status(question_id, "ok" if step else "failed")
                 raise
             except BackendError as exc:
                 if answer.parts or step:
-                    self._keep_partial(question_id, answer, messages, out)
+                    self._keep_partial(question_id, answer, messages, out, entry, total)
                     exc.message = f"{exc.message}, after {len(total.text)} characters of the answer"
                     exc.hint = f"the partial answer is kept in conversation {self.s.cid}"
                 else:
-                    self.s.store.set_status(question_id, "failed")
+                    with self._saving(total, out), held():
+                        if entry is not None:
+                            self.s.meter.drop(entry)
+                        self.s.store.set_status(question_id, "failed")
                 raise
             self._name_route(answer)
-            charges.append(
-                self.s.meter.charge(
-                    answer.backend,
-                    answer.model,
-                    answer.usage,
-                    messages,
-                    answer.text,
-                    answer.service_tier,
-                )
-            )
-            _log_usage(answer, self.s.cid, charges[-1])
-            out.context(self.s.context.observe(sent, tools, answer.usage))
-            _add_round(total, answer)
-            calls = list(answer.tool_calls)
-            last = step == self.s.settings.tools.max_steps
-            if calls and last:
-                log.warning(
-                    "stopped after %d tool rounds (tools.max_steps); ask again to let it go on",
-                    step,
-                )
-            try:
-                messages += self._store_round(answer, calls, out, run_tools=not last)
-            except Interrupted:
-                self.s.store.set_status(question_id, "ok")
-                raise
+            with self._saving(total, out):
+                with held():
+                    charges.append(
+                        self.s.meter.charge(
+                            answer.backend,
+                            answer.model,
+                            answer.usage,
+                            messages,
+                            answer.text,
+                            answer.service_tier,
+                            entry=entry,
+                        )
+                    )
+                _log_usage(answer, self.s.cid, charges[-1])
+                out.context(self.s.context.observe(sent, tools, answer.usage))
+                _add_round(total, answer)
+                calls = list(answer.tool_calls)
+                last = step == self.s.settings.tools.max_steps
+                if calls and last:
+                    log.warning(
+                        "stopped after %d tool rounds (tools.max_steps); ask again to let it go on",
+                        step,
+                    )
+                try:
+                    messages += self._store_round(answer, calls, out, run_tools=not last)
+                except Interrupted:
+                    self.s.store.set_status(question_id, "ok")
+                    raise
             if not calls or last:
                 break
-        self.s.store.set_status(question_id, "ok")
+        with self._saving(total, out):
+            self.s.store.set_status(question_id, "ok")
         charge = _sum_charges(charges)
         out.finish(total, self.s.cid, self.s.selector.fallback, charge)
         say_how_it_ended(total, cap or self.s.settings.openai.max_tokens, self.s.cid)
         return Outcome(total, charge, self.s.selector.fallback)
+
+    @contextlib.contextmanager
+    def _saving(self, total: Answer, out: Output, finished: bool = False) -> Iterator[None]:
+        """Store writes after text reached the user: if the store fails, the output is finished
+        first (the answer stays on stdout), then one line says what happened."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            with contextlib.suppress(Exception):
+                if total.parts and not finished:
+                    out.finish(total, self.s.cid, self.s.selector.fallback, None)
+                elif not finished:
+                    out.finish_partial()
+            raise self._unsaved(exc, bool(total.parts)) from None
+
+    def _unsaved(self, exc: sqlite3.Error, answered: bool) -> GoshiError:
+        error = failure(exc, self.s.store.path)
+        if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
+            error = StoreError(
+                f"conversation {self.s.cid} was removed (goshi history rm) during the answer",
+                "its cost is in `goshi cost`; ask again to start a new conversation",
+            )
+        if answered:
+            error.message = f"the answer above is not saved: {error.message}"
+        return error
 
     def _stream_round(
         self, request: ChatRequest, answer: Answer, out: Output, total: Answer
@@ -195,6 +247,7 @@ class TurnRunner:
         if calls:
             out.pause()
         stopped = None if run_tools else STEP_LIMIT
+        stop: KeyboardInterrupt = KeyboardInterrupt()
         for call in calls:
             if stopped:
                 results.append((call, ToolResult(False, stopped, "not run"), 0.0))
@@ -203,8 +256,8 @@ class TurnRunner:
             shown = brief(call)
             try:
                 result = self.s.run_tool(call, functools.partial(out.tool_output, shown))
-            except KeyboardInterrupt:  # Ctrl-C at an approval prompt or in a long search
-                stopped = INTERRUPTED
+            except KeyboardInterrupt as exc:  # Ctrl-C at an approval prompt, or a signal
+                stopped, stop = INTERRUPTED, exc
                 result = ToolResult(False, stopped, "interrupted")
             if result.stop:  # Ctrl-C stopped a command: its output is its result, then stop
                 stopped = INTERRUPTED
@@ -214,6 +267,16 @@ class TurnRunner:
             out.tool(f"-> {shown}  {result.summary}  {ms:.0f} ms", result.tail)
             results.append((call, result, ms))
         said = Message("assistant", answer.text, calls, reasoning=answer.reasoning)
+        with held():
+            replies = self._save_round(said, answer, results)
+        if stopped == INTERRUPTED:
+            out.finish_partial()
+            raise interrupted(stop, f"what was done is kept in conversation {self.s.cid}")
+        return replies
+
+    def _save_round(
+        self, said: Message, answer: Answer, results: list[tuple[ToolCall, ToolResult, float]]
+    ) -> list[Message]:
         assistant_id = self.s.store.add_message(
             self.s.cid,
             said,
@@ -239,9 +302,6 @@ class TurnRunner:
                 ms,
             )
             replies.append(reply)
-        if stopped == INTERRUPTED:
-            out.finish_partial()
-            raise Interrupted("interrupted", f"what was done is kept in conversation {self.s.cid}")
         return replies
 
     def _announcing(self, out: Output, total: Answer) -> Callable[[str], None]:
@@ -269,23 +329,42 @@ class TurnRunner:
         name_route(answer, self.s.selector.used)
 
     def _keep_partial(
-        self, question_id: int, answer: Answer, messages: list[Message], out: Output
+        self,
+        question_id: int,
+        answer: Answer,
+        messages: list[Message],
+        out: Output,
+        entry: int | None,
+        total: Answer,
     ) -> None:
-        """A cut or interrupted answer: keep what arrived, and charge for it."""
+        """A cut or interrupted answer: keep what arrived, and charge for it (estimated when
+        the server sent no usage). The output is ended first: the terminal may be gone."""
         self._name_route(answer)
-        if answer.parts:
-            self.s.store.add_message(
-                self.s.cid,
-                Message("assistant", answer.text, reasoning=answer.reasoning),
-                "interrupted",
-                backend=answer.backend,
-                model=answer.model,
-                usage=answer.usage,
-                refusal=answer.refusal,
-            )
-            self.s.meter.charge(answer.backend, answer.model, answer.usage, messages, answer.text)
-        self.s.store.set_status(question_id, "ok")
-        out.finish_partial()
+        with contextlib.suppress(Exception):
+            out.finish_partial()
+        with self._saving(total, out, finished=True), held():
+            if answer.parts:
+                self.s.store.add_message(
+                    self.s.cid,
+                    Message("assistant", answer.text, reasoning=answer.reasoning),
+                    "interrupted",
+                    backend=answer.backend,
+                    model=answer.model,
+                    usage=answer.usage,
+                    refusal=answer.refusal,
+                )
+                self.s.meter.charge(
+                    answer.backend,
+                    answer.model,
+                    answer.usage,
+                    messages,
+                    answer.text,
+                    answer.service_tier,
+                    entry=entry,
+                )
+            elif entry is not None:
+                self.s.meter.drop(entry)
+            self.s.store.set_status(question_id, "ok")
 
 
 STEP_LIMIT = "not run: goshi stopped after tools.max_steps tool rounds"

@@ -11,6 +11,11 @@ set, goshi also sends the output cap as `max_tokens`, so the estimate bounds the
 cap is `openai.max_tokens` when set, else sized from what the tightest limit leaves after the
 prompt, at most OUTPUT_CAP_CEILING (reasoning models spend much of it thinking, so a small fixed
 cap starves them) and at least OUTPUT_CAP_FLOOR (less would only buy a cut answer: refused).
+
+The ledger row of a request is opened at that estimate *before* it is sent (`open`) and closed
+with the real usage (`charge`), so a process killed mid-answer leaves its estimate counted.
+Usage from a server is checked before it is priced: anything but whole token counts from 0 to
+MAX_TOKENS is treated as missing, and the answer is estimated (and marked so).
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ _EMPTY = Table("1970-01-01", "", {}, "")
 PICO = 10**12
 OUTPUT_CAP_CEILING = 32_768
 OUTPUT_CAP_FLOOR = 1_024
+OPEN_OUTPUT_ESTIMATE = 4096  # an open row's answer when no cap was sent: a long answer
+MAX_TOKENS = 100_000_000  # more than any model's window: a larger count is a broken server
 
 
 def usd(pico: int) -> float:
@@ -76,6 +83,12 @@ def estimate_prompt_tokens(messages: list[Message]) -> int:
 def estimate_usage(messages: list[Message], answer_text: str) -> Usage:
     """For a server that reported no usage: the figure is marked as estimated."""
     return Usage(estimate_prompt_tokens(messages), estimate_tokens(answer_text))
+
+
+def plausible(usage: Usage) -> bool:
+    """Whole, non-negative token counts of a sane size (a server may send anything)."""
+    counts = (usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens)
+    return all(type(n) is int and 0 <= n <= MAX_TOKENS for n in counts)
 
 
 @dataclass(frozen=True)
@@ -201,6 +214,31 @@ class Meter:
 
         return check_limits(self.settings, model, price, sent, spent, max_cost_usd)
 
+    def open(
+        self,
+        backend: str,
+        model: str,
+        messages: list[Message],
+        tools: list[dict[str, Any]] | None = None,
+        cap: int | None = None,
+    ) -> int:
+        """The ledger row of a request about to be sent, at its pre-request estimate: the
+        prompt (and tool schemas) plus the output cap sent (else openai.max_tokens, else
+        OPEN_OUTPUT_ESTIMATE). `charge` or `drop` closes it."""
+        sent = [*messages, Message("system", json.dumps(tools))] if tools else messages
+        output = cap or self.settings.openai.max_tokens or OPEN_OUTPUT_ESTIMATE
+        usage = Usage(estimate_prompt_tokens(sent), output)
+        rate = self.rate(backend, model, usage.prompt_tokens)
+        cost = None if rate is None else cost_of(usage, rate)
+        applied = STANDARD if rate is None else rate.applied
+        return self.store.record_spend(
+            self.cid, backend, model, usage, cost, True, applied, open_=True
+        )
+
+    def drop(self, entry: int) -> None:
+        """Nothing arrived for the request: its open row goes."""
+        self.store.drop_spend(entry)
+
     def charge(
         self,
         backend: str,
@@ -209,15 +247,23 @@ class Meter:
         messages: list[Message],
         answer_text: str,
         service_tier: str | None = None,
+        *,
+        entry: int | None = None,
     ) -> Charge:
+        """Price an answer and record it: closing its open row `entry`, or as a new row."""
+        if usage is not None and not plausible(usage):
+            usage = None  # the backend says so when it drops a figure; this is the last guard
         estimated = usage is None
         if usage is None:
             usage = estimate_usage(messages, answer_text)
         rate = self.rate(backend, model, usage.prompt_tokens, service_tier)
         cost = None if rate is None else cost_of(usage, rate)
         applied = STANDARD if rate is None else rate.applied
-        before = self.store.spent(cid=self.cid)
-        self.store.record_spend(self.cid, backend, model, usage, cost, estimated, applied)
+        before = self.store.spent(cid=self.cid, besides=entry)
+        if entry is None:
+            self.store.record_spend(self.cid, backend, model, usage, cost, estimated, applied)
+        else:
+            self.store.close_spend(entry, backend, model, usage, cost, estimated, applied)
         session = before + (cost or 0)
         if rate is None:
             log.warning(

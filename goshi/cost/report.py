@@ -36,28 +36,38 @@ def spend(since_text: str | None, as_json: bool) -> int:
     rows = store.spend_rows(min(since, _month_start()))
     today_s = date.today().isoformat()
     month_s = today_s[:7]
-    totals: dict[str, Any] = {"total": 0, "answers": 0, "unpriced": 0}
+    totals: dict[str, Any] = {"total": 0, "answers": 0, "unpriced": 0, "estimated": 0, "open": 0}
     by_model: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_backend: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_day: dict[str, int] = defaultdict(int)
     by_conversation: dict[int, int] = defaultdict(int)
     today = this_month = 0
+    today_est = month_est = False
     since_day = date.fromtimestamp(since).isoformat()
     by_rule: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for day, backend, model, prompt, completion, cost, cid, tier, long, region in rows:
+    for row in rows:
+        day, backend, model, prompt, completion, cost, cid, tier, long, region = row[:10]
+        estimated, still_open = row[10:]
         pico = cost or 0
-        today += pico if day == today_s else 0
-        this_month += pico if day[:7] == month_s else 0
+        if day == today_s:
+            today += pico
+            today_est = today_est or bool(estimated)
+        if day[:7] == month_s:
+            this_month += pico
+            month_est = month_est or bool(estimated)
         if day < since_day:
             continue
         totals["total"] += pico
         totals["answers"] += 1
         totals["unpriced"] += cost is None
+        totals["estimated"] += estimated
+        totals["open"] += still_open
         for group in (by_model[model], by_backend[backend]):
             group["pico"] += pico
             group["answers"] += 1
             group["prompt_tokens"] += prompt
             group["completion_tokens"] += completion
+            group["estimated"] += estimated
         by_day[day] += pico
         for rule, name in (
             ("service_tier", tier or "standard"),
@@ -76,6 +86,8 @@ def spend(since_text: str | None, as_json: bool) -> int:
             "month_usd": usd(this_month),
             "answers": totals["answers"],
             "unpriced_answers": totals["unpriced"],
+            "estimated_answers": totals["estimated"],
+            "open_answers": totals["open"],
             "by_model": {m: _group(g) for m, g in by_model.items()},
             "by_backend": {b: _group(g) for b, g in by_backend.items()},
             "by_day": {d: usd(p) for d, p in sorted(by_day.items())},
@@ -90,16 +102,18 @@ def spend(since_text: str | None, as_json: bool) -> int:
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
         return 0
     out = sys.stdout
-    out.write(f"today       {format_usd(today)}\n")
-    out.write(f"this month  {format_usd(this_month)}\n")
-    out.write(f"since {since_day}: {format_usd(totals['total'])} in {totals['answers']} answers")
+    out.write(f"today       {_amount(today, today_est)}\n")
+    out.write(f"this month  {_amount(this_month, month_est)}\n")
+    total = _amount(totals["total"], totals["estimated"])
+    out.write(f"since {since_day}: {total} in {totals['answers']} answers")
     out.write(f" ({totals['unpriced']} without a price)\n" if totals["unpriced"] else "\n")
     for title, groups in (("by model", by_model), ("by backend", by_backend)):
         if groups:
             out.write(f"\n{title}:\n")
         for name, g in sorted(groups.items(), key=lambda kv: -kv[1]["pico"]):
             out.write(
-                f"  {one_line(name):<28} {format_usd(g['pico']):>12}  {g['answers']:>5} answers"
+                f"  {one_line(name):<28} {_amount(g['pico'], g['estimated']):>12}"
+                f"  {g['answers']:>5} answers"
                 f"  {g['prompt_tokens']:>9,} in {g['completion_tokens']:>9,} out\n"
             )
     special = {
@@ -117,7 +131,18 @@ def spend(since_text: str | None, as_json: bool) -> int:
         for cid, pico in top:
             first = one_line(store.first_line(cid)[:60])
             out.write(f"  #{cid:<6} {format_usd(pico):>12}  {first}\n")
+    if totals["estimated"]:
+        out.write(
+            f"\n~ includes estimates: {totals['estimated']} answers without a usage report"
+            f" from the server, {totals['open']} of them from a goshi that ended before its"
+            " answer did (counted at the pre-request estimate: the prompt plus the output cap)\n"
+        )
     return 0
+
+
+def _amount(pico: int, estimated: int | bool) -> str:
+    """A sum of money, `~` in front when an estimate is part of it."""
+    return ("~" if estimated else "") + format_usd(pico)
 
 
 def _group(g: dict[str, int]) -> dict[str, Any]:
@@ -126,6 +151,7 @@ def _group(g: dict[str, int]) -> dict[str, Any]:
         "answers": g["answers"],
         "prompt_tokens": g["prompt_tokens"],
         "completion_tokens": g["completion_tokens"],
+        "estimated_answers": g["estimated"],
     }
 
 

@@ -3,6 +3,9 @@
 WAL mode, a busy timeout and short transactions, so parallel `goshi ask` processes can share the
 file; the file (and so its -wal and -shm) is 0600 in a 0700 dir. The schema grows by the numbered
 migrations in goshi/store/migrations.py.
+
+Whatever SQLite says when it fails becomes a StoreError (exit 8) or StoreDamaged (exit 9) through
+`failure`, a line that says what happened to which file and what to do.
 """
 
 from __future__ import annotations
@@ -11,8 +14,40 @@ import sqlite3
 from pathlib import Path
 
 from goshi import paths
-from goshi.errors import GoshiError
+from goshi.errors import StoreDamaged, StoreError
 from goshi.store.migrations import MIGRATIONS
+
+BUSY_TIMEOUT_S = 10.0
+_DAMAGED = ("malformed", "not a database", "corrupt", "unsupported file format")
+_FULL = ("disk is full", "disk i/o error")
+
+
+def failure(exc: sqlite3.Error, path: Path) -> StoreError:
+    """What SQLite's error means for the user, as one line naming the file."""
+    text = str(exc)
+    said = text.lower()
+    if any(word in said for word in _DAMAGED):
+        return StoreDamaged(
+            f"goshi's store {path} is damaged ({text})",
+            f"set it aside with `mv {path} {path}.damaged` and goshi starts a new one"
+            " (the old history and spend stay in the moved file)",
+        )
+    if "locked" in said or "busy" in said:
+        return StoreError(
+            f"goshi's store {path} stayed locked by another process for {BUSY_TIMEOUT_S:g} s",
+            f"try again when the other goshi finishes (`fuser {path}` names it)",
+        )
+    if any(word in said for word in _FULL):
+        return StoreError(
+            f"cannot write goshi's store {path}: the disk is full ({text})",
+            "free some space and ask again",
+        )
+    if "readonly" in said or "read-only" in said:
+        return StoreError(
+            f"goshi's store {path} is read-only ({text})",
+            "make the file and its directory writable",
+        )
+    return StoreError(f"goshi's store {path} failed: {text}", "run the command again")
 
 
 def statements(script: str) -> list[str]:
@@ -41,14 +76,16 @@ class Database:
             paths.private_file(self.path)
             for side in ("-wal", "-shm"):  # made by an older goshi, perhaps world-readable
                 paths.tighten(self.path.with_name(self.path.name + side))
-            self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL-safe; no fsync per commit
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
-        except (OSError, sqlite3.Error) as exc:
-            raise GoshiError(
-                f"cannot open goshi's store at {self.path} ({exc})",
+        except sqlite3.Error as exc:
+            raise failure(exc, self.path) from None
+        except OSError as exc:
+            raise StoreError(
+                f"cannot open goshi's store at {self.path} ({exc.strerror or exc})",
                 "check that the XDG data directory is writable",
             ) from None
 

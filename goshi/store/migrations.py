@@ -152,4 +152,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX compactions_by_conversation ON compactions(conversation_id, id);
     """,
+    # 9: a ledger row is written before its request is sent (open, the pre-request estimate)
+    # and closed with the real usage; a row left open is a process that never heard back
+    """
+    ALTER TABLE ledger ADD COLUMN open INTEGER NOT NULL DEFAULT 0;
+    """,
 )

@@ -1,0 +1,86 @@
+"""SIGTERM and SIGHUP end a turn the way Ctrl-C does, and no signal cuts a record in half.
+
+    signal -> the handler raises Stopped (a KeyboardInterrupt) in the main thread -> the turn
+    keeps the partial answer and charges it (goshi/agent/runner.py) -> Interrupted, HungUp or
+    Terminated -> exit 130, 129 or 143
+
+Inside `held()` (an answer, its store row and its ledger charge being written) a signal waits:
+the handler notes it and it is raised when the block ends, so the three are written together.
+After a SIGTERM or SIGHUP has been raised, more of them are ignored: goshi is already ending.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+from goshi.errors import HungUp, Interrupted, Terminated
+
+_CAUGHT = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the main thread was, like Ctrl-C's KeyboardInterrupt."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_held = 0
+_pending: int | None = None
+_stopping = False
+
+
+def install() -> None:
+    """Route SIGINT, SIGTERM and SIGHUP through goshi (main thread only; a no-op elsewhere)."""
+    try:
+        for signum in _CAUGHT:
+            if signal.getsignal(signum) is not signal.SIG_IGN:  # `nohup goshi ...` stays immune
+                signal.signal(signum, _on_signal)
+    except ValueError:  # not the main thread
+        pass
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    global _pending
+    if _stopping and signum != signal.SIGINT:
+        return
+    if _held:
+        _pending = _pending or signum
+        return
+    _raise(signum)
+
+
+def _raise(signum: int) -> None:
+    global _stopping
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    _stopping = True
+    raise Stopped(signum)
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Signals that arrive inside wait until the block ends (then they are raised)."""
+    global _held, _pending
+    _held += 1
+    try:
+        yield
+    finally:
+        _held -= 1
+    if not _held and _pending is not None:
+        signum, _pending = _pending, None
+        _raise(signum)
+
+
+def interrupted(exc: KeyboardInterrupt, hint: str) -> Interrupted:
+    """The error that ends a turn stopped by Ctrl-C (130), SIGHUP (129) or SIGTERM (143)."""
+    signum = getattr(exc, "signum", signal.SIGINT)
+    if signum == signal.SIGTERM:
+        return Terminated("terminated (SIGTERM)", hint)
+    if signum == signal.SIGHUP:
+        return HungUp("hung up (SIGHUP: the terminal closed)", hint)
+    return Interrupted("interrupted", hint)

@@ -1,0 +1,238 @@
+"""Fault injection: whatever fails after a request is sent, the answer, its store row and its
+ledger charge survive together. Signals at several points of a stream, an unwritable log, a
+second process holding the write lock, a full disk, a damaged goshi.db, `history rm` mid-answer.
+Each asserts the exit code, no traceback, what stdout holds, and what `goshi cost --json` counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from goshi.llm.types import Usage
+from tests.faults import (
+    Live,
+    assert_clean,
+    cost_json,
+    estimated_cost,
+    ledger,
+    mini_cost,
+    open_estimate,
+)
+from tests.wire_server import WireServer, openai_stream, stall
+
+WORDS = [f" w{i}" for i in range(200)]
+DB = ("data", "goshi", "goshi.db")
+
+
+def stored_answers(home: Path) -> list[tuple[str, str]]:
+    db = sqlite3.connect(home.joinpath(*DB))
+    try:
+        return db.execute(
+            "SELECT content, status FROM messages WHERE role = 'assistant' ORDER BY id"
+        ).fetchall()
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [
+        (signal.SIGTERM, 143, "terminated (SIGTERM)"),
+        (signal.SIGHUP, 129, "hung up (SIGHUP"),
+        (signal.SIGINT, 130, "interrupted"),
+    ],
+)
+def test_a_signal_mid_answer_keeps_and_charges_the_partial(
+    env, home, server: WireServer, goshi, signum: int, code: int, said: str
+) -> None:
+    server.openai.push(openai_stream(WORDS, delay_s=0.02))
+    live = Live(env, home / "work", "ask", "write a long story")
+    live.read_until(b" w3")
+    live.proc.send_signal(signum)
+    r = live.finish()
+    assert_clean(r, code, said, "the partial answer is kept in conversation 1")
+    ((text, status),) = stored_answers(home)
+    assert status == "interrupted" and r.stdout.rstrip("\n") == text
+    assert text.startswith(" w0 w1 w2 w3") and " w199" not in text
+    report = cost_json(goshi)
+    assert (report["answers"], report["estimated_answers"], report["open_answers"]) == (1, 1, 0)
+    body = server.chat_requests()[0].body
+    assert report["total_usd"] == pytest.approx(estimated_cost(body, text), abs=1e-15)
+    assert text.strip() in goshi("history", "show", "1").stdout
+
+
+def test_sigterm_before_the_first_token_charges_nothing(env, home, server, goshi) -> None:
+    server.openai.push(stall(5))
+    live = Live(env, home / "work", "ask", "hi")
+    end = time.monotonic() + 10
+    while not server.chat_requests() and time.monotonic() < end:
+        time.sleep(0.02)
+    time.sleep(0.1)
+    live.proc.send_signal(signal.SIGTERM)
+    r = live.finish()
+    assert_clean(r, 143, "terminated")
+    assert r.stdout == "" and stored_answers(home) == []
+    assert cost_json(goshi)["answers"] == 0
+
+
+def test_sigkill_leaves_an_open_estimate_that_cost_and_the_limits_count(
+    env, home, server, goshi
+) -> None:
+    server.openai.push(openai_stream(WORDS, delay_s=0.02))
+    live = Live(env, home / "work", "ask", "hi")
+    live.read_until(b" w2")
+    live.proc.kill()
+    live.proc.wait(10)
+    report = cost_json(goshi)
+    assert (report["answers"], report["estimated_answers"], report["open_answers"]) == (1, 1, 1)
+    estimate = open_estimate(server.chat_requests()[0].body)
+    assert report["total_usd"] == pytest.approx(estimate, abs=1e-15)
+    text = goshi("cost").stdout
+    assert f"~${estimate:.6f}" in text and "1 of them from a goshi that ended" in text
+    # the daily limit counts the open row too: a limit just above it refuses the next request
+    (home / "limit.yaml").write_text(
+        (home / "fast.yaml").read_text() + f"cost: {{daily_limit_usd: {estimate * 1.5}}}\n"
+    )
+    r = goshi("ask", "--config", str(home / "limit.yaml"), "hi")
+    assert_clean(r, 6, "cost.daily_limit_usd")
+    assert len(server.chat_requests()) == 1
+
+
+@pytest.mark.parametrize("when", ["from the start", "mid-run"])
+def test_an_unwritable_log_never_stops_an_answer(env, home, server, goshi, when: str) -> None:
+    log = home / "state" / "goshi" / "goshi.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    if when == "from the start":
+        log.symlink_to("/dev/full")
+    server.openai.push(openai_stream(WORDS[:40], delay_s=0.01, pause_after=5, pause_s=0.3))
+    live = Live(env, home / "work", "ask", "-v", "hi")
+    live.read_until(b" w3")
+    if when == "mid-run":
+        with contextlib.suppress(FileNotFoundError):
+            log.unlink()
+        log.symlink_to("/dev/full")
+    r = live.finish()
+    assert_clean(r, 0)
+    assert r.stdout == "".join(WORDS[:40]) + "\n"
+    complaints = [ln for ln in r.stderr.splitlines() if "cannot write the log" in ln]
+    assert len(complaints) <= 1
+    if when == "from the start":
+        assert len(complaints) == 1 and str(log) in complaints[0]
+    assert cost_json(goshi)["answers"] == 1
+
+
+def test_a_store_locked_past_the_busy_timeout_keeps_the_answer_on_stdout(
+    env, home, server, goshi
+) -> None:
+    server.openai.push(openai_stream(WORDS[:30], usage=(50, 30, 0), pause_after=3, pause_s=0.5))
+    live = Live(env, home / "work", "ask", "hi")
+    live.read_until(b" w1")
+    holder = sqlite3.connect(home.joinpath(*DB), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a second process holding the write lock
+    try:
+        r = live.finish(timeout=40)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert_clean(r, 9, "the answer above is not saved", "stayed locked", "goshi.db")
+    assert r.stdout == "".join(WORDS[:30]) + "\n"
+    assert len(r.stderr.strip().splitlines()) == 1
+    # the row opened before the request was sent still counts, at its estimate
+    report = cost_json(goshi)
+    assert (report["answers"], report["open_answers"]) == (1, 1)
+    estimate = open_estimate(server.chat_requests()[0].body)
+    assert report["total_usd"] == pytest.approx(estimate, abs=1e-15)
+
+
+def test_history_rm_during_an_answer_keeps_the_answer_and_its_charge(
+    env, home, server, goshi
+) -> None:
+    server.openai.push(openai_stream("first", usage=(10, 5, 0)))
+    assert goshi("ask", "hi").code == 0
+    server.openai.push(openai_stream(WORDS[:20], usage=(40, 20, 0), pause_after=3, pause_s=0.5))
+    live = Live(env, home / "work", "ask", "-c", "again")
+    live.read_until(b" w1")
+    assert goshi("history", "rm", "1").code == 0
+    r = live.finish()
+    assert_clean(r, 9, "conversation 1 was removed", "goshi cost")
+    assert r.stdout == "".join(WORDS[:20]) + "\n"
+    report = cost_json(goshi)
+    assert report["answers"] == 2 and report["estimated_answers"] == 0
+    expected = mini_cost(Usage(10, 5)) + mini_cost(Usage(40, 20))
+    assert report["total_usd"] == pytest.approx(expected, abs=1e-15)
+
+
+def _damage(db: Path) -> None:
+    """Garbage over every page but the first: the header is fine, the tables are not."""
+    size = db.stat().st_size
+    page = 4096
+    with db.open("r+b") as f:
+        for offset in range(page, size, page):
+            f.seek(offset)
+            f.write(bytes((i * 37 + 11) % 256 for i in range(page)))
+
+
+def test_a_damaged_store_names_the_file_and_how_to_set_it_aside(home, server, goshi) -> None:
+    server.openai.push(openai_stream("kept", usage=(10, 5, 0)))
+    assert goshi("ask", "hi").code == 0
+    db = home.joinpath(*DB)
+    assert not db.with_name("goshi.db-wal").exists()
+    _damage(db)
+    for command in (["ask", "hi"], ["cost"], ["history"], ["history", "show", "1"], ["status"]):
+        r = goshi(*command)
+        assert_clean(r, 10, f"goshi's store {db} is damaged", f"mv {db} {db}.damaged")
+        assert len(r.stderr.strip().splitlines()) == 1, (command, r.stderr)
+    os.rename(db, f"{db}.damaged")
+    server.openai.push(openai_stream("fresh", usage=(10, 5, 0)))
+    assert goshi("ask", "hi").stdout == "fresh\n"
+
+
+@contextlib.contextmanager
+def small_filesystem(where: Path, size: str) -> Iterator[None]:
+    where.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()!r}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def _fill(where: Path) -> Path:
+    filler = where / "filler"
+    with contextlib.suppress(OSError), filler.open("wb", buffering=0) as f:
+        while True:
+            f.write(b"\0" * 4096)
+    return filler
+
+
+def test_a_full_disk_after_the_answer_keeps_it_on_stdout(env, home, server, goshi) -> None:
+    data = home / "data"
+    with small_filesystem(data, "1m"):
+        server.openai.push(openai_stream("first", usage=(10, 5, 0)))
+        assert goshi("ask", "hi").code == 0
+        server.openai.push(openai_stream(WORDS[:20], usage=(40, 20, 0), pause_after=3, pause_s=1))
+        live = Live(env, home / "work", "ask", "-c", "again")
+        live.read_until(b" w1")
+        filler = _fill(data)
+        r = live.finish()
+        filler.unlink()
+        assert_clean(r, 9, "the answer above is not saved", "disk is full", "free some space")
+        assert r.stdout == "".join(WORDS[:20]) + "\n"
+        report = cost_json(goshi)
+        assert (report["answers"], report["open_answers"]) == (2, 1)
+        expected = mini_cost(Usage(10, 5)) + open_estimate(server.chat_requests()[1].body)
+        assert report["total_usd"] == pytest.approx(expected, abs=1e-15)
+        assert [row[2] for row in ledger(home)] == [0, 1]
