@@ -83,24 +83,47 @@ SystemOpt = Annotated[str | None, typer.Option("-s", "--system", help="System pr
 ContinueOpt = Annotated[
     bool, typer.Option("-c", "--continue", help="Continue the last conversation.")
 ]
+# SQLite's rowids are signed 64-bit: a larger id is a usage error, not an OverflowError
+MAX_ID = 2**63 - 1
 CidOpt = Annotated[
     int | None,
     typer.Option(
-        "--cid", help="Continue this conversation.", autocompletion=completion.conversations
+        "--cid",
+        min=1,
+        max=MAX_ID,
+        help="Continue this conversation.",
+        autocompletion=completion.conversations,
     ),
 ]
 CidArg = Annotated[
     int,
-    typer.Argument(help="Conversation id.", autocompletion=completion.conversations),
+    typer.Argument(
+        min=1, max=MAX_ID, help="Conversation id.", autocompletion=completion.conversations
+    ),
 ]
 NoStreamOpt = Annotated[bool, typer.Option("--no-stream", help="Wait for whole answers.")]
 NoToolsOpt = Annotated[bool, typer.Option("--no-tools", help="Offer the model no tools.")]
 YesOpt = Annotated[
     bool, typer.Option("-y", "--yes", help="Approve proposed writes and edits (never commands).")
 ]
+
+
+def _usd(value: float | None) -> float | None:
+    """--max-cost: dollars, finite and not negative (nan and inf are usage errors)."""
+    import math
+
+    if value is not None and not (math.isfinite(value) and 0 <= value <= 1e9):
+        raise typer.BadParameter(f"expected an amount of USD from 0 to 1e9, got {value!r}")
+    return value
+
+
 MaxCostOpt = Annotated[
     float | None,
-    typer.Option("--max-cost", help="Refuse, before sending, a request that could cost more."),
+    typer.Option(
+        "--max-cost",
+        callback=_usd,
+        help="Refuse, before sending, a request that could cost more (USD).",
+    ),
 ]
 
 
@@ -185,7 +208,9 @@ def chat(
     _run(lambda: chat_mod.run(opts), verbose)
 
 
-LimitOpt = Annotated[int, typer.Option("-n", "--limit", help="How many to list.")]
+LimitOpt = Annotated[
+    int, typer.Option("-n", "--limit", min=1, max=1_000_000, help="How many to list.")
+]
 
 
 @history_app.callback()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import logging
+import math
 import os
 import re
 import types
@@ -32,6 +33,7 @@ SERVER_NAME = re.compile(r"[A-Za-z0-9-]+(_[A-Za-z0-9-]+)*")
 CAP_FIELDS = ("auto", "max_tokens", "max_completion_tokens")
 THINK = (True, False, "low", "medium", "high")
 OPENAI_URL = "https://api.openai.com/v1"
+MAX_NUMBER = 1_000_000_000  # the largest number any setting takes: more is a typo
 
 
 @dataclass
@@ -123,11 +125,11 @@ class Price:
 
 @dataclass
 class CostSettings:
-    """The `cost:` section: the warning, the limits and per-model prices."""
+    """The `cost:` section: the warning, the limits and per-model prices (.inf: never, null)."""
 
-    warn_usd: float | None = field(default=1.0, metadata={"min": 0})
-    session_limit_usd: float | None = field(default=None, metadata={"min": 0})
-    daily_limit_usd: float | None = field(default=None, metadata={"min": 0})
+    warn_usd: float | None = field(default=1.0, metadata={"min": 0, "inf": "never"})
+    session_limit_usd: float | None = field(default=None, metadata={"min": 0, "inf": "never"})
+    daily_limit_usd: float | None = field(default=None, metadata={"min": 0, "inf": "never"})
     prices: dict[str, Price] = field(default_factory=dict)
 
 
@@ -528,7 +530,11 @@ def _coerce(value: Any, kind: Any, fld: dataclasses.Field[Any], path: str, where
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif base is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        value = float(value) if ok else value
+        if ok and isinstance(value, float) and not math.isfinite(value):
+            if value > 0 and optional and fld.metadata.get("inf"):
+                return None  # `cost.warn_usd: .inf`: never
+            raise ConfigError(f"{where}: {path}: expected a finite number, got {value!r}")
+        value = float(value) if ok and abs(value) <= MAX_NUMBER else value
     else:
         ok = isinstance(value, str)
     if not ok:
@@ -546,3 +552,6 @@ def _check_bounds(value: Any, fld: dataclasses.Field[Any], path: str, where: str
     low = fld.metadata.get("min")
     if low is not None and value < low:
         raise ConfigError(f"{where}: {path}: must be at least {low}, got {value!r}")
+    high = fld.metadata.get("max", MAX_NUMBER)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > high:
+        raise ConfigError(f"{where}: {path}: must be at most {high:g}, got {value!r}")

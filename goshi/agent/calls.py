@@ -95,8 +95,9 @@ SCHEMAS = [
     ),
     _schema(
         "search",
-        "Search the workspace's text files with a regular expression (Python syntax). Returns "
-        "path:line: text for each match; .gitignore is respected.",
+        "Search the workspace's text files with a regular expression (RE2: Python syntax without "
+        "backreferences or lookaround). Returns path:line: text for each match; .gitignore is "
+        "respected.",
         {
             "pattern": {"type": "string"},
             "path": {"type": "string", "description": "Directory or file to search; default ."},
@@ -161,7 +162,7 @@ def redacted_arguments(call: ToolCall, facts: dict[str, Any] | None = None) -> s
     then the facts the tool reported (a command as it ran, its exit code, output size)."""
     try:
         args = json.loads(call.arguments or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return f"[invalid JSON, {len(call.arguments)} chars]"
 
     def clean(value: Any, key: str = "") -> Any:
@@ -190,7 +191,7 @@ def brief(call: ToolCall) -> str:
     """The call in a few words for the user's tool line: `read_file README.md`."""
     try:
         args = json.loads(call.arguments or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return call.name
     if not isinstance(args, dict):
         return call.name

@@ -16,8 +16,8 @@ import difflib
 
 from goshi.agent.calls import Approver, ToolResult
 from goshi.agent.reads import Reads
-from goshi.agent.workspace import Refused, Workspace, read_text, text_lines
-from goshi.agent.write import Change, apply_change, crlf
+from goshi.agent.workspace import Refused, Workspace, text_lines
+from goshi.agent.write import Change, apply_change, crlf, editable_text
 
 SHOWN_MATCHES = 5
 CLOSEST = 3
@@ -44,7 +44,7 @@ def propose_edit(
         return _error("old_string is empty; give the exact text to replace", "empty old_string")
     if old_string == new_string:
         return _error("old_string and new_string are the same; nothing to change", "no change")
-    text = read_text(file)
+    text = editable_text(file, rel)
     reads.check(file, rel, text)
     if crlf(text):  # the model writes LF: a CRLF file stays CRLF
         new_string = _as_crlf(new_string)

@@ -1,6 +1,6 @@
 """What the model has read: per file, the SHA-256 of the content it saw and the lines shown.
 
-    read_file  -> saw(file, text, first, last)    a new digest forgets the old lines
+    read_file  -> saw(file, digest, first, last)  a new digest forgets the old lines
     write_file -> check(file, rel, text)           read at all, and unchanged since?
     edit_file  -> check(...) and covers(file, a, b) the lines it replaces were shown
     a change written -> wrote(...)                 the model knows what it wrote
@@ -34,13 +34,17 @@ class Reads:
     def __init__(self) -> None:
         self.files: dict[Path, Read] = {}
 
-    def saw(self, file: Path, text: str, first: int, last: int) -> None:
+    def saw(self, file: Path, now: str, first: int, last: int) -> None:
+        """The model was shown lines first..last of the file whose bytes have digest `now`
+        (the SHA-256 of UTF-8 text, as `digest` computes it)."""
         known = self.files.get(file)
-        now = digest(text)
         if known is None or known.digest != now:
             known = self.files[file] = Read(now)
         if last >= first:
             known.lines.append((first, last))
+
+    def forget(self, file: Path) -> None:
+        self.files.pop(file, None)
 
     def check(self, file: Path, rel: str, text: str) -> None:
         """Refused unless the model read this file and it has not changed since."""

@@ -6,32 +6,42 @@ plain data in goshi/agent/calls.py; this module loads on the first tool call).
 Changes are proposals: goshi/agent/write.py (write_file) and goshi/agent/edit.py (edit_file) show
 the diff and write only what is approved; goshi/agent/command.py runs an approved run_command.
 Walks skip .git/ and whatever .gitignore files say. `Toolbox.run` never raises: invalid JSON,
-an unknown tool, a refused path or a failing tool all come back as an error result for the model.
+arguments of the wrong type (goshi/agent/arguments.py), an unknown tool, a refused path or a
+failing tool all come back as an error result for the model. Nothing hangs either: read_file
+streams and stops at its cap, search runs RE2 (goshi/agent/pattern.py), linear in the text.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
-import re
+import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
-from goshi.agent.calls import NAMES, Approver, ToolResult, size_text
+from goshi.agent.arguments import BadArguments, check
+from goshi.agent.calls import NAMES, SCHEMAS, Approver, ToolResult, size_text
 from goshi.agent.ignore import Ignore
+from goshi.agent.pattern import BadPattern, compile_pattern
 from goshi.agent.reads import Reads
-from goshi.agent.workspace import Refused, Workspace, read_text, text_lines
-from goshi.agent.write import propose_write
+from goshi.agent.workspace import Refused, Workspace, read_text, single_link
+from goshi.agent.write import MAX_WRITE_BYTES, propose_write
 from goshi.llm.types import ToolCall
 
 if TYPE_CHECKING:
     from goshi.agent.command import Commands
+
+log = logging.getLogger("goshi")
 
 MAX_READ_LINES = 2000
 MAX_READ_BYTES = 100_000
 MAX_ENTRIES = 500
 MAX_MATCHES = 100
 MAX_SEARCH_FILE_BYTES = 1_000_000
+MAX_SKIP_BYTES = 256_000_000  # read_file scans at most this far to reach start_line
+BINARY_SNIFF = 8192
 
 
 class Toolbox:
@@ -51,7 +61,7 @@ class Toolbox:
             args = json.loads(call.arguments or "{}")
             if not isinstance(args, dict):
                 raise ValueError("expected a JSON object")
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             return ToolResult(False, f"error: the arguments are not valid JSON ({exc})", "bad JSON")
         handlers: dict[str, Callable[..., ToolResult]] = {
             "read_file": self.read_file,
@@ -68,8 +78,15 @@ class Toolbox:
                 f"error: no tool named {call.name!r}; the tools are {', '.join(NAMES)}",
                 "unknown tool",
             )
+        schema = next((s for s in SCHEMAS if s["function"]["name"] == call.name), None)
         try:
+            if schema is not None:
+                args = check(schema, args)
             return handler(**args)
+        except BadArguments as exc:
+            return ToolResult(
+                False, f"error: bad arguments for {call.name}: {exc}", "bad arguments"
+            )
         except Refused as exc:
             return ToolResult(False, f"refused: {exc}", f"refused: {exc}")
         except TypeError as exc:
@@ -78,38 +95,58 @@ class Toolbox:
             )
         except (OSError, UnicodeError) as exc:
             return ToolResult(False, f"error: {call.name} failed: {exc}", f"failed: {exc}")
+        except Exception as exc:  # a tool must never end the turn; the model hears what failed
+            log.debug("tool %s failed", call.name, exc_info=True)
+            what = f"{type(exc).__name__}: {exc}"[:300]
+            return ToolResult(False, f"error: {call.name} failed: {what}", "failed")
 
     # --- the tools -------------------------------------------------------------------------
 
     def read_file(
         self, path: str, start_line: int | None = None, end_line: int | None = None
     ) -> ToolResult:
+        """Streamed: the first bytes decide binary, and reading stops at the cap, so a 2 GB
+        file costs no more than a small one."""
         file = self.ws.resolve(path)
         if not file.exists():
             raise Refused(f"{path!r} does not exist")
         if file.is_dir():
             raise Refused(f"{path!r} is a directory; use list_dir")
-        text = read_text(file)
-        lines = text_lines(text)
-        first = max(1, int(start_line or 1))
-        last = min(len(lines), int(end_line or len(lines)))
-        chunk: list[str] = []
-        size = 0
-        for number in range(first, last + 1):
-            line = lines[number - 1]
-            if len(chunk) >= MAX_READ_LINES or size + len(line) > MAX_READ_BYTES:
-                break
-            chunk.append(line)
-            size += len(line)
-        shown_last = first + len(chunk) - 1
-        self.seen.saw(file, text, first, shown_last)
-        body = "".join(chunk)
-        if shown_last < last:
+        first = start_line or 1
+        if end_line is not None and end_line < first:
+            raise BadArguments(f"end_line {end_line} is before start_line {first}")
+        with file.open("rb") as f:
+            if b"\x00" in f.read(BINARY_SNIFF):
+                raise Refused(f"{file.name} is a binary file; only text files can be read")
+            f.seek(0)
+            lines, more = _read_lines(f, first, end_line)
+        body = "".join(raw.decode("utf-8", errors="replace") for raw in lines)
+        shown_last = first + len(lines) - 1
+        self._remember(file, first, shown_last)
+        if more and lines and not lines[-1].endswith(b"\n"):
             body += (
-                f"\n[cut: lines {first}-{shown_last} of {len(lines)} shown; call read_file with "
+                f"\n[cut: line {shown_last} is longer than {MAX_READ_BYTES // 1000} KB;"
+                " only its start is shown]"
+            )
+        elif more:
+            body += (
+                f"\n[cut: lines {first}-{shown_last} shown; call read_file with "
                 f"start_line={shown_last + 1} to read on]"
             )
         return ToolResult(True, body, f"ok {size_text(len(body.encode()))}")
+
+    def _remember(self, file: Path, first: int, last: int) -> None:
+        """What the model read, so a change can tell whether the file changed since: the digest
+        of its bytes, streamed (only for files a change may rewrite: hashing a huge one would
+        read it all)."""
+        if file.stat().st_size > MAX_WRITE_BYTES:
+            self.seen.forget(file)
+            return
+        digest = hashlib.sha256()
+        with file.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+        self.seen.saw(file, digest.hexdigest(), first, last)
 
     def list_dir(self, path: str = ".", recursive: bool = False) -> ToolResult:
         top = self.ws.resolve(path)
@@ -138,8 +175,8 @@ class Toolbox:
 
     def search(self, pattern: str, path: str = ".", glob: str | None = None) -> ToolResult:
         try:
-            regex = re.compile(pattern)
-        except re.error as exc:
+            matches_line, note = compile_pattern(pattern)
+        except BadPattern as exc:
             return ToolResult(False, f"error: invalid regular expression: {exc}", "bad regex")
         top = self.ws.resolve(path)
         ignore = Ignore(self.ws.root)
@@ -158,19 +195,20 @@ class Toolbox:
                     file.is_symlink()
                     or self.ws.is_private(file)
                     or file.stat().st_size > MAX_SEARCH_FILE_BYTES
+                    or not single_link(file.stat())
                 ):
                     continue
                 text = read_text(file)
             except (Refused, OSError):
                 continue
             for number, line in enumerate(text.splitlines(), 1):
-                if regex.search(line):
+                if matches_line(line):
                     matches.append(f"{rel}:{number}: {line.strip()[:200]}")
                     if len(matches) >= MAX_MATCHES:
                         break
             if len(matches) >= MAX_MATCHES:
                 break
-        body = "\n".join(matches) or "no matches"
+        body = ("\n".join(matches) or "no matches") + note
         if len(matches) >= MAX_MATCHES:
             body += f"\n[cut at {MAX_MATCHES} matches; narrow the pattern, path or glob]"
         return ToolResult(True, body, f"ok {len(matches)} matches")
@@ -193,3 +231,37 @@ class Toolbox:
                 False, "error: run_command is turned off (tools.commands: false)", "turned off"
             )
         return self.commands.run(command, timeout_s, self.approve, self.watch)
+
+
+def _read_lines(f: BinaryIO, first: int, last: int | None) -> tuple[list[bytes], bool]:
+    """Lines first..last (1-based, with their newlines) of a file, read piece by piece within
+    MAX_READ_LINES and MAX_READ_BYTES; True when the cap cut them (more follow)."""
+    lines: list[bytes] = []
+    line = bytearray()
+    number = 1
+    size = skipped = 0
+    while raw := f.readline(MAX_READ_BYTES + 1):
+        if number < first:
+            skipped += len(raw)
+            if skipped > MAX_SKIP_BYTES:
+                raise Refused(
+                    f"line {first} is more than {MAX_SKIP_BYTES // 1_000_000} MB into the file;"
+                    " read an earlier part, or search for what you need"
+                )
+            number += raw.endswith(b"\n")
+            continue
+        if len(lines) >= MAX_READ_LINES or size + len(raw) > MAX_READ_BYTES:
+            if not lines:  # one line longer than the cap: its start
+                lines.append(bytes(line + raw)[:MAX_READ_BYTES])
+            return lines, True
+        line += raw
+        size += len(raw)
+        if raw.endswith(b"\n"):
+            lines.append(bytes(line))
+            line.clear()
+            number += 1
+            if last is not None and number > last:
+                return lines, False
+    if line:
+        lines.append(bytes(line))
+    return lines, False

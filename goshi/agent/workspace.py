@@ -2,9 +2,13 @@
 
 A path from the model is resolved against the workspace root with every symlink followed, and
 only then checked. Refused, each with a reason the model can read: anything that resolves outside
-the root (`..`, absolute paths, links pointing out), device files, FIFOs and sockets, goshi's own
-config, data and state directories, and for writes `.git/` internals, any file named goshi.yaml
-and the config files this run loaded (a model must not widen its own jail for the next run).
+the root (`..`, absolute paths, links pointing out), symlink loops, device files, FIFOs and
+sockets, goshi's own config, data and state directories, and for writes `.git/` internals, any file
+named goshi.yaml and the config files this run loaded (a model must not widen its own jail for the
+next run).
+
+A regular file with more than one hard link is refused too: its other names may be outside the
+workspace (a link to ~/.ssh/id_rsa made inside it), and no system call lists them.
 
 A workspace that is `/` or the user's home directory is refused at start (goshi/session.py) unless a
 config file goshi trusts names it in tools.workspace: the tools are turned off for the run.
@@ -41,7 +45,10 @@ class Workspace:
             raise Refused("the path contains a NUL byte")
         given = Path(raw).expanduser()
         candidate = given if given.is_absolute() else self.root / given
-        real = candidate.resolve(strict=False)
+        try:
+            real = candidate.resolve(strict=False)
+        except (RuntimeError, OSError):  # Python 3.11 says RuntimeError for a loop, later ELOOP
+            raise Refused(f"{raw!r} is a symlink loop") from None
         if real != self.root and self.root not in real.parents:
             raise Refused(f"{raw!r} is outside the workspace ({self.root})")
         for private in self.private:
@@ -52,22 +59,36 @@ class Workspace:
         if for_write and (real.name.lower() == CONFIG_NAME or real in self.configs):
             raise Refused(f"{raw!r} is goshi's configuration; only the user changes it")
         try:
-            mode = os.stat(real).st_mode
+            st = os.stat(real)
         except FileNotFoundError:
             return real
         except OSError as exc:
             raise Refused(f"{raw!r}: {exc.strerror}") from None
+        mode = st.st_mode
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
             raise Refused(f"{raw!r} is a device, FIFO or socket, not a file")
+        if not single_link(st):
+            raise Refused(
+                f"{raw!r} has {st.st_nlink} hard links; goshi cannot tell where the other names"
+                " are, so it does not touch the file"
+            )
         return real
 
     def is_private(self, path: Path) -> bool:
-        real = path.resolve()
+        try:
+            real = path.resolve()
+        except (RuntimeError, OSError):  # a symlink loop: nothing to show
+            return True
         return any(real == p or p in real.parents for p in self.private)
 
     def relative(self, path: Path) -> str:
         rel = path.relative_to(self.root).as_posix()
         return rel or "."
+
+
+def single_link(st: os.stat_result) -> bool:
+    """Not a regular file with other names (hard links) that may lie outside the workspace."""
+    return not stat.S_ISREG(st.st_mode) or st.st_nlink <= 1
 
 
 def read_text(path: Path) -> str:

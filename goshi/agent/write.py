@@ -6,6 +6,10 @@
 
     apply_change: the file's line endings kept -> unified diff -> the approver (the terminal, or
     -y; the wait is not goshi's time) -> temp file beside the target, rename (mode kept)
+
+Only UTF-8 text is rewritten: a file that is not valid UTF-8 is refused (its bytes would be lost
+to U+FFFD), and so is content that cannot be written as UTF-8 (a lone surrogate). So the diff is
+exact: every byte that changes is in it.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from pathlib import Path
 
 from goshi.agent.calls import Approver, ToolResult
 from goshi.agent.reads import Reads
-from goshi.agent.workspace import Refused, Workspace, read_text, text_lines
+from goshi.agent.workspace import Refused, Workspace, text_lines
 
 CONTEXT = 3
+MAX_WRITE_BYTES = 10_000_000  # a file write_file or edit_file may replace (the diff holds it whole)
 
 
 @dataclass
@@ -46,12 +51,19 @@ def propose_write(
     """The whole new content of a file, as a diff the user approves; written atomically."""
     if not isinstance(content, str):
         raise TypeError("content must be a string")
+    try:
+        content.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise Refused(
+            f"the content has a lone surrogate ({content[exc.start]!r} at character {exc.start});"
+            " send valid Unicode text"
+        ) from None
     file = ws.resolve(path, for_write=True)
     rel = ws.relative(file)
     exists = file.exists()
     if exists and file.is_dir():
         raise Refused(f"{path!r} is a directory")
-    old = read_text(file) if exists else ""
+    old = editable_text(file, rel) if exists else ""
     if exists:
         reads.check(file, rel, old)
     return apply_change(
@@ -127,6 +139,24 @@ def unified_diff(old: str, new: str, rel: str, exists: bool) -> str:
             )
         out.append(_ended(line))
     return "".join(out)
+
+
+def editable_text(file: Path, rel: str) -> str:
+    """The current file as text, refused unless it is UTF-8 text that a rewrite keeps exactly."""
+    if file.stat().st_size > MAX_WRITE_BYTES:
+        raise Refused(
+            f"{rel} is over {MAX_WRITE_BYTES // 1_000_000} MB; write_file replaces smaller files"
+        )
+    data = file.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise Refused(f"{rel} is a binary file; only text files can be written")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Refused(
+            f"{rel} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start});"
+            " goshi does not rewrite it, so none of its bytes are lost"
+        ) from None
 
 
 def atomic_write(file: Path, content: str) -> None:
