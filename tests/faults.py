@@ -67,10 +67,15 @@ def cost_json(goshi: Any) -> dict[str, Any]:
     return dict(json.loads(r.stdout))
 
 
-def mini_cost(usage: Usage) -> float:
+def mini_pico(usage: Usage) -> int:
+    """What gpt-4o-mini's usage costs, in pico-dollars (the ledger's unit)."""
     pricing = resolve("gpt-4o-mini", "openai", load_table(), {})
     assert pricing is not None
-    return usd(cost_of(usage, pricing.rate(usage.prompt_tokens)))
+    return cost_of(usage, pricing.rate(usage.prompt_tokens))
+
+
+def mini_cost(usage: Usage) -> float:
+    return usd(mini_pico(usage))
 
 
 def sent_messages(body: dict[str, Any]) -> list[Message]:

@@ -719,6 +719,76 @@ def markdown_tokens(count: int) -> list[str]:
     return [sample[i % len(sample)] for i in range(count)]
 
 
+# --- hostile turns (the fault-injection fuzz: tests/test_fuzz_turns.py) ---------------------------
+# Kept apart from the dialect corpus above: values no honest server sends, chosen by a seeded
+# random generator, so one seed replays one run exactly.
+
+HOSTILE_USAGE: list[Any] = [
+    -5,
+    10**12,
+    1e999,  # JSON has no infinity; json.dumps writes Infinity, which Python's reader accepts
+    2.5,
+    "12",
+    True,
+    None,
+    [3],
+]
+HOSTILE_MODELS: list[Any] = [42, None, "", "m" * 5000, "bad\x1b[2Jname", ["gpt"], {"id": 1}]
+
+
+def hostile_text(rng: Any, words: int) -> list[Any]:
+    """Content deltas: plain strings, Mistral's list of parts (text and thinking), and emoji
+    whose UTF-16 surrogate halves are split across two events."""
+    out: list[Any] = []
+    for i in range(words):
+        shape = rng.random()
+        if shape < 0.15:
+            out.append(
+                [{"type": "text", "text": f" part{i}"}, {"type": "thinking", "thinking": "hm"}]
+            )
+        elif shape < 0.25:
+            out += [f" smile{i}\ud83d", "\ude00"]
+        elif shape < 0.3:
+            out.append(f" lone{i}\udc00")
+        else:
+            out.append(f" w{i}")
+    return out
+
+
+def hostile_stream(
+    content: list[Any],
+    *,
+    usage: Any,
+    model: Any,
+    tool_calls: list[tuple[Any, str, str, str]] = (),  # type: ignore[assignment]
+    cut_after: int | None = None,
+) -> Reply:
+    """A streamed answer carrying whatever values it is given: `usage` is the usage object as
+    sent (valid or not), `model` any JSON value, `tool_calls` (index, id, name, arguments) with
+    any index, `cut_after` resets the connection after that many content events."""
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        body = {"id": "x", "object": "chat.completion.chunk", "created": CREATED, "model": model}
+        body["choices"] = [{"index": 0, "delta": delta, "finish_reason": finish}]
+        return json.dumps(body).encode()  # ASCII: a lone surrogate travels as \\udXXX
+
+    payloads = [chunk({"role": "assistant", "content": ""})]
+    payloads += [chunk({"content": c}) for c in content]
+    for index, call_id, name, arguments in tool_calls:
+        head = {"index": index, "id": call_id, "type": "function"}
+        payloads.append(
+            chunk({"tool_calls": [{**head, "function": {"name": name, "arguments": ""}}]})
+        )
+        payloads.append(
+            chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments}}]})
+        )
+    payloads.append(chunk({}, "tool_calls" if tool_calls else "stop"))
+    tail = {"id": "x", "object": "chat.completion.chunk", "model": model, "choices": []}
+    payloads.append(json.dumps({**tail, "usage": usage}).encode())
+    reset = None if cut_after is None else cut_after + 1
+    return sse_stream(payloads, reset_after=reset)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve until killed, printing the URL first (for bench/ and for trying goshi by hand)."""
     import argparse

@@ -40,6 +40,7 @@ from goshi.cost.prices import (
 )
 from goshi.errors import CostLimitError
 from goshi.llm.types import Message, Usage
+from goshi.llm.values import MAX_TOKENS
 from goshi.store import Store
 
 log = logging.getLogger("goshi")
@@ -49,7 +50,6 @@ PICO = 10**12
 OUTPUT_CAP_CEILING = 32_768
 OUTPUT_CAP_FLOOR = 1_024
 OPEN_OUTPUT_ESTIMATE = 4096  # an open row's answer when no cap was sent: a long answer
-MAX_TOKENS = 100_000_000  # more than any model's window: a larger count is a broken server
 
 
 def usd(pico: int) -> float:
