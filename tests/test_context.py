@@ -212,6 +212,10 @@ def test_a_context_exceeded_400_compacts_once_and_is_sent_again(
     shown = goshi("history", "show", "1", **env).stdout
     assert all(f"page {i}:" in shown for i in range(6))  # the stored conversation is whole
     assert "context compacted" in shown
+    # the rejected request's ledger row, opened before it was sent, is gone; no row stays open
+    spent = json.loads(goshi("cost", "--json", **env).stdout)
+    assert spent["open_answers"] == 0
+    assert spent["answers"] == len(requests) - model.rejected
 
 
 def test_a_question_too_big_alone_exits_7_saying_by_how_much(goshi, server, home: Path) -> None:

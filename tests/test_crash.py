@@ -27,6 +27,7 @@ from tests.faults import (
     mini_cost,
     open_estimate,
 )
+from tests.test_tools import call, tool_round
 from tests.wire_server import WireServer, openai_stream, stall
 
 WORDS = [f" w{i}" for i in range(200)]
@@ -236,3 +237,48 @@ def test_a_full_disk_after_the_answer_keeps_it_on_stdout(env, home, server, gosh
         expected = mini_cost(Usage(10, 5)) + open_estimate(server.chat_requests()[1].body)
         assert report["total_usd"] == pytest.approx(expected, abs=1e-15)
         assert [row[2] for row in ledger(home)] == [0, 1]
+
+
+def test_sigterm_while_a_tool_runs_keeps_the_round_and_ends_the_command(
+    env, home, server, goshi
+) -> None:
+    work = home / "work"
+    (work / "slow.sh").write_text("echo $$ > started\nsleep 30\n")
+    (home / "cmd.yaml").write_text(
+        (home / "fast.yaml").read_text() + "tools: {allow_commands: ['sh slow.sh']}\n"
+    )
+    server.openai.push(
+        tool_round(call("run_command", command="sh slow.sh"), usage=(30, 8, 0)),
+        openai_stream("after", usage=(60, 2, 0)),
+    )
+    live = Live({**env, "GOSHI_CONFIG": str(home / "cmd.yaml")}, work, "ask", "run it")
+    end = time.monotonic() + 15
+    while not (work / "started").exists() or not (work / "started").read_text().strip():
+        assert time.monotonic() < end, "the command never started"
+        time.sleep(0.02)
+    shell = int((work / "started").read_text())
+    live.proc.send_signal(signal.SIGTERM)
+    r = live.finish()
+    assert_clean(r, 143, "terminated (SIGTERM)")
+    deadline = time.monotonic() + 5
+    while not _gone(shell):  # the command's process group went with the turn
+        assert time.monotonic() < deadline, "the command outlived goshi"
+        time.sleep(0.05)
+    # the round that asked for the tool is charged as the server reported it, nothing is open
+    report = cost_json(goshi)
+    assert (report["answers"], report["estimated_answers"], report["open_answers"]) == (1, 0, 0)
+    assert report["total_usd"] == pytest.approx(mini_cost(Usage(30, 8)), abs=1e-15)
+    # and the conversation stays valid: every stored tool call has its result
+    r = goshi("ask", "-c", "again")
+    assert (r.code, r.stdout) == (0, "after\n"), r.stderr
+    sent = server.chat_requests()[1].body["messages"]
+    (tool,) = [m for m in sent if m["role"] == "tool"]
+    assert tool["tool_call_id"] == "call_run_command" and "interrupted" in tool["content"]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")

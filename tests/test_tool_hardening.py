@@ -170,6 +170,15 @@ def test_a_file_that_is_not_utf8_is_never_rewritten(box: Toolbox) -> None:
     assert latin.read_bytes() == b"caf\xe9\nsecond\n"
 
 
+def test_edit_file_never_rewrites_a_file_that_is_not_utf8(box: Toolbox) -> None:
+    latin = box.ws.root / "latin1.txt"
+    latin.write_bytes(b"caf\xe9\nsecond\n")
+    assert run(box, "read_file", path="latin1.txt").ok
+    edit = run(box, "edit_file", path="latin1.txt", old_string="second", new_string="2nd")
+    assert not edit.ok and "not valid UTF-8 (byte 0xe9 at offset 3)" in edit.content
+    assert latin.read_bytes() == b"caf\xe9\nsecond\n"
+
+
 def test_content_with_a_lone_surrogate_is_refused(box: Toolbox) -> None:
     raw = '{"path": "new.txt", "content": "half \\ud83d of a smile"}'
     result = run(box, "write_file", raw)

@@ -4,7 +4,8 @@ argv -> a new session (its own process group, no controlling terminal), cwd, the
 environment, stdin /dev/null, stdout and stderr on one pipe (interleaved as written)
 -> each chunk: decoded, kept bounded (head + tail), passed to `watch` as it arrives
 -> the leader exits (and its pipe closes, or a background child is given GRACE_S to let go)
-   | the timeout passes | Ctrl-C (SIGINT is goshi's while this runs)
+   | the timeout passes | Ctrl-C (SIGINT is goshi's while this runs) | SIGTERM or SIGHUP
+   (raised by goshi/signals.py: goshi is ending, and takes the command with it)
 -> the group gets SIGTERM, then SIGKILL after KILL_AFTER_S; on a normal exit, SIGKILL for
    whatever it left running. The leader is reaped last, so the group id cannot be reused
    by an unrelated process while it is signalled.
@@ -111,39 +112,45 @@ def run_group(
             if watch is not None:
                 watch(text)
 
-    timed_out = interrupted = False
-    with selectors.DefaultSelector() as sel, _ctrl_c() as ctrl_c:
-        sel.register(fd, selectors.EVENT_READ)
-        eof, leader_gone = False, 0.0
-        while True:
-            now = time.monotonic()
-            if ctrl_c.is_set():
-                interrupted = True
-                break
-            if now - started >= timeout_s:
-                timed_out = True
-                break
-            if _exited(proc.pid):
-                leader_gone = leader_gone or now
-                if eof or now - leader_gone > GRACE_S:  # a background child holds the pipe
+    timed_out = interrupted = ending = False
+    try:
+        with selectors.DefaultSelector() as sel, _ctrl_c() as ctrl_c:
+            sel.register(fd, selectors.EVENT_READ)
+            eof, leader_gone = False, 0.0
+            while True:
+                now = time.monotonic()
+                if ctrl_c.is_set():
+                    interrupted = True
                     break
-            if eof:
-                time.sleep(POLL_S)
-                continue
-            if sel.select(min(POLL_S, max(0.0, timeout_s - (now - started)))):
-                data = _read(fd)
-                if data == b"":
-                    eof = True
-                    take(b"")
-                elif data:
-                    take(data)
+                if now - started >= timeout_s:
+                    timed_out = True
+                    break
+                if _exited(proc.pid):
+                    leader_gone = leader_gone or now
+                    if eof or now - leader_gone > GRACE_S:  # a background child holds the pipe
+                        break
+                if eof:
+                    time.sleep(POLL_S)
+                    continue
+                if sel.select(min(POLL_S, max(0.0, timeout_s - (now - started)))):
+                    data = _read(fd)
+                    if data == b"":
+                        eof = True
+                        take(b"")
+                    elif data:
+                        take(data)
+    except BaseException:  # SIGTERM, SIGHUP (goshi is ending) or an error: the command goes too
+        interrupted = ending = True
+        raise
+    finally:
         if timed_out or interrupted:
             _signal_group(proc.pid, signal.SIGTERM)
             _wait_exit(proc.pid, KILL_AFTER_S)
         _signal_group(proc.pid, signal.SIGKILL)  # what is left, while the leader holds the id
-        _drain(fd, take)
-    code = proc.wait()
-    proc.stdout.close()
+        if not ending:
+            _drain(fd, take)
+        code = proc.wait()
+        proc.stdout.close()
     return Ran(code, time.monotonic() - started, out.text(), size, timed_out, interrupted)
 
 
