@@ -9,17 +9,18 @@ line and an exit code by the CLI.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from goshi import templates
 from goshi.config import Overrides
 from goshi.errors import UsageError
+from goshi.record import record
 from goshi.session import Session, SessionOptions
 from goshi.ui import output
 from goshi.ui.approve import Approval
 
 
-@dataclass
+@record
 class AskOptions(SessionOptions):
     """What `goshi ask` was given on the command line."""
 

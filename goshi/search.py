@@ -14,9 +14,9 @@ import os
 import re
 import sys
 import time
-from dataclasses import asdict
 
 from goshi.errors import UsageError
+from goshi.record import asdict
 from goshi.sanitize import one_line
 from goshi.store.search import END, START, Hit
 

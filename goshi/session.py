@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from goshi.cost.meter import Meter
 from goshi.errors import UsageError
 from goshi.llm.select import Selector
 from goshi.llm.types import Message, ToolCall
+from goshi.record import record
 from goshi.store import Conversation, Store
 from goshi.ui.output import Output
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from goshi.mcp.bridge import McpTools
 
 
-@dataclass
+@record
 class SessionOptions:
     """What `ask` and `chat` both take from the command line."""
 

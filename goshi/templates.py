@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from goshi import paths
 from goshi.errors import ConfigError, UsageError
+from goshi.record import record
 from goshi.sanitize import one_line
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -29,7 +29,7 @@ _KEYS = ("description", "system", "model", "backend", "tools")
 SHIPPED = Path(__file__).resolve().parent / "data" / "prompts"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Template:
     name: str
     path: Path

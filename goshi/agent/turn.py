@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from goshi.llm.types import (
@@ -23,6 +23,7 @@ from goshi.llm.types import (
     Usage,
     UsageReport,
 )
+from goshi.record import record
 
 # finish reasons that mean the answer stopped before the model was done
 CUT_BY_CAP = ("length", "max_tokens")
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from goshi.llm.select import Route
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Answer:
     """An answer as it streams in, and how it ended."""
 

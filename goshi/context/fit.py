@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field
 
 from goshi.llm.types import Message
+from goshi.record import record, replace
 
 FOLD_TO = 0.6  # after folding, the history takes at most this share of the budget
 SHORTEN_OVER = 64  # tool results smaller than this (tokens) are not worth shortening
 
 
-@dataclass
+@record
 class Plan:
     head: list[Message]
     kept: list[list[Message]]  # the turns sent, tool results shortened where needed

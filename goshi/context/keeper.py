@@ -16,7 +16,6 @@ The stored messages never change; `goshi history show` marks each compaction.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from goshi.context import count
@@ -26,6 +25,7 @@ from goshi.context.window import RATIO, Window, WindowFinder, server_of
 from goshi.cost.meter import format_usd
 from goshi.errors import ContextExceeded, RequestRejected
 from goshi.llm.types import Message, Usage
+from goshi.record import record
 from goshi.store import Compaction
 from goshi.ui.output import ContextUse, human_tokens
 
@@ -39,7 +39,7 @@ DROP_NOTE = 40  # tokens the "left out" note takes
 DEFAULT_RESERVE = 4096  # tokens kept for the answer when openai.max_tokens says nothing
 
 
-@dataclass
+@record
 class Fitted:
     view: list[Message]  # the conversation as the model now sees it, tool results whole
     sent: list[Message]  # what this request sends: the view with old tool results shortened

@@ -18,7 +18,8 @@ the body); this module reads only that text:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from goshi.record import record
 
 _WINDOW = (
     re.compile(r"maximum context length is (\d+)", re.I),
@@ -49,7 +50,7 @@ _SAID = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Overflow:
     window: int | None  # the server's context window, when it said
     asked: int | None  # the tokens the request took (or asked for), when it said

@@ -17,11 +17,11 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from goshi.config import Settings
 from goshi.cost.prices import Table, base_names, load_table
+from goshi.record import record
 from goshi.store import Store
 
 log = logging.getLogger("goshi")
@@ -33,7 +33,7 @@ MIN_WINDOW, MAX_WINDOW = 256, 100_000_000
 LEARNED, PROBED, RATIO = "window learned", "window probed", "tokens per bound"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Window:
     tokens: int
     source: str  # said by /context: "goshi.yaml", "llama.cpp /props", "the model table", ...

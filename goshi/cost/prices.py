@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -32,6 +32,7 @@ from typing import Any
 from goshi import paths
 from goshi.config import Price
 from goshi.errors import ConfigError
+from goshi.record import record
 
 PICO_PER_TOKEN_PER_USD_PER_MTOK = 1_000_000  # 1 USD / 1M tokens = 10^6 pico-USD per token
 _DATE_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4})$")
@@ -39,7 +40,7 @@ FREE_BACKENDS = ("ollama",)
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "prices.json"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Applied:
     """Which of a model's rules priced a request: the ledger keeps it beside the cost."""
 
@@ -51,7 +52,7 @@ class Applied:
 STANDARD = Applied()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Rate:
     """Pico-dollars per token."""
 
@@ -63,7 +64,7 @@ class Rate:
     applied: Applied = STANDARD
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Rates:
     """USD per 1M tokens, exact; cached_input None means: billed as input."""
 
@@ -72,7 +73,7 @@ class Rates:
     output: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LongContext:
     """The long-context rule: past `threshold` prompt tokens, everything costs more."""
 
@@ -81,7 +82,7 @@ class LongContext:
     output_multiplier: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Tier:
     """A service tier's price: a multiple of the standard rates, or rates of its own."""
 
@@ -89,7 +90,7 @@ class Tier:
     rates: Rates | None = None  # or rates of its own
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Pricing:
     """A model's price rules; `rate` picks the rule a request proves."""
 
@@ -136,7 +137,7 @@ def _scaled(r: Rates, inp: Decimal, out: Decimal) -> Rates:
     return Rates(r.input * inp, cached, r.output * out)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Table:
     """The price table in use and where it came from."""
 

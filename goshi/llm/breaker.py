@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 
+from goshi.record import record, replace
 from goshi.store import Store
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Circuit:
     """One backend's circuit as stored: its state and failure count."""
 

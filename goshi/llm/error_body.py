@@ -19,14 +19,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
+
+from goshi.record import record
 
 MAX_BODY = 64 * 1024
 MAX_TEXT = 300
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ServerFault:
     """What a server's error body says, in one line, with its code and parameter."""
 

@@ -13,15 +13,15 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 
 from goshi.errors import TransientError
 from goshi.llm.types import Event, TextDelta, ToolCallDelta
+from goshi.record import record
 
 log = logging.getLogger("goshi")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RetryPolicy:
     """How often and how long to retry a failed request."""
 

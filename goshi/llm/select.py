@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from typing import Protocol
 
 from goshi.config import Settings
@@ -25,6 +24,7 @@ from goshi.errors import AuthError, ConnectFailed, QuotaExceeded, TransientError
 from goshi.llm.breaker import Breaker
 from goshi.llm.retry import RetryPolicy, retrying
 from goshi.llm.types import ChatRequest, Event, TextDelta, ToolCallDelta
+from goshi.record import record, replace
 from goshi.store import Store
 
 log = logging.getLogger("goshi")
@@ -36,7 +36,7 @@ class Backend(Protocol):
     def chat(self, request: ChatRequest) -> Iterator[Event]: ...
 
 
-@dataclass
+@record
 class Route:
     """The backend and model a request goes to."""
 

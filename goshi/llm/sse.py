@@ -10,10 +10,11 @@ way) becomes an event named "error", so the failure is read rather than dropped 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+
+from goshi.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SSE:
     """One server-sent event: its name and its data lines joined."""
 

@@ -13,11 +13,13 @@ Backends never print; whoever consumes the events decides what the user sees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from goshi.record import record
 
-@dataclass(slots=True)
+
+@record(slots=True)
 class ToolCall:
     """A tool the model asked for, with its arguments."""
 
@@ -26,7 +28,7 @@ class ToolCall:
     arguments: str  # JSON text, as the model wrote it (it may be invalid)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Message:
     """One message of a conversation, as the backends send it."""
 
@@ -39,7 +41,7 @@ class Message:
     stored_id: int | None = field(default=None, compare=False)  # its row, when from the store
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Usage:
     """Tokens one answer took, as the server counted them."""
 
@@ -57,7 +59,7 @@ class Usage:
         )
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ChatRequest:
     """What a backend is asked: the messages, the model and the tools offered."""
 
@@ -68,28 +70,28 @@ class ChatRequest:
     max_tokens: int | None = None  # set when a cost limit needs a bound on the answer
 
 
-@dataclass(slots=True, frozen=True)
+@record(slots=True, frozen=True)
 class TextDelta:
     """A piece of the answer's text."""
 
     text: str
 
 
-@dataclass(slots=True, frozen=True)
+@record(slots=True, frozen=True)
 class ReasoningDelta:
     """A piece of the model's reasoning, shown apart from the answer."""
 
     text: str
 
 
-@dataclass(slots=True, frozen=True)
+@record(slots=True, frozen=True)
 class RefusalDelta:
     """A piece of the model's refusal."""
 
     text: str
 
 
-@dataclass(slots=True, frozen=True)
+@record(slots=True, frozen=True)
 class ToolCallDelta:
     """A piece of a tool call, as the stream brings it."""
 
@@ -99,14 +101,14 @@ class ToolCallDelta:
     arguments: str
 
 
-@dataclass(slots=True, frozen=True)
+@record(slots=True, frozen=True)
 class UsageReport:
     """The server's token counts, arriving in the stream."""
 
     usage: Usage
 
 
-@dataclass(slots=True, frozen=True)
+@record(slots=True, frozen=True)
 class Done:
     """The end of a streamed answer."""
 

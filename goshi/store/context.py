@@ -6,12 +6,12 @@ compacted. A compaction never changes the stored messages: it says that the mess
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
+from goshi.record import record
 from goshi.store.db import Database
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Compaction:
     id: int
     at: float

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 
 from goshi.errors import UsageError
 from goshi.llm.types import Message, ToolCall, Usage
+from goshi.record import record
 from goshi.store.db import Database
 
 # Message status: the question is `pending` until answered (`ok`) or failed (`failed`);
@@ -20,7 +20,7 @@ from goshi.store.db import Database
 SENDABLE = ("ok", "interrupted", "pending")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Conversation:
     """A stored conversation."""
 
@@ -31,7 +31,7 @@ class Conversation:
     system: str | None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ConversationSummary:
     """A conversation as `goshi history` lists it."""
 
@@ -43,7 +43,7 @@ class ConversationSummary:
     first_line: str
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class StoredMessage:
     """A stored message of a conversation."""
 

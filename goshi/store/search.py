@@ -8,9 +8,8 @@ its own migration), kept in step with `messages` by triggers, so nothing here wr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from goshi.errors import UsageError
+from goshi.record import record
 from goshi.store.db import Database
 
 # Match marks inside FTS snippets (private-use characters): a message that holds them itself
@@ -21,7 +20,7 @@ RANKED = 2000  # the newest matching messages that are ranked (see Search.search
 MAX_TERMS = 32
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Hit:
     conversation_id: int
     message_id: int

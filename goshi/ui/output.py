@@ -11,19 +11,19 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from goshi.agent.turn import Answer
 from goshi.cost.meter import Charge, usd
 from goshi.cost.prices import Rate
+from goshi.record import record
 from goshi.sanitize import TerminalStream, for_terminal, one_line
 from goshi.ui.toolview import gutter_lines
 
 log = logging.getLogger("goshi")
 
 
-@dataclass
+@record
 class TurnStart:
     """What is known before the first token: for the footer's running estimate."""
 
@@ -35,7 +35,7 @@ class TurnStart:
     circuit: str = ""
 
 
-@dataclass
+@record
 class ContextUse:
     """How full the model's context window is (goshi/context/keeper.py): the footer's `ctx`."""
 
