@@ -9,12 +9,12 @@ line and an exit code by the CLI.
 from __future__ import annotations
 
 import sys
-from dataclasses import field, replace
+from dataclasses import field
 
 from goshi import templates
 from goshi.config import Overrides
 from goshi.errors import UsageError
-from goshi.record import record
+from goshi.record import record, replace
 from goshi.session import Session, SessionOptions
 from goshi.ui import output
 from goshi.ui.approve import Approval

@@ -481,11 +481,15 @@ def _report(exc: GoshiError, verbose: int) -> None:
 
 def only_the_command(argv: list[str]) -> None:
     """Typer builds the parser of every command before it parses anything; when the first argument
-    names a command, register only that one. Its options, help and errors are the same (a group's
-    command never sees its siblings); anything else (--help, a typo) gets the whole app."""
+    names a command, register only that one, and for --version none. Its options, help and errors
+    are the same (a group's command never sees its siblings); anything else (--help, a typo) gets
+    the whole app."""
     from typer.main import get_command_name
 
     name = argv[0] if argv else ""
+    if name == "--version":  # eager: it prints and exits before a command is looked up
+        app.registered_commands, app.registered_groups = [], []
+        return
     commands = [
         c
         for c in app.registered_commands

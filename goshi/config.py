@@ -19,12 +19,13 @@ import math
 import os
 import re
 import types
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from goshi import paths
 from goshi.errors import ConfigError
+from goshi.record import fields, is_record, record
 
 log = logging.getLogger("goshi")
 BACKENDS = ("auto", "openai", "ollama")
@@ -36,7 +37,7 @@ OPENAI_URL = "https://api.openai.com/v1"
 MAX_NUMBER = 1_000_000_000  # the largest number any setting takes: more is a typo
 
 
-@dataclass
+@record
 class OpenAISettings:
     """The `openai:` section: the endpoint, the model and how to ask it."""
 
@@ -50,7 +51,7 @@ class OpenAISettings:
     stream_options: bool = True
 
 
-@dataclass
+@record
 class OllamaSettings:
     """The `ollama:` section: the local server, the model and its options."""
 
@@ -63,7 +64,7 @@ class OllamaSettings:
     think: bool | str | None = field(default=None, metadata={"choices": THINK})
 
 
-@dataclass
+@record
 class RetrySettings:
     """The `retry:` section: total tries and the backoff between them."""
 
@@ -72,7 +73,7 @@ class RetrySettings:
     max_delay_s: float = field(default=20.0, metadata={"min": 0})
 
 
-@dataclass
+@record
 class BreakerSettings:
     """The `breaker:` section: failures that open a backend's circuit, and for how long."""
 
@@ -80,7 +81,7 @@ class BreakerSettings:
     cooldown_s: float = field(default=30.0, metadata={"min": 0})
 
 
-@dataclass
+@record
 class ToolsSettings:
     """The `tools:` section: whether the model gets tools, where, and how many rounds."""
 
@@ -92,7 +93,7 @@ class ToolsSettings:
     command_timeout_s: float = field(default=120.0, metadata={"min": 1})
 
 
-@dataclass
+@record
 class LongContextPrice:
     """Past `threshold_tokens` prompt tokens, the whole request is billed at these multiples."""
 
@@ -101,7 +102,7 @@ class LongContextPrice:
     output_multiplier: float = field(default=1.0, metadata={"min": 0})
 
 
-@dataclass
+@record
 class TierPrice:
     """A service tier's price: a multiple of the standard rates, or rates of its own."""
 
@@ -111,7 +112,7 @@ class TierPrice:
     output_per_mtok: float | None = field(default=None, metadata={"min": 0})
 
 
-@dataclass
+@record
 class Price:
     """One model's price in `cost.prices`, USD per 1M tokens."""
 
@@ -123,7 +124,7 @@ class Price:
     regional_uplift: float | None = field(default=None, metadata={"min": 0})
 
 
-@dataclass
+@record
 class CostSettings:
     """The `cost:` section: the warning, the limits and per-model prices (.inf: never, null)."""
 
@@ -136,7 +137,7 @@ class CostSettings:
 CONTEXT_STRATEGIES = ("summarize", "drop")
 
 
-@dataclass
+@record
 class ContextSettings:
     """What to do when a conversation outgrows the model's context window (goshi/context/)."""
 
@@ -146,7 +147,7 @@ class ContextSettings:
     windows: dict[str, int] = field(default_factory=dict, metadata={"min": 1})
 
 
-@dataclass
+@record
 class McpServer:
     """One stdio MCP server: the command goshi starts, and the tools it may call unasked."""
 
@@ -157,7 +158,7 @@ class McpServer:
     allow: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record
 class McpSettings:
     """The `mcp:` section: the user's stdio MCP servers."""
 
@@ -165,7 +166,7 @@ class McpSettings:
     call_timeout_s: float = field(default=60.0, metadata={"min": 0.001})
 
 
-@dataclass
+@record
 class HttpSettings:
     """The `http:` section: the connection pool and the timeouts."""
 
@@ -176,7 +177,7 @@ class HttpSettings:
     read_timeout_s: float = field(default=120.0, metadata={"min": 0.001})
 
 
-@dataclass
+@record
 class ProjectFile:
     """A ./goshi.yaml found in the working directory, and what its trust let it set."""
 
@@ -185,7 +186,7 @@ class ProjectFile:
     ignored: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Settings:
     """Every setting, from the layers described at the top of this module."""
 
@@ -218,7 +219,7 @@ class Settings:
         return self.sources.get(path, "default")
 
 
-@dataclass
+@record
 class Overrides:
     """What the command line says; None means 'not given'."""
 
@@ -384,7 +385,7 @@ def _collect_lines(node: Any, prefix: str, lines: dict[str, int]) -> None:
             _collect_lines(value_node, path + ".", lines)
 
 
-@dataclass
+@record
 class _Reader:
     """Copies a parsed YAML mapping onto the settings dataclasses, checking every value."""
 
@@ -397,7 +398,7 @@ class _Reader:
 
     def apply(self, target: Any, data: dict[str, Any], prefix: str) -> None:
         hints = get_type_hints(type(target))
-        known = {f.name: f for f in dataclasses.fields(target) if not f.metadata.get("internal")}
+        known = {f.name: f for f in fields(target) if not f.metadata.get("internal")}
         for key, value in data.items():
             path = f"{prefix}{key}"
             if key not in known:
@@ -405,7 +406,7 @@ class _Reader:
                 hint = f"did you mean '{prefix}{close[0]}'?" if close else "remove it"
                 raise ConfigError(f"{self.where(path)}: {path}: unknown setting", hint)
             kind = hints[key]
-            if dataclasses.is_dataclass(kind):
+            if is_record(kind):
                 if value is not None:
                     self.apply(getattr(target, key), self.mapping(value, path), path + ".")
                 continue
@@ -444,7 +445,7 @@ class _Reader:
                     f"{self.where(sub)}: {sub}: a name of letters, digits, - and single _",
                     "rename it",
                 )
-            if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+            if isinstance(kind, type) and is_record(kind):
                 entry = kind()
                 self.apply(entry, self.mapping(spec, sub), sub + ".")
             else:

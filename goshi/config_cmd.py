@@ -6,7 +6,6 @@ URL credentials are masked; the key itself is only ever "set (hidden)".
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from typing import Any
 from goshi import config, paths, trust
 from goshi.credentials import mask_url
 from goshi.errors import UsageError
+from goshi.record import fields, is_record
 from goshi.sanitize import one_line
 
 
@@ -48,18 +48,18 @@ def show(config_file: str | None) -> int:
 
 
 def _rows(obj: Any, prefix: str, sources: dict[str, str]) -> Iterator[tuple[str, str, str]]:
-    for fld in dataclasses.fields(obj):
+    for fld in fields(obj):
         if fld.metadata.get("internal"):
             continue
         value = getattr(obj, fld.name)
         path = f"{prefix}{fld.name}"
-        if dataclasses.is_dataclass(value):
+        if is_record(value):
             yield from _rows(value, path + ".", sources)
         elif isinstance(value, dict):
             if not value:
                 yield path, "{}", sources.get(path, "default")
             for name, entry in value.items():
-                if dataclasses.is_dataclass(entry):
+                if is_record(entry):
                     yield from _rows(entry, f"{path}.{name}.", sources)
                 else:  # an MCP server's env: often a token, so never printed
                     yield f"{path}.{name}", "set (hidden)", sources.get(path, "default")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 import yaml
 
 from goshi import config
+from goshi.record import fields, is_record
 from tests.conftest import TEST_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,11 +109,11 @@ def test_init_writes_the_example_and_refuses_to_overwrite(goshi, home: Path) -> 
 
 def _keys(obj: object, prefix: str = "") -> set[str]:
     out: set[str] = set()
-    for fld in dataclasses.fields(obj):  # type: ignore[arg-type]
+    for fld in fields(obj):
         if fld.metadata.get("internal"):
             continue
         value = getattr(obj, fld.name)
-        if dataclasses.is_dataclass(value):
+        if is_record(value):
             out |= _keys(value, f"{prefix}{fld.name}.")
         else:
             out.add(f"{prefix}{fld.name}")

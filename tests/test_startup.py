@@ -102,3 +102,33 @@ def test_a_one_token_ask_into_a_pipe_imports_nothing_heavy(
     assert "goshi.llm.openai" in ask and "sqlite3" in ask
     heavy = sorted(m for m in ask - floor if any(m == h or m.startswith(h + ".") for h in HEAVY))
     assert heavy == [], f"a 1-token ask imported {heavy}"
+
+
+DATACLASS_PROBE = """
+import sys
+sys.argv = ["goshi", "ask", "hi"]
+from goshi.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+made = sorted(
+    f"{name}.{attr}"
+    for name, module in list(sys.modules.items())
+    if name.split(".")[0] == "goshi"
+    for attr, value in vars(module).items()
+    if isinstance(value, type) and value.__module__ == name and "__dataclass_fields__" in vars(value)
+)
+print("MODULES:", " ".join(made), file=sys.stderr)
+"""
+
+
+def test_a_one_token_ask_compiles_no_dataclass(
+    env: dict[str, str], home: Path, server: WireServer
+) -> None:
+    """A dataclass compiles its methods when its module loads (0.4-1 ms a class); the classes an
+    ask imports are records (goshi/record.py), declared the same way for a fraction of that."""
+    server.openai.default = openai_stream(["Hi"])
+    made, answer = modules_of(DATACLASS_PROBE, env, home / "work")
+    assert answer == "Hi\n", "the probe did not get the answer"
+    assert not made, f"dataclasses on the ask path: {sorted(made)}"

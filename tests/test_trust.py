@@ -139,17 +139,16 @@ def test_trust_refuses_an_invalid_file_and_records_path_and_hash(
 
 def test_every_key_not_listed_harmless_is_untrusted() -> None:
     """An allow-list: a setting added later is ignored in an untrusted file until listed."""
-    import dataclasses
-
     from goshi.config import Settings
+    from goshi.record import fields, is_record
 
     def leaves(obj: object, prefix: str = "") -> set[str]:
         out = set()
-        for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+        for f in fields(obj):
             if f.metadata.get("internal"):
                 continue
             value = getattr(obj, f.name)
-            if dataclasses.is_dataclass(value):
+            if is_record(value):
                 out |= leaves(value, f"{prefix}{f.name}.")
             else:
                 out.add(f"{prefix}{f.name}")

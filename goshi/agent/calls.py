@@ -22,10 +22,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 from goshi.llm.types import ToolCall
+from goshi.record import record
 from goshi.sanitize import one_line
 
 
@@ -44,7 +45,7 @@ class Approver(Protocol):
 ToolApprover = Callable[[str, str], bool]
 
 
-@dataclass
+@record
 class ToolResult:
     """What a tool call returned, for the model and for the user."""
 

@@ -22,7 +22,6 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from goshi.agent.calls import ToolResult, brief, redacted_arguments
@@ -40,6 +39,7 @@ from goshi.errors import (
     ToolsUnsupported,
 )
 from goshi.llm.types import ChatRequest, Message, ToolCall
+from goshi.record import record
 from goshi.signals import held, interrupted
 from goshi.store.db import failure
 from goshi.ui.output import Output, TurnStart
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("goshi")
 
 
-@dataclass
+@record
 class Outcome:
     """How a turn ended: the answer, what it cost, whether a fallback answered."""
 

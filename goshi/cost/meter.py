@@ -24,7 +24,6 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from goshi.config import Settings
@@ -41,6 +40,7 @@ from goshi.cost.prices import (
 from goshi.errors import CostLimitError
 from goshi.llm.types import Message, Usage
 from goshi.llm.values import MAX_TOKENS
+from goshi.record import record
 from goshi.store import Store
 
 log = logging.getLogger("goshi")
@@ -91,7 +91,7 @@ def plausible(usage: Usage) -> bool:
     return all(type(n) is int and 0 <= n <= MAX_TOKENS for n in counts)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Spent:
     """Pico-dollars spent in this session (conversation) and today."""
 
@@ -148,7 +148,7 @@ def check_limits(
     return cap
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Charge:
     """What one answer cost, and the session (conversation) so far; None: no price known."""
 
