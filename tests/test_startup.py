@@ -10,7 +10,7 @@ import pytest
 
 from tests.wire_server import WireServer, openai_stream
 
-PROBE = """
+RUN = """
 import sys
 sys.argv = ["goshi", *{args!r}]
 from goshi.cli import main
@@ -18,11 +18,15 @@ try:
     main()
 except SystemExit:
     pass
-heavy = sorted(m for m in sys.modules
+"""
+PROBE = (
+    RUN
+    + """heavy = sorted(m for m in sys.modules
                if m.split(".")[0] in ("httpx", "httpcore", "prompt_toolkit", "yaml")
                or m.startswith("rich.markdown") or m == "rich.console")
 print("HEAVY:", heavy, file=sys.stderr)
 """
+)
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["ask", "--help"], []])
@@ -34,16 +38,9 @@ def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:
     assert "goshi" in r.stdout + r.stderr, "printed nothing"
 
 
-ASK_PROBE = """
-import sys
-sys.argv = ["goshi", "ask", "hi"]
-from goshi.cli import main
-try:
-    main()
-except SystemExit:
-    pass
-print("MODULES:", " ".join(sorted(sys.modules)), file=sys.stderr)
-"""
+ASK_PROBE = RUN.format(args=["ask", "hi"]) + (
+    'print("MODULES:", " ".join(sorted(sys.modules)), file=sys.stderr)\n'
+)
 # What a 1-token answer into a pipe must not load: the terminal view, the tool implementations
 # (their schemas are data; the code loads on the first tool call), MCP, tokenizers, YAML (no
 # goshi.yaml here), and goshi's other commands.
@@ -104,23 +101,20 @@ def test_a_one_token_ask_into_a_pipe_imports_nothing_heavy(
     assert heavy == [], f"a 1-token ask imported {heavy}"
 
 
-DATACLASS_PROBE = """
-import sys
-sys.argv = ["goshi", "ask", "hi"]
-from goshi.cli import main
-try:
-    main()
-except SystemExit:
-    pass
+DATACLASS_PROBE = (
+    RUN.format(args=["ask", "hi"])
+    + """
 made = sorted(
     f"{name}.{attr}"
     for name, module in list(sys.modules.items())
     if name.split(".")[0] == "goshi"
     for attr, value in vars(module).items()
-    if isinstance(value, type) and value.__module__ == name and "__dataclass_fields__" in vars(value)
+    if isinstance(value, type) and value.__module__ == name
+    and "__dataclass_fields__" in vars(value)
 )
 print("MODULES:", " ".join(made), file=sys.stderr)
 """
+)
 
 
 def test_a_one_token_ask_compiles_no_dataclass(
