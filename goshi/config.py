@@ -183,7 +183,8 @@ class ProjectFile:
 
     path: Path
     state: str  # goshi.trust.TRUSTED, UNTRUSTED or CHANGED
-    ignored: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # keys its trust could not set
+    invalid: list[str] = field(default_factory=list)  # problems found in it, each ignored
 
 
 @record
@@ -283,17 +284,29 @@ def load(explicit: str | Path | None = None, overrides: Overrides | None = None)
 
 
 def _apply_project(settings: Settings, file: Path) -> ProjectFile:
-    """A trusted project file applies whole; any other only its harmless keys (all checked)."""
+    """A trusted project file applies whole (an error in it is the user's to fix: exit 3); any
+    other only its harmless keys, and nothing in it can stop goshi: an unreadable file, bad YAML,
+    an unknown key or a bad value is ignored and named in the one warning line."""
     from goshi import trust
 
-    raw = _read_bytes(file)
+    try:
+        raw = _read_bytes(file)
+    except ConfigError as exc:
+        return ProjectFile(file, trust.UNTRUSTED, invalid=[_after_file(exc.message, file)])
     project = ProjectFile(file, trust.state(file, raw))
-    data, lines = read_yaml(file, raw)
     if project.state == trust.TRUSTED:
+        data, lines = read_yaml(file, raw)
         _Reader(str(file), lines, settings.sources).apply(settings, data, "")
         return project
+    try:
+        data, lines = read_yaml(file, raw)
+    except ConfigError as exc:
+        project.invalid.append(_after_file(exc.message, file))
+        return project
     scratch, sources = Settings(), dict[str, str]()
-    _Reader(str(file), lines, sources).apply(scratch, data, "")
+    reader = _Reader(str(file), lines, sources, problems=[])
+    reader.apply(scratch, data, "")
+    project.invalid = [_after_file(problem, file) for problem in reader.problems or []]
     for path, source in sources.items():
         if trust.harmless(path):
             _set_path(settings, path, _get_path(scratch, path))
@@ -301,6 +314,15 @@ def _apply_project(settings: Settings, file: Path) -> ProjectFile:
         elif not any(path.startswith(other + ".") for other in sources):
             project.ignored.append(path)
     return project
+
+
+def _after_file(message: str, file: Path) -> str:
+    """`/a/goshi.yaml:3: x: bad` -> `line 3: x: bad` (the warning names the file once)."""
+    name = str(file)
+    if message.startswith(name + ":"):
+        message = message[len(name) + 1 :]
+        return f"line {message}" if message[:1].isdigit() else message.lstrip()
+    return message
 
 
 def _get_path(obj: Any, path: str) -> Any:
@@ -320,18 +342,24 @@ _warned: set[Path] = set()
 
 
 def _warn_ignored(project: ProjectFile) -> None:
-    """Once per run: the keys an untrusted project file could not set, and how to trust it."""
+    """Once per run, one line: the keys an untrusted project file could not set, what in it was
+    invalid (and ignored), and how to trust it."""
     from goshi import trust
 
-    if not project.ignored or project.path.resolve() in _warned:
+    if not (project.ignored or project.invalid) or project.path.resolve() in _warned:
         return
     _warned.add(project.path.resolve())
     why = "changed since it was trusted" if project.state == trust.CHANGED else "is not trusted"
+    said = []
+    if project.ignored:
+        said.append("ignored " + ", ".join(project.ignored))
+    if project.invalid:
+        said.append("ignored as invalid: " + "; ".join(project.invalid))
     log.warning(
-        "%s %s: ignored %s; review it, then `goshi config trust` applies it",
+        "%s %s: %s; review it, then `goshi config trust` applies it",
         project.path,
         why,
-        ", ".join(project.ignored),
+        "; ".join(said),
     )
 
 
@@ -392,6 +420,7 @@ class _Reader:
     origin: str
     lines: dict[str, int]
     sources: dict[str, str]
+    problems: list[str] | None = None  # a list: collect each problem and go on, else raise
 
     def where(self, path: str) -> str:
         return f"{self.origin}:{self.lines.get(path, 1)}"
@@ -400,32 +429,51 @@ class _Reader:
         hints = get_type_hints(type(target))
         known = {f.name: f for f in fields(target) if not f.metadata.get("internal")}
         for key, value in data.items():
-            path = f"{prefix}{key}"
-            if key not in known:
-                close = difflib.get_close_matches(str(key), list(known), n=1)
-                hint = f"did you mean '{prefix}{close[0]}'?" if close else "remove it"
-                raise ConfigError(f"{self.where(path)}: {path}: unknown setting", hint)
-            kind = hints[key]
-            if is_record(kind):
-                if value is not None:
-                    self.apply(getattr(target, key), self.mapping(value, path), path + ".")
-                continue
-            if get_origin(kind) is dict:  # a lower layer's entries stay unless named again
-                value = {
-                    **getattr(target, key),
-                    **self.table(value, path, get_args(kind)[1], known[key]),
-                }
-            elif get_origin(kind) is list:
-                value = self.items(value, path, get_args(kind)[0], known[key])
-            else:
-                value = _coerce(value, kind, known[key], path, self.where(path))
-            setattr(target, key, value)
-            self.sources[path] = self.where(path)
+            try:
+                self._apply_key(target, hints, known, str(key), value, prefix)
+            except ConfigError as exc:
+                if self.problems is None:
+                    raise
+                self.problems.append(exc.message)
         for name, fld in known.items():
             if fld.metadata.get("required") and not getattr(target, name):
-                raise ConfigError(
+                error = ConfigError(
                     f"{self.where(prefix.rstrip('.'))}: {prefix}{name}: a value is required"
                 )
+                if self.problems is None:
+                    raise error
+                self.problems.append(error.message)
+
+    def _apply_key(
+        self,
+        target: Any,
+        hints: dict[str, Any],
+        known: dict[str, dataclasses.Field[Any]],
+        key: str,
+        value: Any,
+        prefix: str,
+    ) -> None:
+        path = f"{prefix}{key}"
+        if key not in known:
+            close = difflib.get_close_matches(key, list(known), n=1)
+            hint = f"did you mean '{prefix}{close[0]}'?" if close else "remove it"
+            raise ConfigError(f"{self.where(path)}: {path}: unknown setting", hint)
+        kind = hints[key]
+        if is_record(kind):
+            if value is not None:
+                self.apply(getattr(target, key), self.mapping(value, path), path + ".")
+            return
+        if get_origin(kind) is dict:  # a lower layer's entries stay unless named again
+            value = {
+                **getattr(target, key),
+                **self.table(value, path, get_args(kind)[1], known[key]),
+            }
+        elif get_origin(kind) is list:
+            value = self.items(value, path, get_args(kind)[0], known[key])
+        else:
+            value = _coerce(value, kind, known[key], path, self.where(path))
+        setattr(target, key, value)
+        self.sources[path] = self.where(path)
 
     def mapping(self, value: Any, path: str) -> dict[str, Any]:
         if not isinstance(value, dict):

@@ -31,6 +31,8 @@ def show(config_file: str | None) -> int:
         out.write(f"# project file: {one_line(str(project.path.resolve()))} ({project.state})\n")
         if project.ignored:
             out.write(f"#   ignored until trusted: {', '.join(project.ignored)}\n")
+        for problem in project.invalid:
+            out.write(f"#   invalid, ignored: {one_line(problem)}\n")
     rows = list(_rows(settings, "", settings.sources))
     key = settings.api_key()
     rows.insert(

@@ -121,6 +121,53 @@ def test_the_project_file_adds_to_the_users_file(goshi, home: Path, server: Wire
     assert "project file:" in r.stdout and "(untrusted)" in r.stdout
 
 
+def test_nothing_in_an_untrusted_file_can_stop_goshi(goshi, home: Path, server: WireServer) -> None:
+    """A repo written for a newer goshi, or to annoy: its unknown keys, bad values and broken
+    YAML are ignored and named in the one line; the good harmless keys still apply."""
+    project = home / "work" / "goshi.yaml"
+    env = run_env(home, server)
+    project.write_text(
+        "system: You are a pirate.\n"
+        "openai: {temperature: hot, model: o1-pro}\n"
+        "frobnicate: 1\n"
+        '"\\e[2Jkey": 2\n'
+    )
+    r = goshi("ask", "hi", **env)
+    assert r.code == 0, r.stderr
+    (request,) = server.chat_requests()
+    assert request.body["messages"][0]["content"] == "You are a pirate."
+    assert "temperature" not in request.body and request.body["model"] == "gpt-4o-mini"
+    (line,) = r.stderr.splitlines()
+    assert "ignored openai.model" in line
+    assert "line 2: openai.temperature: expected a number, got 'hot'" in line
+    assert "line 3: frobnicate: unknown setting" in line
+    assert "line 4: ^[[2Jkey: unknown setting" in line and "\x1b" not in r.stderr
+    shown = goshi("config", "show", **env).stdout
+    assert "invalid, ignored: line 3: frobnicate: unknown setting" in shown
+
+    project.write_text("openai: [\n")
+    r = goshi("ask", "hi", **env)
+    assert r.code == 0, r.stderr
+    assert "is not trusted: ignored as invalid: line 2: invalid YAML" in r.stderr
+
+    project.write_bytes(b"system: caf\xe9\n")
+    r = goshi("ask", "hi", **env)
+    assert r.code == 0 and "ignored as invalid: not UTF-8 text" in r.stderr, r.stderr
+
+
+def test_an_error_in_a_trusted_file_is_the_users_to_fix(
+    goshi, home: Path, server: WireServer
+) -> None:
+    project = home / "work" / "goshi.yaml"
+    env = run_env(home, server)
+    project.write_text("retry: {attempts: 2}\n")
+    assert goshi("config", "trust", **env).code == 0
+    project.write_text("retry: {attempts: three}\n")  # changed: untrusted again, so ignored
+    r = goshi("ask", "hi", **env)
+    assert r.code == 0 and "changed since it was trusted" in r.stderr, r.stderr
+    assert goshi("config", "trust", **env).code == 3  # and it cannot be trusted as it is
+
+
 def test_trust_refuses_an_invalid_file_and_records_path_and_hash(
     goshi, home: Path, env: dict[str, str]
 ) -> None:
