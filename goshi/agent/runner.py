@@ -153,17 +153,7 @@ class TurnRunner:
             self._name_route(answer)
             with self._saving(total, out):
                 with held():
-                    charges.append(
-                        self.s.meter.charge(
-                            answer.backend,
-                            answer.model,
-                            answer.usage,
-                            messages,
-                            answer.text,
-                            answer.service_tier,
-                            entry=entry,
-                        )
-                    )
+                    charges.append(self._charge(answer, messages, entry))
                 _log_usage(answer, self.s.cid, charges[-1])
                 out.context(self.s.context.observe(sent, tools, answer.usage))
                 _add_round(total, answer)
@@ -328,6 +318,18 @@ class TurnRunner:
     def _name_route(self, answer: Answer) -> None:
         name_route(answer, self.s.selector.used)
 
+    def _charge(self, answer: Answer, messages: list[Message], entry: int | None) -> Charge:
+        """Close the round's ledger row with what the server reported (or an estimate)."""
+        return self.s.meter.charge(
+            answer.backend,
+            answer.model,
+            answer.usage,
+            messages,
+            answer.text,
+            answer.service_tier,
+            entry=entry,
+        )
+
     def _keep_partial(
         self,
         question_id: int,
@@ -353,15 +355,7 @@ class TurnRunner:
                     usage=answer.usage,
                     refusal=answer.refusal,
                 )
-                self.s.meter.charge(
-                    answer.backend,
-                    answer.model,
-                    answer.usage,
-                    messages,
-                    answer.text,
-                    answer.service_tier,
-                    entry=entry,
-                )
+                self._charge(answer, messages, entry)
             elif entry is not None:
                 self.s.meter.drop(entry)
             self.s.store.set_status(question_id, "ok")
