@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import sys
 from dataclasses import field
+from typing import TYPE_CHECKING
 
-from goshi import templates
 from goshi.config import Overrides
 from goshi.errors import UsageError
 from goshi.record import record, replace
 from goshi.session import Session, SessionOptions
 from goshi.ui import output
 from goshi.ui.approve import Approval
+
+if TYPE_CHECKING:
+    from goshi import templates
 
 
 @record
@@ -59,6 +62,8 @@ def with_template(template: templates.Template, flags: Overrides) -> Overrides:
 
 def run(opts: AskOptions) -> int:
     if opts.template is not None:
+        from goshi import templates
+
         template = templates.load(opts.template)
         prompt = template.render(read_piped_stdin(), opts.words)
         opts.overrides = with_template(template, opts.overrides)

@@ -18,7 +18,7 @@ import re
 from goshi.errors import AuthError
 
 _KEYLIKE = re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-*.]{6,}")
-_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/@\s?#]+@")
+_URL_CREDENTIALS = r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/@\s?#]+@"  # compiled at the first @
 _known: set[str] = set()
 
 
@@ -30,7 +30,7 @@ def remember(key: str | None) -> None:
 
 
 def mask_url(text: str) -> str:
-    return _URL_CREDENTIALS.sub(r"\1***@", text)
+    return re.sub(_URL_CREDENTIALS, r"\1***@", text) if "@" in text else text
 
 
 def redact(text: str, secret: str | None = None) -> str:

@@ -1,4 +1,9 @@
-"""Where goshi keeps its files: the XDG directories (platformdirs honours XDG_*_HOME).
+"""Where goshi keeps its files: the XDG directories ($XDG_CONFIG_HOME, $XDG_DATA_HOME,
+$XDG_STATE_HOME when set to an absolute path, else ~/.config, ~/.local/share, ~/.local/state).
+
+On Linux and the BSDs those rules are the few lines below; macOS, Windows and Android ask
+platformdirs, which knows their places (importing it costs every start ~3 ms, most of it the
+tempfile and random modules it loads).
 
 Nothing is written to the current directory unless the user asks. goshi's data and state hold
 conversations, spend and logs: their directories are made 0700 and the files in them 0600, and
@@ -9,22 +14,40 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 
-from platformdirs import user_config_path, user_data_path, user_state_path
-
 APP = "goshi"
+_XDG = sys.platform not in ("darwin", "win32") and "ANDROID_ROOT" not in os.environ
+
+
+def _xdg(variable: str, default: str) -> Path:
+    """$variable when it is an absolute path (a relative one is ignored, as the spec says)."""
+    path = os.environ.get(variable, "")
+    return Path(path if os.path.isabs(path) else os.path.expanduser(default)) / APP
 
 
 def config_dir() -> Path:
+    if _XDG:
+        return _xdg("XDG_CONFIG_HOME", "~/.config")
+    from platformdirs import user_config_path
+
     return user_config_path(APP)
 
 
 def data_dir() -> Path:
+    if _XDG:
+        return _xdg("XDG_DATA_HOME", "~/.local/share")
+    from platformdirs import user_data_path
+
     return user_data_path(APP)
 
 
 def state_dir() -> Path:
+    if _XDG:
+        return _xdg("XDG_STATE_HOME", "~/.local/state")
+    from platformdirs import user_state_path
+
     return user_state_path(APP)
 
 

@@ -136,32 +136,53 @@ def _has_default(f: Field[Any]) -> bool:
 def _init(cls_name: str, declared: dict[str, Field[Any]]) -> Callable[..., None]:
     names = tuple(n for n, f in declared.items() if f.init)
     count = len(names)
-    later = tuple((n, f.default, f.default_factory) for n, f in declared.items())
+    every = tuple((n, f.init, f.default, f.default_factory) for n, f in declared.items())
     put = object.__setattr__
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+    def fill(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Keywords, defaults and mistakes: what a call giving every field in order skips."""
         if len(args) > count:
             raise TypeError(f"{cls_name}() takes {count} arguments, {len(args)} given")
-        for name, value in zip(names, args, strict=False):
+        given = names[: len(args)]
+        for name, value in zip(given, args, strict=True):
             put(self, name, value)
-        if len(args) == count and not kwargs:
-            return
-        given = len(args)
-        for name, default, factory in later:
-            if name in kwargs:
-                if name in names[:given] or name not in names:
-                    raise TypeError(f"{cls_name}() got {name!r} twice, or it takes no {name!r}")
-                put(self, name, kwargs.pop(name))
-            elif name in names[:given]:
+        for name, init, default, factory in every:
+            if name in given:
                 continue
+            if name in kwargs and init:
+                put(self, name, kwargs.pop(name))
             elif default is not MISSING:
                 put(self, name, default)
             elif factory is not MISSING:
                 put(self, name, factory())
             else:
                 raise TypeError(f"{cls_name}() missing argument {name!r}")
-        if kwargs:
-            raise TypeError(f"{cls_name}() got an unexpected argument {next(iter(kwargs))!r}")
+        for name in kwargs:
+            said = "twice" if name in given else "an unexpected argument"
+            raise TypeError(f"{cls_name}() got {said} {name!r}")
+
+    if count < len(declared):  # a field outside __init__ gets its default every time
+
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            fill(self, args, kwargs)
+
+    elif count == 1:  # the per-token events: as fast as a dataclass's own
+        (only,) = names
+
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            if len(args) == 1 and not kwargs:
+                put(self, only, args[0])
+            else:
+                fill(self, args, kwargs)
+
+    else:
+
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            if len(args) == count and not kwargs:
+                for name, value in zip(names, args, strict=True):
+                    put(self, name, value)
+            else:
+                fill(self, args, kwargs)
 
     return __init__
 

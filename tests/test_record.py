@@ -36,6 +36,14 @@ class Child(Plain):
     extra: bool = False
 
 
+@record
+class Counted:
+    """A record with a field outside __init__."""
+
+    seen: int = 0
+    hidden: list[str] = field(default_factory=list, init=False)
+
+
 @dataclasses.dataclass
 class PlainDC:
     name: str
@@ -56,15 +64,23 @@ def test_built_like_the_dataclass_it_replaces() -> None:
     assert Plain.__match_args__ == ("name", "count", "tags", "row")
 
 
+def test_a_field_outside_init_gets_its_default() -> None:
+    a, b = Counted(3), Counted()
+    assert (a.seen, a.hidden, b.seen, b.hidden) == (3, [], 0, [])
+    assert a.hidden is not b.hidden
+
+
 def test_wrong_arguments_fail_as_a_call_would() -> None:
     with pytest.raises(TypeError, match="missing argument 'name'"):
         Plain()  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="unexpected argument 'nope'"):
         Plain("a", nope=1)  # type: ignore[call-arg]
-    with pytest.raises(TypeError, match="twice"):
+    with pytest.raises(TypeError, match="got twice 'name'"):
         Plain("a", name="b")  # type: ignore[misc]
     with pytest.raises(TypeError, match="takes 2 arguments, 3 given"):
         Point(1, 2, 3)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="unexpected argument 'hidden'"):
+        Counted(hidden=1)  # type: ignore[call-arg]
 
 
 def test_equal_by_compared_fields_of_the_same_class_only() -> None:

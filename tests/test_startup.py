@@ -58,7 +58,12 @@ HEAVY = (
     "tokenizers",
     "tiktoken",
     "html.entities",
+    "platformdirs",  # goshi/paths.py follows the XDG rules itself on Linux
+    "termios",  # the approval prompt's keys: only when a question is asked
     "goshi.agent.tools",
+    "goshi.templates",
+    "goshi.ui.keys",
+    "goshi.llm.ollama",  # the fallback backend is made when it is needed
     "goshi.agent.workspace",
     "goshi.agent.write",
     "goshi.agent.ignore",

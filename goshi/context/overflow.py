@@ -21,20 +21,21 @@ import re
 
 from goshi.record import record
 
+# compiled on first use (re's cache): only a rejection is read with them
 _WINDOW = (
-    re.compile(r"maximum context length is (\d+)", re.I),
-    re.compile(r"available context size \((\d+) tokens?\)", re.I),
-    re.compile(r"maximum model length (?:of |is )?(\d+)", re.I),
-    re.compile(r"context (?:window|length|size) (?:is |of )?(\d+) tokens", re.I),
+    r"maximum context length is (\d+)",
+    r"available context size \((\d+) tokens?\)",
+    r"maximum model length (?:of |is )?(\d+)",
+    r"context (?:window|length|size) (?:is |of )?(\d+) tokens",
 )
 _ASKED = (
-    re.compile(r"resulted in (\d+) tokens", re.I),
-    re.compile(r"you requested (\d+) tokens", re.I),
-    re.compile(r"request has (\d+) input tokens", re.I),
-    re.compile(r"prompt contains at least (\d+) input tokens", re.I),
-    re.compile(r"request \((\d+) tokens\)", re.I),
-    re.compile(r"prompt \(length (\d+)\)", re.I),
-    re.compile(r"prompt is too long: (\d+) tokens", re.I),
+    r"resulted in (\d+) tokens",
+    r"you requested (\d+) tokens",
+    r"request has (\d+) input tokens",
+    r"prompt contains at least (\d+) input tokens",
+    r"request \((\d+) tokens\)",
+    r"prompt \(length (\d+)\)",
+    r"prompt is too long: (\d+) tokens",
 )
 _SAID = (
     "context_length_exceeded",
@@ -64,9 +65,9 @@ def overflow(text: str) -> Overflow | None:
     return Overflow(_first(_WINDOW, text), _first(_ASKED, text))
 
 
-def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> int | None:
+def _first(patterns: tuple[str, ...], text: str) -> int | None:
     for pattern in patterns:
-        if (m := pattern.search(text)) is not None:
+        if (m := re.search(pattern, text, re.I)) is not None:
             value = int(m.group(1))
             if 0 < value < 1_000_000_000:  # a server's number: range-checked before use
                 return value

@@ -124,14 +124,11 @@ def _looks_html(text: str) -> bool:
     return head.startswith("<") and ("<html" in head or "<!doctype" in head or "<head" in head)
 
 
-_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
-_TAG = re.compile(r"<[^>]*>")
-
-
 def _strip_html(text: str) -> str:
     import html  # its entity table costs every ask 1-2 ms; only an HTML error page needs it
 
-    return html.unescape(_TAG.sub(" ", _DROP.sub(" ", text)))
+    text = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", text, flags=re.I | re.S)
+    return html.unescape(re.sub(r"<[^>]*>", " ", text))
 
 
 def _one_line(text: str) -> str:

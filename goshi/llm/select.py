@@ -129,18 +129,18 @@ class Selector:
             yield from self._auto(request, full)
 
     def _auto(self, request: ChatRequest, full: RetryPolicy) -> Iterator[Event]:
-        primary, fallback = self._openai(RetryPolicy(1, 0, 0)), self._ollama(full)
+        primary = self._openai(RetryPolicy(1, 0, 0))
         breaker = primary.breaker
         assert breaker is not None
         allowed, moved = breaker.allow()
         if moved:
             log.warning("openai: %s", moved)
-        using = f"using ollama ({fallback.model})"
+        using = f"using ollama ({self.settings.ollama.model})"
         if not allowed:
             wait = breaker.seconds_until_half_open(breaker.peek())
             log.warning("openai: circuit open; %s for %.0f s", using, wait)
             self.fallback = True
-            yield from self._through(fallback, request)
+            yield from self._through(self._ollama(full), request)
             return
         try:
             yield from self._through(primary, request)
@@ -155,7 +155,7 @@ class Selector:
             log.warning("%s; %s", failure.message, using)
         self.fallback = True
         try:
-            yield from self._through(fallback, request)
+            yield from self._through(self._ollama(full), request)
         except Unavailable as second:
             if self.delivered:
                 raise

@@ -12,7 +12,6 @@ anything where a number, a name or a piece of text belongs.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 from goshi.llm.types import Usage
@@ -21,8 +20,6 @@ MAX_TOKENS = 10**9  # more than any context window; a bigger count is a broken o
 MAX_MODEL_NAME = 200
 MAX_TOOL_INDEX = 1023
 MAX_TOOL_ID = 256
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def token_count(value: Any) -> int | None:
@@ -51,7 +48,7 @@ def model_name(value: Any, requested: str) -> str:
         isinstance(value, str)
         and 0 < len(value) <= MAX_MODEL_NAME
         and value.isprintable()
-        and not _SURROGATE.search(value)
+        and not _has_surrogate(value)
     ):
         return value
     return requested
@@ -80,7 +77,7 @@ def tool_id(value: Any) -> str | None:
         isinstance(value, str)
         and 0 < len(value) <= MAX_TOOL_ID
         and value.isprintable()
-        and not _SURROGATE.search(value)
+        and not _has_surrogate(value)
     ):
         return value
     return None
@@ -91,9 +88,18 @@ def short_text(value: Any) -> str | None:
     return repaired(value) if isinstance(value, str) and value else None
 
 
+def _has_surrogate(text: str) -> bool:
+    """Any of U+D800-U+DFFF, paired or not: exactly what UTF-8 refuses to encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def repaired(text: str) -> str:
     """Surrogate pairs joined, lone surrogates replaced by U+FFFD: always encodable."""
-    if text.isascii() or not _SURROGATE.search(text):
+    if text.isascii() or not _has_surrogate(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
@@ -108,7 +114,7 @@ class TextJoiner:
         self.held = ""
 
     def feed(self, text: str) -> str:
-        if not self.held and (text.isascii() or not _SURROGATE.search(text)):
+        if not self.held and (text.isascii() or not _has_surrogate(text)):
             return text
         text = self.held + text
         self.held = ""

@@ -16,9 +16,12 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from goshi.sanitize import for_review, one_line
-from goshi.ui.keys import Tty
+
+if TYPE_CHECKING:
+    from goshi.ui.keys import Tty
 
 ANSWERS = {"y": "yes", "n": "no", "a": "always", "e": "edit"}
 MAX_SHOWN_ARGUMENTS = 2000
@@ -45,6 +48,13 @@ def _colour(diff: str) -> str:
     return "".join(out)
 
 
+def _tty() -> Tty:
+    """The controlling terminal, one key at a time (termios loads only when a question is asked)."""
+    from goshi.ui.keys import Tty
+
+    return Tty()
+
+
 def _ask(tty: Tty, question: str, choices: str) -> str:
     """The question, one key, the answer echoed as a word; Ctrl-C ends the line first."""
     tty.write(question)
@@ -68,7 +78,7 @@ class Approval:
             return True
         verb = "create" if new_file else "change"
         try:
-            with Tty() as tty:
+            with _tty() as tty:
                 tty.write(_colour(diff))
                 question = (
                     f"{verb} {for_review(one_line(rel))}? [y]es / [n]o / [a]lways this session: "
@@ -83,7 +93,7 @@ class Approval:
     def command(self, command: str, cwd: str, timeout_s: float) -> str | None:
         shown = "\n".join("  $ " + line for line in for_review(command).splitlines())
         try:
-            with Tty() as tty:
+            with _tty() as tty:
                 tty.write(f"run in {for_review(cwd)} (timeout {timeout_s:g} s):\n{shown}\n")
                 answer = _ask(tty, "run it? [y]es / [n]o / [e]dit: ", "yne")
                 if answer == "e":
@@ -104,7 +114,7 @@ class Approval:
             shown = shown[:MAX_SHOWN_ARGUMENTS] + f"\n[... {len(shown)} characters in all]"
         name = one_line(name)
         try:
-            with Tty() as tty:
+            with _tty() as tty:
                 tty.write(f"MCP tool {name} wants to run with:\n{for_review(shown)}\n")
                 answer = _ask(tty, f"run {name}? [y]es / [n]o / [a]lways this tool: ", "yna")
         except OSError:
