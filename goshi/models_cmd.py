@@ -165,6 +165,6 @@ def _price(m: ModelInfo, value: float | None) -> str:
 
 
 def _window(tokens: int | None) -> str:
-    if tokens is None:
-        return "-"
-    return f"{tokens // 1000}k" if tokens % 1000 == 0 or tokens >= 10_000 else str(tokens)
+    from goshi.ui.output import human_tokens
+
+    return "-" if tokens is None else human_tokens(tokens)

@@ -16,7 +16,7 @@ def test_models_lists_both_backends_with_prices_and_the_default(goshi, server) -
     assert lines[0] == f"openai: {server.url}/v1"
     row = {line.split()[0]: line.split()[1:] for line in lines if line.startswith("  ")}
     assert row["gpt-4o-mini"] == ["0.15", "0.60", "128k", "default"]  # the window goshi knows
-    assert row["gpt-4.1"] == ["2.00", "8.00", "1047k"]
+    assert row["gpt-4.1"] == ["2.00", "8.00", "1M"]  # 1,047,576, as the footer says it
     assert row["my-finetune"] == ["-", "-", "-"]  # no price is guessed
     assert f"ollama: {server.url}" in lines
     assert row["llama3.2:latest"] == ["free", "free", "-", "default"]

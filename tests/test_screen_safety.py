@@ -164,3 +164,48 @@ def test_tool_lines_show_a_hostile_path_escaped(
     assert screen.wait_exit(20) == 0
     assert "-> read_file notes^[]0;pwned^G^[[2J.md" in screen.text(), screen.text()
     assert_untouched(screen)
+
+
+@pytest.mark.parametrize("term", ["xterm-256color", "dumb"])
+def test_reasoning_is_shown_never_obeyed(
+    env: dict[str, str], home: Path, server: WireServer, term: str
+) -> None:
+    server.openai.push(
+        openai_stream("The answer.", reasoning=[sent + "\n" for sent, _ in CLASSES], delay_s=0.05)
+    )
+    screen = spawn(env, home / "work", ["ask", "hi"], term)
+    seen = ""
+    while screen.child.isalive() or not seen:  # the region while it streams, then its summary
+        screen.pump(0.05)
+        seen += screen.text()
+        if not screen.child.isalive():
+            break
+    assert screen.wait_exit(20) == 0
+    text = screen.text()
+    assert "The answer." in text and "thought for" in text, text
+    if term != "dumb":  # a dumb terminal gets only the summary line: no region to redraw
+        assert any(shown in seen for _, shown in CLASSES), seen
+    assert_untouched(screen)
+
+
+@pytest.mark.parametrize("term", ["xterm-256color", "dumb"])
+def test_a_commands_output_is_shown_never_obeyed(
+    env: dict[str, str], home: Path, server: WireServer, term: str
+) -> None:
+    work = home / "work"
+    (work / "noisy.sh").write_text(
+        "printf 'title \\033]0;pwned\\007 clear \\033[2J\\033[H up \\033[1A end\\n'\n"
+    )
+    cfg = home / "cmd.yaml"
+    cfg.write_text((home / "fast.yaml").read_text() + "tools: {allow_commands: ['sh noisy.sh']}\n")
+    server.openai.push(
+        openai_stream(
+            [], tool_calls=[("call_1", "run_command", json.dumps({"command": "sh noisy.sh"}))]
+        ),
+        openai_stream("Done."),
+    )
+    screen = spawn({**env, "GOSHI_CONFIG": str(cfg)}, work, ["ask", "run it"], term)
+    assert screen.wait_exit(20) == 0
+    text = screen.text()
+    assert "title ^[]0;pwned^G clear ^[[2J^[[H up ^[[1A end" in text, text
+    assert_untouched(screen)
