@@ -102,13 +102,28 @@ def to_markdown(store: Store, cid: int) -> str:
     out = [f"# goshi conversation {cid}\n\n*{_when(conv.created_at)} · {conv.model}*\n"]
     if conv.system:
         out.append(f"\n> **system:** {conv.system}\n")
+    marks = store.compactions(cid)
     for m in store.transcript(cid):
+        while marks and marks[0].upto_message_id < m.id:
+            out.append(_compaction_note(marks.pop(0)))
         if m.status in ("failed", "superseded"):
             continue
         title = {"user": "You", "assistant": "goshi", "tool": "Tool result"}.get(m.role, m.role)
         note = " *(interrupted)*" if m.status == "interrupted" else ""
         out.append(f"\n## {title}{note}\n\n{m.content}\n")
+    out.extend(_compaction_note(c) for c in marks)
     return "".join(out)
+
+
+def _compaction_note(c: Compaction) -> str:
+    """Markdown: where the model's view was compacted, and the summary it was sent instead."""
+    if not c.summary:
+        return f"\n> *Context compacted: the {c.turns} turns above were left out for the model.*\n"
+    quoted = "\n".join(f"> {line}" if line else ">" for line in c.summary.splitlines())
+    return (
+        f"\n> *Context compacted: the {c.turns} turns above were folded into this summary "
+        f"for the model ({c.tokens} tokens, {format_usd(c.cost_pico)}):*\n>\n{quoted}\n"
+    )
 
 
 def to_json(store: Store, cid: int) -> str:
@@ -119,8 +134,21 @@ def to_json(store: Store, cid: int) -> str:
         "model": conv.model,
         "system": conv.system,
         "cost_usd": usd(store.spent(cid=cid)),
+        "compactions": [
+            {
+                "at": c.at,
+                "after_message_id": c.upto_message_id,
+                "strategy": c.strategy,
+                "turns": c.turns,
+                "summary": c.summary,
+                "summary_tokens": c.tokens,
+                "cost_usd": None if c.cost_pico is None else usd(c.cost_pico),
+            }
+            for c in store.compactions(cid)
+        ],
         "messages": [
             {
+                "id": m.id,
                 "role": m.role,
                 "content": m.content,
                 "status": m.status,

@@ -273,6 +273,15 @@ def test_the_summary_is_charged_and_goshi_cost_counts_it(goshi, server, home: Pa
     assert cost["answers"] == 5 + model.summaries
     rows = db(home).execute("SELECT cost_pico FROM compactions").fetchall()
     assert rows and all(c and c > 0 for (c,) in rows)
+    # an export says where the model's view was folded, and what it was sent instead
+    exported = json.loads(goshi("history", "export", "1", "--format", "json", **env).stdout)
+    (first, *_) = exported["compactions"]
+    assert first["strategy"] == "summarize" and first["summary"] and first["cost_usd"] > 0
+    ids = [m["id"] for m in exported["messages"]]
+    assert ids[0] <= first["after_message_id"] < ids[-1]
+    md = goshi("history", "export", "1", **env).stdout
+    assert md.count("> *Context compacted: the ") == len(rows)
+    assert md.index("page 0:") < md.index("> *Context compacted") < md.index("page 4:")
 
 
 def test_a_summary_that_would_break_a_limit_is_refused_and_nothing_is_sent(
