@@ -205,7 +205,9 @@ def test_a_call_past_the_timeout_is_an_error_result(goshi, server, home) -> None
     assert results(server) == ["error: MCP server t: no answer to tools/call within 1 s"]
 
 
-def test_a_server_that_crashes_mid_call_is_an_error_result(goshi, server, home) -> None:
+def test_a_server_that_crashes_mid_call_is_an_error_result_then_restarted(
+    goshi, server, home
+) -> None:
     cfg = mcp_config(home, t={"allow": ["crash", "echo"]})
     server.openai.push(
         tool_round(mcp_call("t__crash")),
@@ -213,9 +215,25 @@ def test_a_server_that_crashes_mid_call_is_an_error_result(goshi, server, home) 
         openai_stream("it crashed"),
     )
     r = goshi("ask", "crash it", **cfg)
-    assert (r.code, r.stdout, r.stderr) == (0, "it crashed\n", "")
+    assert (r.code, r.stdout) == (0, "it crashed\n")
     assert results(server, 1) == ["error: MCP server t: the server exited (code 7)"]
-    assert results(server, 2) == ["error: MCP server t: the server exited (code 7)"]
+    assert results(server, 2) == ["still there?"]  # started again for the next call
+    (line,) = r.stderr.splitlines()
+    assert line == "goshi: MCP server t: the server exited (code 7); restarted it (1 of 3)"
+
+
+def test_a_server_that_keeps_dying_is_restarted_three_times(goshi, server, home) -> None:
+    cfg = mcp_config(home, t={"allow": ["crash"]})
+    server.openai.push(
+        *(tool_round(mcp_call("t__crash")) for _ in range(5)), openai_stream("gave up")
+    )
+    r = goshi("ask", "crash it", **cfg)
+    assert (r.code, r.stdout) == (0, "gave up\n")
+    assert [results(server, i)[0] for i in range(1, 6)] == [
+        *["error: MCP server t: the server exited (code 7)"] * 4,
+        "error: MCP server t: the server exited (code 7); not started again after 3 restarts",
+    ]
+    assert [ln[-8:] for ln in r.stderr.splitlines()] == ["(1 of 3)", "(2 of 3)", "(3 of 3)"]
 
 
 def test_broken_servers_are_one_line_each_and_the_good_one_works(goshi, server, home) -> None:

@@ -38,6 +38,7 @@ SEPARATOR = "__"
 TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what OpenAI accepts as a function name
 MAX_RESULT_CHARS = 100_000
 MAX_DESCRIPTION_CHARS = 2000
+MAX_RESTARTS = 3  # a server that died is started again at its next call, this many times
 MAX_SCHEMA_CHARS = 64_000
 MAX_SCHEMA_DEPTH = 32
 JSON_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
@@ -57,6 +58,7 @@ class Server:
     error: str | None = None
     skipped: list[str] = field(default_factory=list)  # tools left out, and why
     ready: threading.Event = field(default_factory=threading.Event)  # started, or failed
+    restarts: int = 0  # after it died in this process (at most MAX_RESTARTS)
 
 
 _running: dict[str, Server] = {}  # once per process: a chat's every turn and conversation share
@@ -175,8 +177,17 @@ class McpTools:
                 f"the user did not approve this call to {call.name}; it was not run",
                 "not approved",
             )
+        if server.client is not None and server.client.gone is not None:
+            _restart(server, self.settings.call_timeout_s)
         if server.client is None:
-            return ToolResult(False, f"error: MCP server {server.name} is not running", "no server")
+            why = server.error or "not running"
+            return ToolResult(
+                False, f"error: MCP server {server.name}: {why}", f"failed: {one_line(why)}"
+            )
+        if not any(t.name == tool.name for t in server.tools):  # listed again after a restart
+            return ToolResult(
+                False, f"error: MCP server {server.name} no longer offers this tool", "gone"
+            )
         try:
             result = protocol.call_tool(
                 server.client, tool.name, args, self.settings.call_timeout_s
@@ -191,6 +202,32 @@ class McpTools:
         if not result.ok:
             return ToolResult(False, f"the tool reported an error: {text}", f"tool error {size} B")
         return ToolResult(True, text, f"ok {size} B" if size < 1000 else f"ok {size / 1000:.1f} KB")
+
+
+def _restart(server: Server, timeout: float) -> None:
+    """A server that died mid-session is started again (its handshake and tool list too), at
+    most MAX_RESTARTS times per process; each time is one warning line."""
+    assert server.client is not None
+    died = server.client.gone or "it stopped"
+    server.client.stop()
+    server.client = None
+    if server.restarts >= MAX_RESTARTS:
+        server.error = f"{died}; not started again after {MAX_RESTARTS} restarts"
+        return
+    server.restarts += 1
+    server.tools, server.skipped, server.error = [], [], None
+    _connect(server, timeout)
+    if server.error:
+        server.error = f"{died}, and restarting it failed: {server.error}"
+        log.warning("MCP server %s: %s", server.name, server.error)
+    else:
+        log.warning(
+            "MCP server %s: %s; restarted it (%d of %d)",
+            server.name,
+            died,
+            server.restarts,
+            MAX_RESTARTS,
+        )
 
 
 def bounded(text: str) -> str:
