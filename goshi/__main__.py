@@ -1,3 +1,3 @@
-from goshi.cli import main
+from goshi.entry import main
 
 main()

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from goshi import __version__, completion
-from goshi.errors import GoshiError
+from goshi import __version__, completion, entry
 
 if TYPE_CHECKING:
     from goshi.config import Overrides
@@ -436,48 +435,8 @@ def mcp_test(
 
 
 def _run(command: Callable[[], int | None], verbose: int) -> None:
-    """Run a command; turn goshi's expected failures into one line on stderr and an exit code.
-    SIGTERM and SIGHUP end it like Ctrl-C (goshi/signals.py); a SQLite error anywhere is a
-    StoreError that names goshi.db (a damaged one says how to set it aside)."""
-    from goshi import log, signals
-
-    signals.install()
-    log.setup(verbose)
-    try:
-        code = command()
-    except GoshiError as exc:
-        _report(exc, verbose)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP outside a turn
-        error = signals.interrupted(exc, "")
-        _report(error, verbose)
-        raise typer.Exit(error.exit_code) from None
-    except Exception as exc:
-        import sqlite3
-
-        if not isinstance(exc, sqlite3.Error):
-            raise
-        from goshi import paths
-        from goshi.store.db import failure
-
-        broken = failure(exc, paths.store_file())
-        _report(broken, verbose)
-        raise typer.Exit(broken.exit_code) from None
-    raise typer.Exit(code or 0)
-
-
-def _report(exc: GoshiError, verbose: int) -> None:
-    """One line on stderr (a terminal, perhaps): redacted, controls shown, never interpreted."""
-    try:
-        sys.stderr.write(f"goshi: {exc.line()}\n")
-        if verbose and exc.detail:
-            from goshi.credentials import redact
-            from goshi.sanitize import one_line
-
-            sys.stderr.write(f"goshi: detail: {one_line(redact(exc.detail))}\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):  # the terminal went away (SIGHUP): the exit code still says it
-        pass
+    """Run a command the way every command ends (goshi/entry.py): its exit code, or one line."""
+    raise typer.Exit(entry.run(command, verbose))
 
 
 def only_the_command(argv: list[str]) -> None:
@@ -508,6 +467,5 @@ def main() -> None:
         only_the_command(sys.argv[1:])
     try:
         app()
-    except BrokenPipeError:  # `goshi ask ... | head -1`: the reader left; that is not an error
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
+    except BrokenPipeError:
+        sys.exit(entry.reader_left())
