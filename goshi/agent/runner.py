@@ -5,8 +5,8 @@ answers without tools or tools.max_steps rounds have run.
     model's window) -> meter.guard (limits, before sending) -> meter.open (the ledger row, at the
     estimate, before sending) -> selector events -> output.write per delta (a "context exceeded"
     rejection: context.recover, the row reopened, sent again once) -> meter.charge (closes the
-    row) -> the round's tool calls run in the workspace -> store (answer + results) -> next
-    round -> output.finish (usage and cost summed over the rounds)
+    row) -> the round's tool calls run and are stored with the answer (goshi/agent/toolround.py)
+    -> next round -> output.finish (usage and cost summed over the rounds)
 
 Ctrl-C, SIGTERM, SIGHUP or a cut stream keeps the partial answer, marked interrupted, and charges
 for what arrived (goshi/signals.py). The store writes of a round are `held`: a signal waits until
@@ -17,15 +17,13 @@ stays on stdout), then ends the turn with one StoreError line.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from goshi.agent.calls import ToolResult, brief, redacted_arguments
 from goshi.agent.ending import say_how_it_ended
+from goshi.agent.toolround import store_round
 from goshi.agent.turn import Answer, name_route, stream_answer
 from goshi.cost.meter import Charge, estimate_prompt_tokens, usd
 from goshi.errors import (
@@ -38,7 +36,7 @@ from goshi.errors import (
     StoreError,
     ToolsUnsupported,
 )
-from goshi.llm.types import ChatRequest, Message, ToolCall
+from goshi.llm.types import ChatRequest, Message
 from goshi.record import record
 from goshi.signals import held, interrupted
 from goshi.store.db import failure
@@ -165,7 +163,7 @@ class TurnRunner:
                         step,
                     )
                 try:
-                    messages += self._store_round(answer, calls, out, run_tools=not last)
+                    messages += store_round(self.s, answer, calls, out, run_tools=not last)
                 except Interrupted:
                     self.s.store.set_status(question_id, "ok")
                     raise
@@ -227,72 +225,6 @@ class TurnRunner:
                 out.reasoning,
             )
         return request.tools
-
-    def _store_round(
-        self, answer: Answer, calls: list[ToolCall], out: Output, run_tools: bool
-    ) -> list[Message]:
-        """Run the round's tool calls, then store the assistant message and every result
-        together (a stored tool call always has its result); return what the model sees next."""
-        results: list[tuple[ToolCall, ToolResult, float]] = []
-        if calls:
-            out.pause()
-        stopped = None if run_tools else STEP_LIMIT
-        stop: KeyboardInterrupt = KeyboardInterrupt()
-        for call in calls:
-            if stopped:
-                results.append((call, ToolResult(False, stopped, "not run"), 0.0))
-                continue
-            started = time.monotonic()
-            shown = brief(call)
-            try:
-                result = self.s.run_tool(call, functools.partial(out.tool_output, shown))
-            except KeyboardInterrupt as exc:  # Ctrl-C at an approval prompt, or a signal
-                stopped, stop = INTERRUPTED, exc
-                result = ToolResult(False, stopped, "interrupted")
-            if result.stop:  # Ctrl-C stopped a command: its output is its result, then stop
-                stopped = INTERRUPTED
-            ms = (
-                time.monotonic() - started - result.waited_s
-            ) * 1000  # goshi's time, not the user's
-            out.tool(f"-> {shown}  {result.summary}  {ms:.0f} ms", result.tail)
-            results.append((call, result, ms))
-        said = Message("assistant", answer.text, calls, reasoning=answer.reasoning)
-        with held():
-            replies = self._save_round(said, answer, results)
-        if stopped == INTERRUPTED:
-            out.finish_partial()
-            raise interrupted(stop, f"what was done is kept in conversation {self.s.cid}")
-        return replies
-
-    def _save_round(
-        self, said: Message, answer: Answer, results: list[tuple[ToolCall, ToolResult, float]]
-    ) -> list[Message]:
-        assistant_id = self.s.store.add_message(
-            self.s.cid,
-            said,
-            "ok",
-            backend=answer.backend,
-            model=answer.model,
-            usage=answer.usage,
-            finish_reason=answer.finish_reason,
-            refusal=answer.refusal,
-        )
-        replies = [said]
-        for call, result, ms in results:
-            reply = Message("tool", result.content, tool_call_id=call.id, tool_name=call.name)
-            self.s.store.add_message(self.s.cid, reply, "ok")
-            self.s.store.record_tool_call(
-                self.s.cid,
-                assistant_id,
-                call.id,
-                call.name,
-                redacted_arguments(call, result.audit),
-                "ok" if result.ok else "error",
-                result.summary,
-                ms,
-            )
-            replies.append(reply)
-        return replies
 
     def _announcing(self, out: Output, total: Answer) -> Callable[[str], None]:
         """out.write, telling the output first whenever the selector changes route, and
@@ -359,10 +291,6 @@ class TurnRunner:
             elif entry is not None:
                 self.s.meter.drop(entry)
             self.s.store.set_status(question_id, "ok")
-
-
-STEP_LIMIT = "not run: goshi stopped after tools.max_steps tool rounds"
-INTERRUPTED = "not run: the user interrupted goshi"
 
 
 def _add_round(total: Answer, answer: Answer) -> None:
