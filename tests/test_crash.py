@@ -68,7 +68,11 @@ def test_a_signal_mid_answer_keeps_and_charges_the_partial(
     assert (report["answers"], report["estimated_answers"], report["open_answers"]) == (1, 1, 0)
     body = server.chat_requests()[0].body
     assert report["total_usd"] == pytest.approx(estimated_cost(body, text), abs=1e-15)
+    assert report["top_conversations"][0]["estimated_answers"] == 1
     assert text.strip() in goshi("history", "show", "1").stdout
+    # every amount that holds an estimate says so, the conversation's too
+    shown = goshi("cost").stdout
+    assert "\n  #1 " in shown and shown.split("\n  #1 ")[1].split()[0].startswith("~$")
 
 
 def test_sigterm_before_the_first_token_charges_nothing(env, home, server, goshi) -> None:

@@ -41,6 +41,7 @@ def spend(since_text: str | None, as_json: bool) -> int:
     by_backend: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_day: dict[str, int] = defaultdict(int)
     by_conversation: dict[int, int] = defaultdict(int)
+    estimated_conversations: dict[int, int] = {}  # estimated answers of each conversation
     today = this_month = 0
     today_est = month_est = False
     since_day = date.fromtimestamp(since).isoformat()
@@ -77,6 +78,7 @@ def spend(since_text: str | None, as_json: bool) -> int:
             by_rule[rule][name] += pico
         if cid:
             by_conversation[cid] += pico
+            estimated_conversations[cid] = estimated_conversations.get(cid, 0) + estimated
     top = sorted(by_conversation.items(), key=lambda kv: -kv[1])[:5]
     if as_json:
         report = {
@@ -96,7 +98,13 @@ def spend(since_text: str | None, as_json: bool) -> int:
                 for rule, names in sorted(by_rule.items())
             },
             "top_conversations": [
-                {"id": cid, "usd": usd(p), "first_line": store.first_line(cid)} for cid, p in top
+                {
+                    "id": cid,
+                    "usd": usd(p),
+                    "estimated_answers": estimated_conversations.get(cid, 0),
+                    "first_line": store.first_line(cid),
+                }
+                for cid, p in top
             ],
         }
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
@@ -130,7 +138,8 @@ def spend(since_text: str | None, as_json: bool) -> int:
         out.write("\ncostliest conversations:\n")
         for cid, pico in top:
             first = one_line(store.first_line(cid)[:60])
-            out.write(f"  #{cid:<6} {format_usd(pico):>12}  {first}\n")
+            amount = _amount(pico, estimated_conversations.get(cid, 0))
+            out.write(f"  #{cid:<6} {amount:>12}  {first}\n")
     if totals["estimated"]:
         out.write(
             f"\n~ includes estimates: {totals['estimated']} answers without a usage report"
