@@ -24,6 +24,7 @@ from tests.test_chat import chat as _pty_chat  # noqa: F401  (registers the `cha
 from tests.wire_server import (
     CONTEXT_DIALECTS,
     ContextServer,
+    OllamaContextServer,
     WireServer,
     llamacpp_props,
     ollama_show,
@@ -216,6 +217,25 @@ def test_a_context_exceeded_400_compacts_once_and_is_sent_again(
     spent = json.loads(goshi("cost", "--json", **env).stdout)
     assert spent["open_answers"] == 0
     assert spent["answers"] == len(requests) - model.rejected
+
+
+def test_ollama_never_gets_more_than_its_num_ctx(goshi, server, home: Path) -> None:
+    """Ollama cuts an overlong prompt from the front without a word (the system prompt and the
+    first turns go first), so goshi must fit the conversation before sending: it never learns
+    of an overflow from an error."""
+    model = OllamaContextServer(window=3000)
+    server.ollama.default = model
+    env = config(home, "backend: ollama\nollama: {num_ctx: 3000}\ncontext: {keep_turns: 1}\n")
+    for i in range(6):
+        result = ask_json(goshi, env, f"page {i}: {PAGE}", cont=i > 0)
+        assert result["text"] == f"answer {i + 1}"
+    assert model.truncated == 0 and model.summaries >= 1
+    assert result["context_window"] == 3000
+    chats = [r for r in server.requests if r.path == "/api/chat"]
+    assert all(server_tokens(r.body) <= 3000 for r in chats)
+    assert all(r.body["options"]["num_ctx"] == 3000 for r in chats)
+    shown = goshi("history", "show", "1", **env).stdout
+    assert all(f"page {i}:" in shown for i in range(6)) and "context compacted" in shown
 
 
 def test_a_question_too_big_alone_exits_7_saying_by_how_much(goshi, server, home: Path) -> None:

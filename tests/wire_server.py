@@ -910,6 +910,32 @@ class ContextServer:
         openai_stream(text, usage=(asked, 5, 0), tool_calls=calls)(h, body)
 
 
+@dataclass
+class OllamaContextServer:
+    """Ollama's /api/chat with a num_ctx window, as Ollama behaves: a prompt that does not fit is
+    cut from the front without a word (counted in `truncated`, answered anyway, with
+    prompt_eval_count at the window); a summary request gets a summary."""
+
+    window: int
+    truncated: int = 0
+    answered: int = 0
+    summaries: int = 0
+
+    def __call__(self, h: Handler, body: dict[str, Any]) -> None:
+        asked = server_tokens(body)
+        if asked > self.window:
+            self.truncated += 1
+        counts = (min(asked, self.window), 5)
+        messages = body.get("messages") or [{}]
+        if SUMMARY_MARK in str(messages[0].get("content")):
+            self.summaries += 1
+            text = f"SUMMARY {self.summaries}: the user asked questions and got answers."
+            ollama_stream(text, counts=(counts[0], 20))(h, body)
+            return
+        self.answered += 1
+        ollama_stream(f"answer {self.answered}", counts=counts)(h, body)
+
+
 def llamacpp_props(n_ctx: int) -> Reply:
     """llama.cpp's GET /props: the context size of a slot."""
 
