@@ -13,6 +13,7 @@ dir is 0700 and the log 0600: it records what was asked.
 from __future__ import annotations
 
 import logging
+import stat
 import sys
 from collections.abc import Callable
 
@@ -31,8 +32,12 @@ class _QuietFileHandler(logging.FileHandler):
     broken = False
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not self.broken:
+        if self.broken:
+            return
+        try:  # Python 3.11 opens a delayed file outside emit's own try (a directory raises)
             super().emit(record)
+        except OSError:
+            self.handleError(record)
 
     def handleError(self, record: logging.LogRecord) -> None:
         if self.broken:
@@ -76,6 +81,13 @@ def setup(verbosity: int = 0) -> None:
     try:
         file = paths.log_file()
         paths.private_dir(file.parent)
+        if file.exists() and not stat.S_ISREG(file.stat().st_mode):
+            # a FIFO would block the first write until someone reads it; a directory, a device
+            sys.stderr.write(
+                f"goshi: cannot write the log {one_line(str(file))} (not a regular file);"
+                " going on without it\n"
+            )
+            return
         if file.exists() and file.stat().st_size > MAX_LOG_BYTES:  # keep one old log, no more
             file.replace(file.with_name(file.name + ".1"))
         paths.private_file(file)

@@ -6,11 +6,13 @@
 
 Inside `held()` (an answer, its store row and its ledger charge being written) a signal waits:
 the handler notes it and it is raised when the block ends, so the three are written together.
-After a SIGTERM or SIGHUP has been raised, more of them are ignored: goshi is already ending.
+After a SIGTERM or SIGHUP has been raised, every later signal (Ctrl-C too) is ignored: goshi is
+already ending, keeping what arrived.
 """
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,7 +48,7 @@ def install() -> None:
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     global _pending
-    if _stopping and signum != signal.SIGINT:
+    if _stopping:  # goshi is already ending; a second signal must not cut that short
         return
     if _held:
         _pending = _pending or signum
@@ -59,7 +61,15 @@ def _raise(signum: int) -> None:
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
     _stopping = True
+    with contextlib.suppress(ValueError):  # from now on the OS drops them: even while Python
+        for caught in _CAUGHT:  # shuts down, when it puts back the default handlers
+            signal.signal(caught, signal.SIG_IGN)
     raise Stopped(signum)
+
+
+def stopping() -> bool:
+    """Has a SIGTERM or SIGHUP begun ending goshi?"""
+    return _stopping
 
 
 @contextmanager

@@ -112,12 +112,16 @@ def test_sigkill_leaves_an_open_estimate_that_cost_and_the_limits_count(
     assert len(server.chat_requests()) == 1
 
 
-@pytest.mark.parametrize("when", ["from the start", "mid-run"])
+@pytest.mark.parametrize("when", ["from the start", "mid-run", "a directory", "a FIFO"])
 def test_an_unwritable_log_never_stops_an_answer(env, home, server, goshi, when: str) -> None:
     log = home / "state" / "goshi" / "goshi.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     if when == "from the start":
         log.symlink_to("/dev/full")
+    elif when == "a directory":
+        log.mkdir()
+    elif when == "a FIFO":
+        os.mkfifo(log)  # opening it to append would block until someone reads it
     server.openai.push(openai_stream(WORDS[:40], delay_s=0.01, pause_after=5, pause_s=0.3))
     live = Live(env, home / "work", "ask", "-v", "hi")
     live.read_until(b" w3")
@@ -130,7 +134,7 @@ def test_an_unwritable_log_never_stops_an_answer(env, home, server, goshi, when:
     assert r.stdout == "".join(WORDS[:40]) + "\n"
     complaints = [ln for ln in r.stderr.splitlines() if "cannot write the log" in ln]
     assert len(complaints) <= 1
-    if when == "from the start":
+    if when != "mid-run":
         assert len(complaints) == 1 and str(log) in complaints[0]
     assert cost_json(goshi)["answers"] == 1
 
@@ -286,3 +290,45 @@ def _gone(pid: int) -> bool:
     except FileNotFoundError:
         return True
     return state in ("Z", "X")
+
+
+def test_a_second_signal_while_goshi_ends_is_ignored(env, home, server, goshi) -> None:
+    for n in range(3):
+        server.openai.push(openai_stream(WORDS, delay_s=0.01))
+        live = Live(env, home / "work", "ask", "hi")
+        live.read_until(b" w3")
+        live.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.002 * n)
+        live.proc.send_signal(signal.SIGINT)
+        r = live.finish()
+        assert_clean(r, 143, "terminated (SIGTERM)")
+    assert [status for _, status in stored_answers(home)] == ["interrupted"] * 3
+    report = cost_json(goshi)
+    assert (report["answers"], report["open_answers"]) == (3, 0)
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "said"),
+    [
+        (lambda db: db.mkdir(), 10, "is a directory"),
+        (lambda db: os.mkfifo(db), 10, "is not a regular file"),
+        (lambda db: db.symlink_to(db.with_name("gone.db")), 10, "is a link to nothing"),
+        (
+            lambda db: sqlite3.connect(db).execute("PRAGMA user_version = 999").connection.commit(),
+            9,
+            "was written by a newer goshi (schema 999",
+        ),
+    ],
+    ids=["directory", "fifo", "dangling-link", "newer-schema"],
+)
+def test_a_store_goshi_cannot_use_is_named_with_what_to_do(
+    goshi, home, server, make, code: int, said: str
+) -> None:
+    db = home.joinpath(*DB)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    make(db)
+    for command in (["ask", "hi"], ["cost"], ["history"]):
+        r = goshi(*command, timeout=15)
+        assert_clean(r, code, f"goshi's store {db} {said}", f"mv {db} {db}.")
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert server.chat_requests() == []  # nothing is sent that could not be recorded

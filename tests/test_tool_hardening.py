@@ -148,6 +148,15 @@ def test_a_symlink_loop_is_refused_and_walks_go_on(box: Toolbox) -> None:
     assert found.ok and "notes.txt:2: beta" in found.content
 
 
+def test_search_skips_a_fifo_instead_of_waiting_on_it(box: Toolbox) -> None:
+    os.mkfifo(box.ws.root / "pipe")
+    started = time.monotonic()
+    result = run(box, "search", pattern="beta")
+    assert result.ok and result.content == "notes.txt:2: beta"
+    assert time.monotonic() - started < 5
+    assert "FIFO" in run(box, "read_file", path="pipe").content
+
+
 def test_a_hard_linked_file_is_refused(box: Toolbox, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOKEN=hunter2\n")

@@ -205,4 +205,7 @@ def _ctrl_c() -> Iterator[threading.Event]:
     try:
         yield pressed
     finally:
-        signal.signal(signal.SIGINT, previous)
+        from goshi.signals import stopping
+
+        if not stopping():  # a SIGTERM ends goshi: Ctrl-C stays ignored (goshi/signals.py)
+            signal.signal(signal.SIGINT, previous)

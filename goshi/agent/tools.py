@@ -17,6 +17,7 @@ import fnmatch
 import hashlib
 import json
 import logging
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -191,11 +192,12 @@ class Toolbox:
                 continue
             file = self.ws.root / rel
             try:
+                info = file.lstat()
                 if (
-                    file.is_symlink()
+                    not stat.S_ISREG(info.st_mode)  # a link, FIFO (it would block), device...
                     or self.ws.is_private(file)
-                    or file.stat().st_size > MAX_SEARCH_FILE_BYTES
-                    or not single_link(file.stat())
+                    or info.st_size > MAX_SEARCH_FILE_BYTES
+                    or not single_link(info)
                 ):
                     continue
                 text = read_text(file)

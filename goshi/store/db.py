@@ -11,6 +11,7 @@ Whatever SQLite says when it fails becomes a StoreError (exit 8) or StoreDamaged
 from __future__ import annotations
 
 import sqlite3
+import stat
 from pathlib import Path
 
 from goshi import paths
@@ -50,6 +51,25 @@ def failure(exc: sqlite3.Error, path: Path) -> StoreError:
     return StoreError(f"goshi's store {path} failed: {text}", "run the command again")
 
 
+def _must_be_a_file(path: Path) -> None:
+    """A directory, FIFO, device or dangling link where goshi.db belongs: say so, and how to set
+    it aside (SQLite would say "unable to open" or "disk I/O error", or block on a FIFO)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        if not path.is_symlink():
+            return  # a new store
+        what = "a link to nothing"
+    else:
+        if stat.S_ISREG(mode):
+            return
+        what = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+    raise StoreDamaged(
+        f"goshi's store {path} is {what}",
+        f"set it aside with `mv {path} {path}.damaged` and goshi starts a new one",
+    )
+
+
 def statements(script: str) -> list[str]:
     """A migration's statements; a trigger's body keeps its own semicolons."""
     out, pending = [], ""
@@ -71,6 +91,7 @@ class Database:
         self.path = path or paths.store_file()
         try:
             paths.private_dir(self.path.parent)
+            _must_be_a_file(self.path)
             # Before connecting: closing any descriptor of a file SQLite has open drops its
             # locks on it. SQLite gives new -wal and -shm files the mode of the database.
             paths.private_file(self.path)
@@ -91,6 +112,12 @@ class Database:
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"goshi's store {self.path} was written by a newer goshi (schema {version};"
+                f" this one knows {len(MIGRATIONS)})",
+                f"upgrade goshi, or set the file aside with `mv {self.path} {self.path}.newer`",
+            )
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             self.db.execute("BEGIN IMMEDIATE")
             try:
