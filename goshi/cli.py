@@ -114,7 +114,7 @@ def _usd(value: float | None) -> float | None:
 
     if value is not None and not (math.isfinite(value) and 0 <= value <= 1e9):
         raise typer.BadParameter(f"expected an amount of USD from 0 to 1e9, got {value!r}")
-    return value
+    return None if value is None else value + 0.0  # -0 is 0
 
 
 MaxCostOpt = Annotated[

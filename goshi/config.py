@@ -34,6 +34,7 @@ SERVER_NAME = re.compile(r"[A-Za-z0-9-]+(_[A-Za-z0-9-]+)*")
 CAP_FIELDS = ("auto", "max_tokens", "max_completion_tokens")
 THINK = (True, False, "low", "medium", "high")
 OPENAI_URL = "https://api.openai.com/v1"
+EXPONENT = r"[-+]?[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]+"  # 1e-3: YAML 1.1 reads it as text
 MAX_NUMBER = 1_000_000_000  # the largest number any setting takes: more is a typo
 
 
@@ -578,6 +579,8 @@ def _coerce(value: Any, kind: Any, fld: dataclasses.Field[Any], path: str, where
     elif base is int:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif base is float:
+        if isinstance(value, str) and re.fullmatch(EXPONENT, value):
+            value = float(value)
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if ok and isinstance(value, float) and not math.isfinite(value):
             if value > 0 and optional and fld.metadata.get("inf"):

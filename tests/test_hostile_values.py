@@ -59,6 +59,17 @@ def test_inf_means_never_for_the_cost_thresholds(goshi, home: Path, server: Wire
     assert "max_completion_tokens" not in server.chat_requests()[0].body  # no limit applies
 
 
+def test_a_number_written_with_an_exponent_is_a_number(goshi, home: Path) -> None:
+    """YAML 1.1 reads `1e-3` (no dot) as text; goshi takes it as the number it says."""
+    (home / "exp.yaml").write_text("cost: {warn_usd: 1e-3, daily_limit_usd: 2E+1}\n")
+    r = goshi("config", "show", "--config", str(home / "exp.yaml"))
+    assert r.code == 0, r.stderr
+    assert "cost.warn_usd: 0.001" in r.stdout and "cost.daily_limit_usd: 20.0" in r.stdout
+    (home / "exp.yaml").write_text("cost: {warn_usd: 1e308}\n")
+    r = goshi("config", "validate", str(home / "exp.yaml"))
+    assert r.code == 3 and "exp.yaml:1: cost.warn_usd: must be at most 1e+09" in r.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [
