@@ -16,6 +16,7 @@ config file goshi trusts names it in tools.workspace: the tools are turned off f
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -63,6 +64,8 @@ class Workspace:
         except FileNotFoundError:
             return real
         except OSError as exc:
+            if exc.errno == errno.ELOOP:  # Python 3.13's resolve leaves a loop for stat to find
+                raise Refused(f"{raw!r} is a symlink loop") from None
             raise Refused(f"{raw!r}: {exc.strerror}") from None
         mode = st.st_mode
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
