@@ -301,7 +301,10 @@ def test_a_second_signal_while_goshi_ends_is_ignored(env, home, server, goshi) -
         time.sleep(0.002 * n)
         live.proc.send_signal(signal.SIGINT)
         r = live.finish()
-        assert_clean(r, 143, "terminated (SIGTERM)")
+        # both were sent: Python runs the pending handlers in signal-number order, so when they
+        # land together Ctrl-C's 130 may win; either way one clean line, the answer kept once
+        assert r.code in (130, 143) and "Traceback" not in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert [status for _, status in stored_answers(home)] == ["interrupted"] * 3
     report = cost_json(goshi)
     assert (report["answers"], report["open_answers"]) == (3, 0)
