@@ -84,12 +84,25 @@ def stopping() -> bool:
 @contextmanager
 def held() -> Iterator[None]:
     """Signals that arrive inside wait until the block ends (then they are raised)."""
-    global _held, _pending
-    _held += 1
+    global _held
+    hold()
     try:
         yield
-    finally:
-        _held -= 1
+    except BaseException:
+        _held -= 1  # the block's own exception goes on; a waiting signal waits on
+        raise
+    release()
+
+
+def hold() -> None:
+    """held() in two calls, for a path run once per token (a generator costs more)."""
+    global _held
+    _held += 1
+
+
+def release() -> None:
+    global _held, _pending
+    _held -= 1
     if not _held and _pending is not None:
         signum, _pending = _pending, None
         if signum == signal.SIGINT and isinstance(sys.exc_info()[1], KeyboardInterrupt):

@@ -38,7 +38,7 @@ from goshi.errors import (
 )
 from goshi.llm.types import ChatRequest, Message
 from goshi.record import record
-from goshi.signals import held, interrupted
+from goshi.signals import held, hold, interrupted, release
 from goshi.store.db import failure
 from goshi.ui.output import Output, TurnStart
 
@@ -242,8 +242,12 @@ class TurnRunner:
                 first[0] = False
                 parts.append("\n\n")
                 write("\n\n")
-            parts.append(delta)
-            write(delta)
+            hold()  # a signal between the two would store text that stdout never got
+            try:
+                parts.append(delta)
+                write(delta)
+            finally:
+                release()
 
         return on_text
 
