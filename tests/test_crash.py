@@ -27,6 +27,7 @@ from tests.faults import (
     mini_cost,
     open_estimate,
 )
+from tests.test_command import gone
 from tests.test_tools import call, tool_round
 from tests.wire_server import WireServer, openai_stream, stall
 
@@ -269,7 +270,7 @@ def test_sigterm_while_a_tool_runs_keeps_the_round_and_ends_the_command(
     r = live.finish()
     assert_clean(r, 143, "terminated (SIGTERM)")
     deadline = time.monotonic() + 5
-    while not _gone(shell):  # the command's process group went with the turn
+    while not gone(shell):  # the command's process group went with the turn
         assert time.monotonic() < deadline, "the command outlived goshi"
         time.sleep(0.05)
     # the round that asked for the tool is charged as the server reported it, nothing is open
@@ -282,14 +283,6 @@ def test_sigterm_while_a_tool_runs_keeps_the_round_and_ends_the_command(
     sent = server.chat_requests()[1].body["messages"]
     (tool,) = [m for m in sent if m["role"] == "tool"]
     assert tool["tool_call_id"] == "call_run_command" and "interrupted" in tool["content"]
-
-
-def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state in ("Z", "X")
 
 
 def test_a_second_signal_while_goshi_ends_is_ignored(env, home, server, goshi) -> None:
