@@ -61,7 +61,7 @@ HEAVY = (
     "platformdirs",  # goshi/paths.py follows the XDG rules itself on Linux
     "termios",  # the approval prompt's keys: only when a question is asked
     "goshi.agent.tools",
-    "goshi.templates",
+    "goshi.commands.templates",
     "goshi.ui.keys",
     "goshi.llm.ollama",  # the fallback backend is made when it is needed
     "goshi.agent.workspace",
@@ -71,11 +71,14 @@ HEAVY = (
     "goshi.ui.live",
     "goshi.ui.mdstream",
     "goshi.ui.repl",
-    "goshi.chat",
-    "goshi.history",
-    "goshi.status",
-    "goshi.config_cmd",
-    "goshi.cost.report",
+    "goshi.commands.chat",
+    "goshi.commands.history",
+    "goshi.commands.status",
+    "goshi.commands.config",
+    "goshi.commands.cost",
+    "goshi.commands.prices",
+    "goshi.commands.models",
+    "goshi.commands.mcp",
 )
 
 

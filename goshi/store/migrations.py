@@ -97,8 +97,9 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (base_url, key)
     );
     """,
-    # 7: full-text search over every question and answer (goshi/search.py): an FTS5 index of
-    # messages.content, filled from the conversations already stored and kept in step by triggers
+    # 7: full-text search over every question and answer (goshi/commands/search.py): an FTS5
+    # index of messages.content, filled from the conversations already stored and kept in step
+    # by triggers
     """
     CREATE VIRTUAL TABLE messages_fts USING fts5(
         content, content='messages', content_rowid='id',

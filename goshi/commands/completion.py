@@ -83,6 +83,7 @@ def conversations(incomplete: str) -> Choices:
 
 
 def templates(incomplete: str) -> Choices:
-    from goshi.templates import names  # imports the config module only when a template is named
+    # imports the config module only when a template is named
+    from goshi.commands.templates import names
 
     return [(name, "template") for name in names() if name.startswith(incomplete)]

@@ -1,20 +1,19 @@
-"""`goshi cost` and `goshi prices`: what was spent, and what things cost."""
-
-from __future__ import annotations
+"""`goshi cost`: what was spent, by day, model and backend (from the ledger)."""
 
 import json
 import sys
 import time
 from collections import defaultdict
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from goshi import config
-from goshi.cost import prices
 from goshi.cost.meter import format_usd, usd
 from goshi.errors import UsageError
-from goshi.sanitize import for_terminal, one_line
+from goshi.sanitize import one_line
 from goshi.store import Store
+
+if TYPE_CHECKING:
+    import typer
 
 
 def _month_start() -> float:
@@ -164,71 +163,19 @@ def _group(g: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def show_prices(config_file: str | None) -> int:
-    settings = config.load(config_file)
-    table = prices.load_table()
-    out = sys.stdout
-    said = f"prices as of {table.as_of} ({table.path})\nsource: {table.source}"  # a file or URL's
-    out.write(for_terminal(said) + "\n")
-    if table.rules_source:
-        out.write(f"rules: {table.rules_source}\n")
-    out.write(
-        "USD per 1M tokens: input / cached input / output, the context window in tokens,"
-        " then the rules that apply\n\n"
-    )
-    rows: dict[str, tuple[prices.Pricing, str]] = {n: (p, "") for n, p in table.models.items()}
-    for name in settings.cost.prices:
-        pricing = prices.resolve(name, "openai", table, settings.cost.prices)
-        assert pricing is not None
-        rows[name] = (pricing, "goshi.yaml")
-    shared = table.service_tiers
-    for name, (p, origin) in sorted(rows.items()):
-        b = p.base
-        cached_s = "-" if b.cached_input is None else f"{b.cached_input:g}"
-        rules = _rules(p, shared)
-        window = f"{table.windows[p.name]:,}" if p.name in table.windows else "-"
-        line = (
-            f"  {name:<22} {b.input:>8g} {cached_s:>8} {b.output:>8g} {window:>10}  {rules}{origin}"
-        )
-        out.write(one_line(line.rstrip()) + "\n")
-    out.write("\n")
-    if shared:
-        tiers = ", ".join(f"{n} {_tier(t)}" for n, t in sorted(shared.items()))
-        out.write(f"service tiers (every model, by the tier the response names): {tiers}\n")
-    if table.regional_hosts:
-        hosts = ", ".join(f"{h} ({r})" for h, r in sorted(table.regional_hosts.items()))
-        out.write(f"regional hosts (+uplift where a model has one): {hosts}\n")
-    if settings.context.windows:
-        out.write("context windows from goshi.yaml (context.windows):\n")
-        for name, tokens in sorted(settings.context.windows.items()):
-            out.write(one_line(f"  {name:<22} {tokens:>10,}") + "\n")
-    out.write("ollama: $0. Snapshots like gpt-4o-mini-2024-07-18 use gpt-4o-mini's price.\n")
-    return 0
+def register(app: "typer.Typer") -> None:
+    import typer
 
+    from goshi.commands.options import Verbose, finish
 
-def _tier(t: prices.Tier) -> str:
-    if t.multiplier is not None:
-        return f"{float(t.multiplier):g}x"
-    assert t.rates is not None
-    return f"{float(t.rates.input):g}/{float(t.rates.output):g}"
-
-
-def _rules(p: prices.Pricing, shared: dict[str, prices.Tier]) -> str:
-    rules = []
-    if (lc := p.long_context) is not None:
-        rules.append(
-            f">{lc.threshold:,} in: {float(lc.input_multiplier):g}x in "
-            f"{float(lc.output_multiplier):g}x out"
-        )
-    rules += [f"{n} {_tier(t)}" for n, t in sorted(p.tiers.items()) if shared.get(n) != t]
-    if p.regional_uplift:
-        rules.append(f"regional +{float(p.regional_uplift * 100):g}%")
-    return " · ".join(rules) + ("  " if rules else "")
-
-
-def update_prices(source: str) -> int:
-    table = prices.update(source)
-    sys.stdout.write(
-        f"installed {len(table.models)} prices as of {table.as_of} into {table.path}\n"
-    )
-    return 0
+    @app.command()
+    def cost(
+        since: Annotated[
+            str | None,
+            typer.Option("--since", help="From this date (YYYY-MM-DD); default: this month."),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        verbose: Verbose = 0,
+    ) -> None:
+        """What answers cost: today, this month, by model and backend."""
+        raise typer.Exit(finish(lambda: spend(since, as_json), verbose))

@@ -1,16 +1,14 @@
 """`goshi ask`: one question, one answer, for terminals and shell scripts.
 
-prompt + piped stdin (through a template with -t, goshi/templates.py)
+prompt + piped stdin (through a template with -t, goshi/commands/templates.py)
 -> settings -> a Session's one turn (see goshi/session.py) -> output
 (pipe | terminal | json). Expected failures are raised as GoshiError and turned into one stderr
 line and an exit code by the CLI.
 """
 
-from __future__ import annotations
-
 import sys
 from dataclasses import field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from goshi.config import Overrides
 from goshi.errors import UsageError
@@ -20,7 +18,9 @@ from goshi.ui import output
 from goshi.ui.approve import Approval
 
 if TYPE_CHECKING:
-    from goshi import templates
+    import typer
+
+    from goshi.commands import templates
 
 
 @record
@@ -49,7 +49,7 @@ def read_piped_stdin() -> str | None:
     return sys.stdin.buffer.read().decode("utf-8", errors="replace")
 
 
-def with_template(template: templates.Template, flags: Overrides) -> Overrides:
+def with_template(template: "templates.Template", flags: Overrides) -> Overrides:
     """The template's front matter fills what the command line left unsaid."""
     return replace(
         flags,
@@ -62,7 +62,7 @@ def with_template(template: templates.Template, flags: Overrides) -> Overrides:
 
 def run(opts: AskOptions) -> int:
     if opts.template is not None:
-        from goshi import templates
+        from goshi.commands import templates
 
         template = templates.load(opts.template)
         prompt = template.render(read_piped_stdin(), opts.words)
@@ -75,3 +75,31 @@ def run(opts: AskOptions) -> int:
         prompt, output.choose(opts.as_json), stream=opts.stream, max_cost_usd=opts.max_cost_usd
     )
     return 0
+
+
+def register(app: "typer.Typer") -> None:
+    import typer
+
+    from goshi.commands import completion
+    from goshi.commands.options import Turn, Verbose, finish, turn_options
+
+    @app.command()
+    @turn_options
+    def ask(
+        turn: Turn,
+        prompt: Annotated[list[str] | None, typer.Argument(help="The question.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+        template: Annotated[
+            str | None,
+            typer.Option(
+                "-t",
+                "--template",
+                help="Use the prompt template NAME (goshi templates).",
+                autocompletion=completion.templates,
+            ),
+        ] = None,
+        verbose: Verbose = 0,
+    ) -> None:
+        """Ask one question; piped stdin is sent along. Output is clean when piped."""
+        opts = turn.options(AskOptions, words=prompt or [], as_json=as_json, template=template)
+        raise typer.Exit(finish(lambda: run(opts), turn.verbose))

@@ -4,19 +4,21 @@ and its circuit: state, consecutive failures, seconds until a probe may close it
 A URL's user:password@ is masked, a key that could not be sent is not sent (the line says why),
 and every text a server sent is shown through the sanitiser."""
 
-from __future__ import annotations
-
 import json
 import sys
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from goshi import config, model_names
 from goshi.credentials import key_problem, mask_url, remember
 from goshi.llm.breaker import Breaker
+from goshi.llm.probe import get_json, ollama_names
 from goshi.llm.select import breaker_for, openai_key_configured
 from goshi.sanitize import one_line
 from goshi.store import Store
+
+if TYPE_CHECKING:
+    import typer
 
 
 @dataclass
@@ -60,34 +62,6 @@ def _circuit(breaker: Breaker) -> tuple[str, int, float]:
     return c.state, c.failures, round(breaker.seconds_until_half_open(c), 1)
 
 
-def get_json(url: str, settings: config.Settings, headers: dict[str, str]) -> tuple[object, str]:
-    """(the JSON body, 'HTTP 200') or (None, what went wrong), within 5 s."""
-    import httpx
-
-    from goshi.errors import GoshiError
-    from goshi.llm import http
-    from goshi.llm.wire import translate_errors
-
-    client = http.client(settings.http)
-    try:
-        with translate_errors("status", url, 5.0):
-            response = client.get(url, headers=headers, timeout=httpx.Timeout(5.0, connect=2.0))
-    except GoshiError as exc:
-        return None, exc.message.removeprefix("status: ")
-    if response.status_code != 200:
-        return None, f"HTTP {response.status_code}"
-    try:
-        return response.json(), "HTTP 200"
-    except ValueError:
-        return None, "HTTP 200 but not JSON"
-
-
-def ollama_names(body: dict[str, Any]) -> list[str]:
-    """The model names in an /api/tags body (untrusted: anything not a string is dropped)."""
-    models = body.get("models") or []
-    return [m["name"] for m in models if isinstance(m, dict) and isinstance(m.get("name"), str)]
-
-
 def _openai(settings: config.Settings, store: Store) -> BackendStatus:
     url = settings.openai.base_url
     model = settings.openai.model
@@ -124,3 +98,16 @@ def _ollama(settings: config.Settings, store: Store) -> BackendStatus:
     return BackendStatus(
         "ollama", mask_url(host), model, body is not None, detail, present, state, failures, wait
     )
+
+
+def register(app: "typer.Typer") -> None:
+    import typer
+
+    from goshi.commands.options import ConfigOpt, JsonOpt, Verbose, finish
+
+    @app.command()
+    def status(
+        config_file: ConfigOpt = None, as_json: JsonOpt = False, verbose: Verbose = 0
+    ) -> None:
+        """Show each backend: URL, reachable, model present, circuit state."""
+        raise typer.Exit(finish(lambda: check(config_file, as_json), verbose))

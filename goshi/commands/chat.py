@@ -1,21 +1,21 @@
 """`goshi chat`: the interactive REPL.
 
     prompt -> a slash command runs here; `/NAME TEXT` fills the user's template NAME
-    (goshi/templates.py) -> anything else is one turn of the Session (goshi/session.py), shown
-    by the live Markdown view with its footer (goshi/ui/live.py).
+    (goshi/commands/templates.py) -> anything else is one turn of the Session
+    (goshi/session.py), shown by the live Markdown view with its footer (goshi/ui/live.py).
 
 Ctrl-C while an answer streams stops that answer (kept, marked interrupted) and returns to the
 prompt; an error in a turn is one line, and the chat goes on. Ctrl-D or /exit leaves with 0.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from goshi import config, history, paths, search, templates
+from goshi import config, paths
+from goshi.commands import history, search, templates
 from goshi.config import BACKENDS
 from goshi.cost.meter import format_usd, local_midnight
 from goshi.errors import GoshiError, HungUp, Interrupted, Terminated, UsageError
@@ -23,6 +23,9 @@ from goshi.sanitize import for_terminal, one_line
 from goshi.session import Session, SessionOptions, workspace_refusal
 from goshi.ui.approve import Approval
 from goshi.ui.live import MarkdownOutput, make_console
+
+if TYPE_CHECKING:
+    import typer
 
 COMMANDS = {
     "/help": "list the commands and keys",
@@ -280,3 +283,16 @@ def run(opts: SessionOptions) -> int:
         raise UsageError("goshi chat needs a terminal", 'in scripts use goshi ask "..."')
     approval = Approval(opts.yes)
     return Chat(Session.start(opts, approval, approval.tool_call), opts).run()
+
+
+def register(app: "typer.Typer") -> None:
+    import typer
+
+    from goshi.commands.options import Turn, Verbose, finish, turn_options
+
+    @app.command()
+    @turn_options
+    def chat(turn: Turn, verbose: Verbose = 0) -> None:
+        """Chat in the terminal (live Markdown, cost footer, /help)."""
+        opts = turn.options(SessionOptions)
+        raise typer.Exit(finish(lambda: run(opts), turn.verbose))

@@ -10,23 +10,24 @@ prompt and the model, so it is trusted like the user's own goshi.yaml. Only the 
 are replaced, so a body full of other braces (code, JSON) is sent as written.
 """
 
-from __future__ import annotations
-
 import re
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from goshi import paths
 from goshi.errors import ConfigError, UsageError
 from goshi.record import record
 from goshi.sanitize import one_line
 
+if TYPE_CHECKING:
+    import typer
+
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _TOKEN = re.compile(r"\{(input|args)\}")
 _KEYS = ("description", "system", "model", "backend", "tools")
-SHIPPED = Path(__file__).resolve().parent / "data" / "prompts"
+SHIPPED = Path(__file__).resolve().parent.parent / "data" / "prompts"
 
 
 @record(frozen=True, slots=True)
@@ -180,3 +181,28 @@ def init(force: bool) -> int:
         shutil.copyfile(source, dest)
         sys.stdout.write(f"wrote {dest}\n")
     return 0
+
+
+def register(app: "typer.Typer") -> None:
+    import typer
+
+    from goshi.commands.options import Verbose, finish
+
+    templates_app = typer.Typer(
+        help="List your prompt templates, or add examples.", invoke_without_command=True
+    )
+    app.add_typer(templates_app, name="templates")
+
+    @templates_app.callback()
+    def templates(ctx: typer.Context, verbose: Verbose = 0) -> None:
+        """List your prompt templates ($XDG_CONFIG_HOME/goshi/prompts/NAME.md)."""
+        if ctx.invoked_subcommand is None:
+            raise typer.Exit(finish(show, verbose))
+
+    @templates_app.command("init")
+    def templates_init(
+        force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+        verbose: Verbose = 0,
+    ) -> None:
+        """Copy the example templates (commit, review) into your prompts directory."""
+        raise typer.Exit(finish(lambda: init(force), verbose))

@@ -6,17 +6,19 @@
 What a server says (names, descriptions, schemas, errors) is shown through the sanitiser.
 """
 
-from __future__ import annotations
-
 import json
 import sys
 import time
+from typing import TYPE_CHECKING, Annotated
 
 from goshi import config
 from goshi.config import Settings
 from goshi.errors import McpServerFailed, UsageError
 from goshi.mcp import bridge
 from goshi.sanitize import for_terminal, one_line
+
+if TYPE_CHECKING:
+    import typer
 
 
 def list_servers(config_file: str | None) -> int:
@@ -93,3 +95,26 @@ def _command(spec: config.McpServer) -> str:
     import shlex
 
     return shlex.join([spec.command, *spec.args])
+
+
+def register(app: "typer.Typer") -> None:
+    import typer
+
+    from goshi.commands.options import ConfigOpt, Verbose, finish
+
+    mcp_app = typer.Typer(help="Your MCP servers: what they offer.", no_args_is_help=True)
+    app.add_typer(mcp_app, name="mcp")
+
+    @mcp_app.command("list")
+    def mcp_list(config_file: ConfigOpt = None, verbose: Verbose = 0) -> None:
+        """Show each MCP server: whether it starts, and its tools."""
+        raise typer.Exit(finish(lambda: list_servers(config_file), verbose))
+
+    @mcp_app.command("test")
+    def mcp_test(
+        name: Annotated[str, typer.Argument(help="The server's name in mcp.servers.")],
+        config_file: ConfigOpt = None,
+        verbose: Verbose = 0,
+    ) -> None:
+        """Run one MCP server's handshake; show its tools and schemas."""
+        raise typer.Exit(finish(lambda: test_server(name, config_file), verbose))

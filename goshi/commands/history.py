@@ -2,17 +2,18 @@
 Markdown or JSON. The list and the transcript are for a terminal: what models, servers and tools
 wrote passes the sanitiser. Exports (Markdown, JSON) keep every byte."""
 
-from __future__ import annotations
-
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from goshi.cost.meter import format_usd, usd
 from goshi.errors import UsageError
 from goshi.sanitize import for_terminal, one_line
 from goshi.store import Compaction, Store
+
+if TYPE_CHECKING:
+    import typer
 
 
 def _when(at: float) -> str:
@@ -168,3 +169,61 @@ def to_json(store: Store, cid: int) -> str:
         ],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def register(app: "typer.Typer") -> None:
+    import typer
+
+    from goshi.commands import completion, search
+    from goshi.commands.options import CidArg, Verbose, finish
+
+    history_app = typer.Typer(
+        help="List, show, search, remove or export conversations.", invoke_without_command=True
+    )
+    app.add_typer(history_app, name="history")
+    LimitOpt = Annotated[
+        int, typer.Option("-n", "--limit", min=1, max=1_000_000, help="How many to list.")
+    ]
+
+    @history_app.callback()
+    def history(ctx: typer.Context, limit: LimitOpt = 20, verbose: Verbose = 0) -> None:
+        """List conversations (the newest first); show, search, rm or export them."""
+        if ctx.invoked_subcommand is None:
+            raise typer.Exit(finish(lambda: list_conversations(limit), verbose))
+
+    @history_app.command("list")
+    def history_list(limit: LimitOpt = 20, verbose: Verbose = 0) -> None:
+        """The newest conversations: id, time, model, turns, cost, first line."""
+        raise typer.Exit(finish(lambda: list_conversations(limit), verbose))
+
+    @history_app.command("show")
+    def history_show(cid: CidArg, verbose: Verbose = 0) -> None:
+        """The whole transcript of one conversation."""
+        raise typer.Exit(finish(lambda: show(cid), verbose))
+
+    @history_app.command("rm")
+    def history_rm(cid: CidArg, verbose: Verbose = 0) -> None:
+        """Delete a conversation (its spend stays in the ledger)."""
+        raise typer.Exit(finish(lambda: remove(cid), verbose))
+
+    @history_app.command("export")
+    def history_export(
+        cid: CidArg,
+        fmt: Annotated[
+            str,
+            typer.Option("--format", help="md or json.", autocompletion=completion.formats),
+        ] = "md",
+        verbose: Verbose = 0,
+    ) -> None:
+        """Print a conversation as Markdown or JSON."""
+        raise typer.Exit(finish(lambda: export(cid, fmt), verbose))
+
+    @history_app.command("search")
+    def history_search(
+        text: Annotated[list[str], typer.Argument(help="Words to find (all of them).")],
+        limit: Annotated[int, typer.Option("-n", "--limit", help="How many conversations.")] = 10,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        verbose: Verbose = 0,
+    ) -> None:
+        """Find conversations by what was asked or answered, best match first."""
+        raise typer.Exit(finish(lambda: search.command(" ".join(text), limit, as_json), verbose))

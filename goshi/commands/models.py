@@ -8,20 +8,21 @@ Model ids come from servers: they are bounded in length and number, and reach a 
 through the sanitiser. Ollama's list is also kept for Tab completion (goshi/model_names.py).
 """
 
-from __future__ import annotations
-
 import json
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goshi import config, model_names
 from goshi.cost import prices
 from goshi.credentials import key_problem, mask_url, remember
 from goshi.errors import Unavailable
+from goshi.llm.probe import get_json, ollama_names
 from goshi.llm.select import openai_key_configured
 from goshi.sanitize import one_line
-from goshi.status import get_json, ollama_names
+
+if TYPE_CHECKING:
+    import typer
 
 MAX_MODELS = 1000
 MAX_ID = 200
@@ -168,3 +169,16 @@ def _window(tokens: int | None) -> str:
     from goshi.ui.output import human_tokens
 
     return "-" if tokens is None else human_tokens(tokens)
+
+
+def register(app: "typer.Typer") -> None:
+    import typer
+
+    from goshi.commands.options import ConfigOpt, JsonOpt, Verbose, finish
+
+    @app.command()
+    def models(
+        config_file: ConfigOpt = None, as_json: JsonOpt = False, verbose: Verbose = 0
+    ) -> None:
+        """The models each backend offers, with price, context window and the default."""
+        raise typer.Exit(finish(lambda: run(config_file, as_json), verbose))

@@ -4,13 +4,11 @@ Everything `show` prints passes the sanitiser (a project file's values are untru
 URL credentials are masked; the key itself is only ever "set (hidden)".
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from goshi import config, paths, trust
 from goshi.credentials import mask_url
@@ -18,9 +16,13 @@ from goshi.errors import UsageError
 from goshi.record import fields, is_record
 from goshi.sanitize import one_line
 
+if TYPE_CHECKING:
+    import typer
+
 
 def example_text() -> str:
-    return (Path(__file__).resolve().parent / "data" / "goshi.yaml").read_text(encoding="utf-8")
+    shipped = Path(__file__).resolve().parent.parent / "data" / "goshi.yaml"
+    return shipped.read_text(encoding="utf-8")
 
 
 def show(config_file: str | None) -> int:
@@ -127,3 +129,55 @@ def untrust_file(file: str | None) -> int:
     said = "no longer trusted" if known else "was not trusted"
     sys.stdout.write(f"{one_line(str(target))} {said}: only its harmless settings apply\n")
     return 0
+
+
+def register(app: "typer.Typer") -> None:
+    import typer
+
+    from goshi.commands.options import ConfigOpt, Verbose, finish
+
+    config_app = typer.Typer(help="Show, check, create and trust goshi.yaml.", no_args_is_help=True)
+    app.add_typer(config_app, name="config")
+
+    @config_app.command("show")
+    def config_show(config_file: ConfigOpt = None, verbose: Verbose = 0) -> None:
+        """Print the effective settings and where each came from (secrets masked)."""
+        raise typer.Exit(finish(lambda: show(config_file), verbose))
+
+    @config_app.command("validate")
+    def config_validate(
+        file: Annotated[str | None, typer.Argument(help="File to check.")] = None,
+        config_file: ConfigOpt = None,
+        verbose: Verbose = 0,
+    ) -> None:
+        """Check a goshi.yaml (the one in use when no FILE is given)."""
+        raise typer.Exit(finish(lambda: validate(file or config_file), verbose))
+
+    @config_app.command("init")
+    def config_init(
+        force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+        verbose: Verbose = 0,
+    ) -> None:
+        """Write the commented example goshi.yaml to the XDG config directory."""
+        raise typer.Exit(finish(lambda: init(force), verbose))
+
+    @config_app.command("path")
+    def config_path(config_file: ConfigOpt = None, verbose: Verbose = 0) -> None:
+        """Print the path of the goshi.yaml in use (or where `config init` would write it)."""
+        raise typer.Exit(finish(lambda: path(config_file), verbose))
+
+    @config_app.command("trust")
+    def config_trust(
+        file: Annotated[str | None, typer.Argument(help="Default: ./goshi.yaml.")] = None,
+        verbose: Verbose = 0,
+    ) -> None:
+        """Let every setting of a project's goshi.yaml apply (until the file changes)."""
+        raise typer.Exit(finish(lambda: trust_file(file), verbose))
+
+    @config_app.command("untrust")
+    def config_untrust(
+        file: Annotated[str | None, typer.Argument(help="Default: ./goshi.yaml.")] = None,
+        verbose: Verbose = 0,
+    ) -> None:
+        """Forget that a project's goshi.yaml was trusted: only its harmless settings apply."""
+        raise typer.Exit(finish(lambda: untrust_file(file), verbose))

@@ -1,0 +1,64 @@
+"""How every command ends: its exit code, or goshi's expected failure as one line on stderr.
+
+either door (goshi/entry.py, goshi/cli.py) -> run(command) -> exit code
+GoshiError -> one line, its exit code   SQLite error -> StoreError naming goshi.db
+Ctrl-C / SIGTERM / SIGHUP outside a turn -> 130 / 143 / 129   a reader that left -> 0
+"""
+
+import os
+import sys
+from collections.abc import Callable
+
+from goshi.errors import GoshiError
+
+
+def reader_left() -> int:
+    """`goshi ask ... | head -1`: the reader left; that is not an error."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def run(command: Callable[[], int | None], verbose: int) -> int:
+    """Run a command; turn goshi's expected failures into one line on stderr and an exit code.
+    SIGTERM and SIGHUP end it like Ctrl-C (goshi/signals.py); a SQLite error anywhere is a
+    StoreError that names goshi.db (a damaged one says how to set it aside)."""
+    from goshi import log, signals
+
+    signals.install()
+    log.setup(verbose)
+    try:
+        return command() or 0
+    except GoshiError as exc:
+        report(exc, verbose)
+        return exc.exit_code
+    except BrokenPipeError:  # inside the command: Click would make it exit 1
+        return reader_left()
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP outside a turn
+        error = signals.interrupted(exc, "")
+        report(error, verbose)
+        return error.exit_code
+    except Exception as exc:
+        import sqlite3
+
+        if not isinstance(exc, sqlite3.Error):
+            raise
+        from goshi import paths
+        from goshi.store.db import failure
+
+        broken = failure(exc, paths.store_file())
+        report(broken, verbose)
+        return broken.exit_code
+
+
+def report(exc: GoshiError, verbose: int) -> None:
+    """One line on stderr (a terminal, perhaps): redacted, controls shown, never interpreted."""
+    try:
+        sys.stderr.write(f"goshi: {exc.line()}\n")
+        if verbose and exc.detail:
+            from goshi.credentials import redact
+            from goshi.sanitize import one_line
+
+            sys.stderr.write(f"goshi: detail: {one_line(redact(exc.detail))}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # the terminal went away (SIGHUP): the exit code still says it
+        pass
