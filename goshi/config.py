@@ -29,13 +29,33 @@ from goshi.record import fields, is_record, record
 
 log = logging.getLogger("goshi")
 BACKENDS = ("auto", "openai", "ollama")
-# an MCP server's name is the first half of its tools' names (NAME__tool), which OpenAI limits
-SERVER_NAME = re.compile(r"[A-Za-z0-9-]+(_[A-Za-z0-9-]+)*")
 CAP_FIELDS = ("auto", "max_tokens", "max_completion_tokens")
 THINK = (True, False, "low", "medium", "high")
+OPENAI_APIS = ("auto", "chat", "responses")
+EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 OPENAI_URL = "https://api.openai.com/v1"
 EXPONENT = r"[-+]?[0-9]+(\.[0-9]*)?[eE][-+]?[0-9]+"  # 1e-3: YAML 1.1 reads it as text
 MAX_NUMBER = 1_000_000_000  # the largest number any setting takes: more is a typo
+TEMPERATURE = {"min": 0, "max": 2}
+
+
+@record(frozen=True)
+class Text:
+    """What a name or value in the settings may be: `pattern`, printable; `said` if not."""
+
+    pattern: re.Pattern[str]
+    said: str
+
+    def ok(self, text: str) -> bool:
+        return bool(self.pattern.fullmatch(text)) and text.isprintable()
+
+
+# an MCP server's name is the first half of its tools' names (NAME__tool), which OpenAI limits
+SERVER_NAME = Text(
+    re.compile(r"[A-Za-z0-9-]+(_[A-Za-z0-9-]+)*"), "a name of letters, digits, - and single _"
+)
+ENV_NAME = Text(re.compile(r"[A-Za-z_][A-Za-z0-9_]*"), "a variable name: letters, digits and _")
+MODEL_NAME = Text(re.compile(r"[^\s-]\S*"), "a name without spaces, not starting with -")
 
 
 @record
@@ -46,10 +66,13 @@ class OpenAISettings:
     model: str = "gpt-4o-mini"
     api_key_env: str = "OPENAI_API_KEY"
     max_tokens: int | None = field(default=None, metadata={"min": 1})
-    temperature: float | None = field(default=None, metadata={"min": 0})
+    temperature: float | None = field(default=None, metadata=TEMPERATURE)
     service_tier: str | None = None  # sent as asked; billed at the tier the response names
     max_tokens_field: str = field(default="auto", metadata={"choices": CAP_FIELDS})
     stream_options: bool = True
+    api: str = field(default="auto", metadata={"choices": OPENAI_APIS})  # chat or Responses
+    store: bool = False  # let OpenAI keep Responses for 30 days
+    reasoning_effort: str | None = field(default=None, metadata={"choices": EFFORTS})
 
 
 @record
@@ -58,8 +81,8 @@ class OllamaSettings:
 
     host: str = "http://localhost:11434"
     model: str = "llama3.2"
-    temperature: float | None = field(default=None, metadata={"min": 0})
-    num_ctx: int | None = field(default=None, metadata={"min": 1})
+    temperature: float | None = field(default=None, metadata=TEMPERATURE)
+    num_ctx: int | None = field(default=None, metadata={"min": 256, "max": 2_097_152})
     keep_alive: str | None = None
     first_byte_timeout_s: float = field(default=300.0, metadata={"min": 0.001})
     think: bool | str | None = field(default=None, metadata={"choices": THINK})
@@ -92,6 +115,7 @@ class ToolsSettings:
     commands: bool = True  # offer run_command
     allow_commands: list[str] = field(default_factory=list)  # run without asking: prefixes, globs
     command_timeout_s: float = field(default=120.0, metadata={"min": 1})
+    command_env: list[str] = field(default_factory=list, metadata={"text": ENV_NAME})
 
 
 @record
@@ -146,6 +170,8 @@ class ContextSettings:
     reserve_tokens: int | None = field(default=None, metadata={"min": 1})
     keep_turns: int = field(default=2, metadata={"min": 0})
     windows: dict[str, int] = field(default_factory=dict, metadata={"min": 1})
+    project_instructions: bool = True  # send AGENTS.md files
+    instructions_max_kib: int = field(default=32, metadata={"min": 1, "max": 1024})
 
 
 @record
@@ -203,6 +229,9 @@ class Settings:
     mcp: McpSettings = field(default_factory=McpSettings)
     context: ContextSettings = field(default_factory=ContextSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
+    aliases: dict[str, str] = field(
+        default_factory=dict, metadata={"key": MODEL_NAME, "text": MODEL_NAME}
+    )
     file: Path | None = field(default=None, metadata={"internal": True})  # the user's own
     project: ProjectFile | None = field(default=None, metadata={"internal": True})
     sources: dict[str, str] = field(default_factory=dict, metadata={"internal": True})
@@ -309,7 +338,8 @@ def _apply_project(settings: Settings, file: Path) -> ProjectFile:
     reader.apply(scratch, data, "")
     project.invalid = [_after_file(problem, file) for problem in reader.problems or []]
     for path, source in sources.items():
-        if trust.harmless(path):
+        new = _get_path(scratch, path) if trust.harmless(path) else None
+        if trust.harmless(path) and trust.may_set(path, new, _get_path(settings, path)):
             _set_path(settings, path, _get_path(scratch, path))
             settings.sources[path] = source
         elif not any(path.startswith(other + ".") for other in sources):
@@ -489,11 +519,8 @@ class _Reader:
         pattern = fld.metadata.get("key")
         for name, spec in ({} if value is None else self.mapping(value, path)).items():
             sub = f"{path}.{name}"
-            if pattern is not None and not pattern.fullmatch(str(name)):
-                raise ConfigError(
-                    f"{self.where(sub)}: {sub}: a name of letters, digits, - and single _",
-                    "rename it",
-                )
+            if pattern is not None and not pattern.ok(str(name)):
+                raise ConfigError(f"{self.where(sub)}: {sub}: {pattern.said}", "rename it")
             if isinstance(kind, type) and is_record(kind):
                 entry = kind()
                 self.apply(entry, self.mapping(spec, sub), sub + ".")
@@ -519,6 +546,14 @@ def _apply_env(settings: Settings) -> None:
     if host := os.environ.get("OLLAMA_HOST"):
         settings.ollama.host = normalize_ollama_host(host)
         settings.sources["ollama.host"] = "env OLLAMA_HOST"
+    if api := os.environ.get("GOSHI_OPENAI_API"):
+        if api not in OPENAI_APIS:
+            raise ConfigError(
+                f"GOSHI_OPENAI_API: expected one of {', '.join(OPENAI_APIS)}, got {api!r}",
+                "fix or unset the variable",
+            )
+        settings.openai.api = api
+        settings.sources["openai.api"] = "env GOSHI_OPENAI_API"
     if model := os.environ.get("GOSHI_MODEL"):
         set_model(settings, model, "env GOSHI_MODEL")
 
@@ -544,10 +579,18 @@ def _apply_overrides(settings: Settings, flags: Overrides) -> None:
 
 
 def set_model(settings: Settings, model: str, source: str) -> None:
-    """A model named on the command line or in GOSHI_MODEL is for the primary backend."""
+    """A model named on the command line or in GOSHI_MODEL is for the primary backend; a name
+    in the user's `aliases` stands for its model."""
     backend = settings.primary_backend()
-    getattr(settings, backend).model = model
-    settings.sources[f"{backend}.model"] = source
+    getattr(settings, backend).model = resolve_alias(settings, model)
+    alias = f" (alias {model})" if model in settings.aliases else ""
+    settings.sources[f"{backend}.model"] = source + alias
+
+
+def resolve_alias(settings: Settings, name: str) -> str:
+    """`-m fast` with `aliases: {fast: gpt-4.1-nano}` -> gpt-4.1-nano; any other name as given.
+    One step: an alias's model is never looked up again."""
+    return settings.aliases.get(name, name)
 
 
 def normalize_ollama_host(host: str) -> str:
@@ -589,6 +632,8 @@ def _coerce(value: Any, kind: Any, fld: dataclasses.Field[Any], path: str, where
         value = float(value) if ok and abs(value) <= MAX_NUMBER else value
     else:
         ok = isinstance(value, str)
+        if ok and (text := fld.metadata.get("text")) is not None and not text.ok(value):
+            raise ConfigError(f"{where}: {path}: expected {text.said}, got {value!r}")
     if not ok:
         expected = {bool: "true or false", int: "an integer", float: "a number"}.get(base, "text")
         raise ConfigError(f"{where}: {path}: expected {expected}, got {value!r}")
@@ -606,4 +651,5 @@ def _check_bounds(value: Any, fld: dataclasses.Field[Any], path: str, where: str
         raise ConfigError(f"{where}: {path}: must be at least {low}, got {value!r}")
     high = fld.metadata.get("max", MAX_NUMBER)
     if isinstance(value, int | float) and not isinstance(value, bool) and value > high:
-        raise ConfigError(f"{where}: {path}: must be at most {high:g}, got {value!r}")
+        said = f"{high:g}" if high >= MAX_NUMBER else str(high)
+        raise ConfigError(f"{where}: {path}: must be at most {said}, got {value!r}")

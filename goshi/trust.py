@@ -9,8 +9,10 @@
 The list is an allow-list: a key added to goshi later is untrusted until someone argues it
 harmless here. Harmless means it can neither send anything (a prompt, a key, an environment
 value) anywhere the user did not configure, nor widen what the tools see or run, nor change what
-an answer may cost or where a limit stands. The records live in goshi's data dir, which the
-tools can never write.
+an answer may cost or where a limit stands. A few are harmless only one way (`may_set`): an
+Ollama model that is local, not a `*-cloud` one that sends the prompt off the machine; the
+project's own instructions turned off or down, never on or up. The records live in goshi's data
+dir, which the tools can never write.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from goshi import paths
 from goshi.errors import ConfigError, UsageError
@@ -33,14 +36,31 @@ HARMLESS = frozenset(
         "ollama.num_ctx",
         "ollama.keep_alive",
         "ollama.think",  # how much a local model reasons; Ollama is free to goshi's meter
+        "context.project_instructions",  # the project's own AGENTS.md: off, never on (may_set)
+        "context.instructions_max_kib",  # and less of it, never more
     }
 )
+LOWER_ONLY = frozenset({"context.project_instructions", "context.instructions_max_kib"})
 
 TRUSTED, UNTRUSTED, CHANGED = "trusted", "untrusted", "changed since it was trusted"
 
 
 def harmless(path: str) -> bool:
     return path in HARMLESS
+
+
+def may_set(path: str, value: Any, current: Any) -> bool:
+    """May an untrusted file change this harmless key from `current` to `value`?"""
+    if path == "ollama.model":
+        return not ollama_cloud(str(value))
+    if path in LOWER_ONLY:
+        return bool(value <= current)
+    return True
+
+
+def ollama_cloud(model: str) -> bool:
+    """`gpt-oss:120b-cloud`, `deepseek-v3.1:671b-cloud`, `kimi-k2:cloud`: run at ollama.com."""
+    return model.lower().endswith(("-cloud", ":cloud"))
 
 
 def digest(data: bytes) -> str:

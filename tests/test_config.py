@@ -79,6 +79,29 @@ def test_show_never_prints_the_key(goshi) -> None:
             "cost:\n  prices:\n    m1: {input_per_mtok: cheap}\n",
             ":3: cost.prices.m1.input_per_mtok: expected a number, got 'cheap'",
         ),
+        ("openai:\n  api: soap\n", ":2: openai.api: expected one of auto, chat, responses"),
+        ("openai: {store: maybe}\n", ":1: openai.store: expected true or false, got 'maybe'"),
+        (
+            "openai:\n  reasoning_effort: extreme\n",
+            ":2: openai.reasoning_effort: expected one of none, minimal, low, medium, high, xhigh",
+        ),
+        ("openai: {temperature: 2.5}\n", ":1: openai.temperature: must be at most 2, got 2.5"),
+        ("ollama: {temperature: 3}\n", ":1: ollama.temperature: must be at most 2, got 3.0"),
+        ("ollama:\n  num_ctx: 100\n", ":2: ollama.num_ctx: must be at least 256, got 100"),
+        ("ollama: {num_ctx: 4194304}\n", "ollama.num_ctx: must be at most 2097152, got 4194304"),
+        ("context: {instructions_max_kib: 0}\n", "instructions_max_kib: must be at least 1"),
+        ("context: {instructions_max_kib: 2048}\n", "instructions_max_kib: must be at most 1024"),
+        ("context: {project_instructions: 1}\n", "project_instructions: expected true or false"),
+        (
+            "tools:\n  command_env: [VIRTUAL_ENV, 'A B']\n",
+            ":2: tools.command_env[1]: expected a variable name: letters, digits and _, got 'A B'",
+        ),
+        ("tools: {command_env: [9LIVES]}\n", "tools.command_env[0]: expected a variable name"),
+        ("aliases:\n  fast: ''\n", ":2: aliases.fast: expected a name without spaces"),
+        ("aliases:\n  fast: 'gpt 5'\n", ":2: aliases.fast: expected a name without spaces"),
+        ('aliases:\n  "f\\e[2J": gpt-5\n', ":2: aliases.f^[[2J: a name without spaces"),
+        ("aliases:\n  -m: gpt-5\n", ":2: aliases.-m: a name without spaces, not starting with -"),
+        ("aliases: [fast]\n", ":1: aliases: expected a mapping"),
     ],
 )
 def test_validation_names_file_line_and_key(goshi, home: Path, text: str, message: str) -> None:
@@ -123,7 +146,7 @@ def _keys(obj: object, prefix: str = "") -> set[str]:
 def _flatten(data: dict[str, object], prefix: str = "") -> set[str]:
     out: set[str] = set()
     for key, value in data.items():
-        if isinstance(value, dict) and key not in ("prices", "servers", "windows"):
+        if isinstance(value, dict) and key not in ("prices", "servers", "windows", "aliases"):
             out |= _flatten(value, f"{prefix}{key}.")
         else:
             out.add(f"{prefix}{key}")
@@ -146,3 +169,62 @@ def test_model_override_follows_the_chosen_backend(monkeypatch) -> None:
     assert settings.ollama.model == "qwen3" and settings.openai.model == "gpt-4o-mini"
     settings = config.load(None, config.Overrides(model="gpt-4.1"))
     assert settings.openai.model == "gpt-4.1"
+
+
+def test_the_dialect_comes_from_the_file_and_the_environment_beats_it(goshi, home: Path) -> None:
+    cfg = write(home / "c.yaml", "openai: {api: chat, store: true, reasoning_effort: low}\n")
+
+    def rows(**extra: str) -> dict[str, str]:
+        r = goshi("config", "show", "--config", str(cfg), **extra)
+        assert r.code == 0, r.stderr
+        return {line.split(":", 1)[0]: line for line in r.stdout.splitlines()}
+
+    shown = rows()
+    assert "openai.api: chat" in shown["openai.api"] and "c.yaml:1" in shown["openai.api"]
+    assert "openai.store: true" in shown["openai.store"]
+    assert "openai.reasoning_effort: low" in shown["openai.reasoning_effort"]
+    shown = rows(GOSHI_OPENAI_API="responses")
+    assert "openai.api: responses" in shown["openai.api"]
+    assert "# env GOSHI_OPENAI_API" in shown["openai.api"]
+    for args in (["config", "show"], ["ask", "hi"]):
+        r = goshi(*args, GOSHI_OPENAI_API="soap")
+        assert r.code == 3 and "Traceback" not in r.stderr
+        assert "GOSHI_OPENAI_API: expected one of auto, chat, responses, got 'soap'" in r.stderr
+
+
+def test_defaults_of_the_new_settings() -> None:
+    settings = config.Settings()
+    assert (settings.openai.api, settings.openai.store, settings.openai.reasoning_effort) == (
+        "auto",
+        False,
+        None,
+    )
+    assert settings.aliases == {} and settings.tools.command_env == []
+    assert settings.context.project_instructions is True
+    assert settings.context.instructions_max_kib == 32
+
+
+def test_an_alias_names_a_model_for_m_and_goshi_model(goshi, home: Path, server) -> None:
+    cfg = write(
+        home / "c.yaml",
+        "backend: openai\nretry: {attempts: 1}\naliases: {fast: gpt-4.1-nano, local: 'qwen3:8b'}\n",
+    )
+    r = goshi("ask", "--config", str(cfg), "-m", "fast", "hi")
+    assert r.code == 0, r.stderr
+    r = goshi("ask", "--config", str(cfg), "hi", GOSHI_MODEL="fast")
+    assert r.code == 0, r.stderr
+    r = goshi("ask", "--config", str(cfg), "-m", "gpt-4o", "hi")  # not an alias: as given
+    assert r.code == 0, r.stderr
+    assert [q.body["model"] for q in server.chat_requests()] == [
+        "gpt-4.1-nano",
+        "gpt-4.1-nano",
+        "gpt-4o",
+    ]
+    shown = goshi("config", "show", "--config", str(cfg), GOSHI_MODEL="local").stdout
+    assert "openai.model: qwen3:8b" in shown and "env GOSHI_MODEL (alias local)" in shown
+
+
+def test_resolve_alias_is_one_step() -> None:
+    settings = config.Settings(aliases={"a": "b", "b": "c"})
+    assert config.resolve_alias(settings, "a") == "b"
+    assert config.resolve_alias(settings, "zzz") == "zzz"

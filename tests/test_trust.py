@@ -207,7 +207,59 @@ def test_every_key_not_listed_harmless_is_untrusted() -> None:
     never |= {"tools.enabled", "cost.prices", "openai.max_tokens", "openai.model"}
     never |= {p for p in every if p.startswith(("http.", "cost.", "mcp."))}
     never |= {p for p in every if "command" in p}
+    never |= {"openai.api", "openai.store", "openai.reasoning_effort", "aliases"}
     assert not never & trust.HARMLESS
+
+
+def test_an_untrusted_file_cannot_reach_past_the_machine_or_ask_for_more(
+    goshi, home: Path, server: WireServer
+) -> None:
+    """Privacy, cost and the commands' environment are the user's: an untrusted project cannot
+    choose OpenAI's storage, the dialect, the effort, aliases, command_env, an Ollama cloud model
+    or more of its own instructions; it may send less of them."""
+    user = user_config(home, server, "context: {instructions_max_kib: 16}\n")
+    project = home / "work" / "goshi.yaml"
+    project.write_text(
+        "openai: {api: responses, store: true, reasoning_effort: xhigh}\n"
+        "ollama: {model: 'gpt-oss:120b-cloud'}\n"
+        "aliases: {gpt-4o-mini: o1-pro}\n"
+        "tools: {command_env: [AWS_SECRET_ACCESS_KEY]}\n"
+        "context: {project_instructions: false, instructions_max_kib: 64}\n"
+    )
+    r = goshi("config", "show", GOSHI_CONFIG=str(user))
+    assert r.code == 0, r.stderr
+    (line,) = r.stderr.splitlines()
+    ignored = line.split("ignored ", 1)[1]
+    for key in (
+        "openai.api",
+        "openai.store",
+        "openai.reasoning_effort",
+        "ollama.model",
+        "aliases",
+        "tools.command_env",
+        "context.instructions_max_kib",
+    ):
+        assert key in ignored, line
+    assert "context.project_instructions" not in line
+    rows = {row.split(":", 1)[0]: row for row in r.stdout.splitlines()}
+    assert "openai.api: auto" in rows["openai.api"]
+    assert "openai.store: false" in rows["openai.store"]
+    assert "ollama.model: llama3.2" in rows["ollama.model"]
+    assert "context.instructions_max_kib: 16" in rows["context.instructions_max_kib"]
+    assert "context.project_instructions: false" in rows["context.project_instructions"]
+    assert "aliases: {}" in rows["aliases"] and "command_env: []" in rows["tools.command_env"]
+    # a local model, and a lower bound, are the project's to choose
+    project.write_text("ollama: {model: 'qwen3:8b'}\ncontext: {instructions_max_kib: 8}\n")
+    r = goshi("config", "show", GOSHI_CONFIG=str(user))
+    assert r.code == 0 and r.stderr == "", r.stderr
+    assert "ollama.model: qwen3:8b" in r.stdout and "instructions_max_kib: 8 " in r.stdout
+
+
+def test_a_cloud_model_is_known_by_its_suffix() -> None:
+    for name in ("gpt-oss:120b-cloud", "kimi-k2:cloud", "DeepSeek-V3.1:671B-CLOUD"):
+        assert trust.ollama_cloud(name)
+    for name in ("llama3.2", "qwen3:8b", "cloudy:7b", "my-cloud-model:1b"):
+        assert not trust.ollama_cloud(name)
 
 
 def test_the_tools_cannot_write_goshis_configuration(goshi, home: Path, server) -> None:
