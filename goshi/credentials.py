@@ -1,7 +1,7 @@
 """Secrets stay secret: the API key is checked before it is sent and redacted from every text
 goshi shows, logs or stores; credentials inside URLs are masked.
 
-    check_key(key, env)   whitespace, control or non-ASCII characters -> AuthError (exit 4),
+    key_problem(key)      whitespace, control or non-ASCII characters -> why it cannot be sent,
                           naming what is wrong and where, never the key itself
     remember(key)         the key read for this run; redact() removes it from any text
     redact(text)          the remembered keys, anything shaped like `sk-...`, and URL credentials
@@ -14,8 +14,6 @@ that slipped into a server's error body or an httpx message never reaches stderr
 from __future__ import annotations
 
 import re
-
-from goshi.errors import AuthError
 
 _KEYLIKE = re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-*.]{6,}")
 _URL_CREDENTIALS = r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/@\s?#]+@"  # compiled at the first @
@@ -61,15 +59,3 @@ def _where(position: int, length: int) -> str:
     if position == 1:
         return "at its start"
     return f"at position {position} of {length}"
-
-
-def check_key(key: str | None, env: str) -> None:
-    if key is None:
-        return
-    remember(key)
-    if problem := key_problem(key):
-        raise AuthError(
-            f"the API key in ${env} {problem}; nothing was sent",
-            f"set {env} again without it (a copied key or a CRLF .env file often adds one)",
-            backend="openai",
-        )

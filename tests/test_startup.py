@@ -61,7 +61,7 @@ HEAVY = (
     "platformdirs",  # goshi/paths.py follows the XDG rules itself on Linux
     "termios",  # the approval prompt's keys: only when a question is asked
     "goshi.agent.tools",
-    "goshi.commands.templates",
+    "goshi.templates",
     "goshi.ui.keys",
     "goshi.llm.ollama",  # the fallback backend is made when it is needed
     "goshi.agent.workspace",

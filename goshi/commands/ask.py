@@ -1,6 +1,6 @@
 """`goshi ask`: one question, one answer, for terminals and shell scripts.
 
-prompt + piped stdin (through a template with -t, goshi/commands/templates.py)
+prompt + piped stdin (through a template with -t, goshi/templates.py)
 -> settings -> a Session's one turn (see goshi/session.py) -> output
 (pipe | terminal | json). Expected failures are raised as GoshiError and turned into one stderr
 line and an exit code by the CLI.
@@ -20,7 +20,7 @@ from goshi.ui.approve import Approval
 if TYPE_CHECKING:
     import typer
 
-    from goshi.commands import templates
+    from goshi import templates
 
 
 @record
@@ -62,7 +62,7 @@ def with_template(template: "templates.Template", flags: Overrides) -> Overrides
 
 def run(opts: AskOptions) -> int:
     if opts.template is not None:
-        from goshi.commands import templates
+        from goshi import templates
 
         template = templates.load(opts.template)
         prompt = template.render(read_piped_stdin(), opts.words)

@@ -1,7 +1,7 @@
 """`goshi chat`: the interactive REPL.
 
     prompt -> a slash command runs here; `/NAME TEXT` fills the user's template NAME
-    (goshi/commands/templates.py) -> anything else is one turn of the Session
+    (goshi/templates.py) -> anything else is one turn of the Session
     (goshi/session.py), shown by the live Markdown view with its footer (goshi/ui/live.py).
 
 Ctrl-C while an answer streams stops that answer (kept, marked interrupted) and returns to the
@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from goshi import config, paths
-from goshi.commands import history, search, templates
+from goshi import config, paths, templates
+from goshi.commands import history, search
 from goshi.config import BACKENDS
 from goshi.cost.meter import format_usd, local_midnight
 from goshi.errors import GoshiError, HungUp, Interrupted, Terminated, UsageError

@@ -84,6 +84,6 @@ def conversations(incomplete: str) -> Choices:
 
 def templates(incomplete: str) -> Choices:
     # imports the config module only when a template is named
-    from goshi.commands.templates import names
+    from goshi.templates import names
 
     return [(name, "template") for name in names() if name.startswith(incomplete)]

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from goshi.config import Settings
-from goshi.credentials import check_key, mask_url
+from goshi.credentials import key_problem, mask_url, remember
 from goshi.errors import AuthError, ConnectFailed, QuotaExceeded, TransientError, Unavailable
 from goshi.llm.breaker import Breaker
 from goshi.llm.retry import RetryPolicy, retrying
@@ -182,3 +182,15 @@ class Selector:
             raise
         if route.breaker is not None and (moved := route.breaker.success()):
             log.warning("%s: %s", route.backend.name, moved)
+
+
+def check_key(key: str | None, env: str) -> None:
+    if key is None:
+        return
+    remember(key)
+    if problem := key_problem(key):
+        raise AuthError(
+            f"the API key in ${env} {problem}; nothing was sent",
+            f"set {env} again without it (a copied key or a CRLF .env file often adds one)",
+            backend="openai",
+        )

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Any
 
+from goshi.llm.surrogates import repaired
 from goshi.record import record
 
 
@@ -178,8 +179,6 @@ class ToolCallAssembler:
 
 
 def finished_calls(calls: list[ToolCall]) -> tuple[ToolCall, ...]:
-    from goshi.llm.values import repaired
-
     taken = {c.id for c in calls if c.id}
     out: list[ToolCall] = []
     for n, call in enumerate(calls):

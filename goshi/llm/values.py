@@ -14,12 +14,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from goshi.llm.surrogates import TextJoiner, has_surrogate, repaired
 from goshi.llm.types import Usage
 
 MAX_TOKENS = 10**9  # more than any context window; a bigger count is a broken or hostile server
 MAX_MODEL_NAME = 200
 MAX_TOOL_INDEX = 1023
 MAX_TOOL_ID = 256
+
+__all__ = ["TextJoiner", "repaired"]  # with the checks below: where a server's text is read
 
 
 def token_count(value: Any) -> int | None:
@@ -48,7 +51,7 @@ def model_name(value: Any, requested: str) -> str:
         isinstance(value, str)
         and 0 < len(value) <= MAX_MODEL_NAME
         and value.isprintable()
-        and not _has_surrogate(value)
+        and not has_surrogate(value)
     ):
         return value
     return requested
@@ -77,7 +80,7 @@ def tool_id(value: Any) -> str | None:
         isinstance(value, str)
         and 0 < len(value) <= MAX_TOOL_ID
         and value.isprintable()
-        and not _has_surrogate(value)
+        and not has_surrogate(value)
     ):
         return value
     return None
@@ -86,45 +89,6 @@ def tool_id(value: Any) -> str | None:
 def short_text(value: Any) -> str | None:
     """A tool name or similar: text, or nothing."""
     return repaired(value) if isinstance(value, str) and value else None
-
-
-def _has_surrogate(text: str) -> bool:
-    """Any of U+D800-U+DFFF, paired or not: exactly what UTF-8 refuses to encode."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def repaired(text: str) -> str:
-    """Surrogate pairs joined, lone surrogates replaced by U+FFFD: always encodable."""
-    if text.isascii() or not _has_surrogate(text):
-        return text
-    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-
-
-class TextJoiner:
-    """Repairs surrogates in a stream of deltas, holding a trailing high surrogate back until
-    the next delta says whether its low half follows."""
-
-    __slots__ = ("held",)
-
-    def __init__(self) -> None:
-        self.held = ""
-
-    def feed(self, text: str) -> str:
-        if not self.held and (text.isascii() or not _has_surrogate(text)):
-            return text
-        text = self.held + text
-        self.held = ""
-        if text and "\ud800" <= text[-1] <= "\udbff":
-            text, self.held = text[:-1], text[-1]
-        return repaired(text)
-
-    def flush(self) -> str:
-        held, self.held = self.held, ""
-        return repaired(held)
 
 
 _TEXT_PARTS = ("text", "output_text")

@@ -15,7 +15,7 @@ from goshi.cost.meter import Charge, format_usd
 from goshi.cost.prices import Rate
 from goshi.llm.types import Usage
 from goshi.sanitize import one_line
-from goshi.ui.output import ContextUse
+from goshi.ui.view import ContextUse
 
 
 @dataclass

@@ -10,9 +10,9 @@ from goshi.cost.meter import Charge
 from goshi.sanitize import one_line
 from goshi.ui.footer import Footer, LiveStatus
 from goshi.ui.mdstream import MarkdownStream
-from goshi.ui.output import ContextUse, TurnStart, color_allowed, ending_mark
 from goshi.ui.reasoning import ReasoningView, WithReasoning
 from goshi.ui.toolview import CommandView, gutter_lines
+from goshi.ui.view import ContextUse, TurnStart, color_allowed, ending_mark
 
 
 def make_console() -> Console:
