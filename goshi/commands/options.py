@@ -21,7 +21,7 @@ from goshi.commands import completion
 from goshi.commands.ending import run as finish
 
 if TYPE_CHECKING:
-    from goshi.session import SessionOptions
+    from goshi.turn.session import SessionOptions
 
     Opts = TypeVar("Opts", bound=SessionOptions)
 
