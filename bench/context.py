@@ -46,13 +46,13 @@ def make_store(path: Path, turns: int) -> None:
 
 
 def prepare_once(home: Path) -> float:
-    from goshi.session import Session, SessionOptions
+    from goshi.turn.session import Session, SessionOptions
     from goshi.ui.approve import Approval
 
     started = time.process_time()  # CPU time: the machine is shared, wall time is noise
     session = Session.start(SessionOptions(cid=1), Approval(False))
     view = session.messages()
-    session.context.fit(view, session.tool_schemas(), None)
+    session.context.fit(view, session.tools.schemas(), None)
     elapsed = time.process_time() - started
     session.store.close()
     return elapsed

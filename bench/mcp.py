@@ -84,11 +84,15 @@ def import_times(runs: int, sdk_python: str | None) -> dict[str, float]:
     """What the MCP client adds to the imports an ask makes anyway; and, given an interpreter
     with the official SDK installed, what its client imports cost over a bare start there."""
     cases = [
-        ("import goshi.session (an ask imports this anyway)", PYTHON, "import goshi.session"),
         (
-            "import goshi.session + goshi's MCP client (goshi.mcp.bridge)",
+            "import goshi.turn.session (an ask imports this anyway)",
             PYTHON,
-            "import goshi.session, goshi.mcp.bridge",
+            "import goshi.turn.session",
+        ),
+        (
+            "import goshi.turn.session + goshi's MCP client (goshi.mcp.bridge)",
+            PYTHON,
+            "import goshi.turn.session, goshi.mcp.bridge",
         ),
     ]
     if sdk_python:

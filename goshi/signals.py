@@ -1,7 +1,7 @@
 """SIGTERM and SIGHUP end a turn the way Ctrl-C does, and no signal cuts a record in half.
 
     signal -> the handler raises Stopped (a KeyboardInterrupt) in the main thread -> the turn
-    keeps the partial answer and charges it (goshi/agent/runner.py) -> Interrupted, HungUp or
+    keeps the partial answer and charges it (goshi/turn/runner.py) -> Interrupted, HungUp or
     Terminated -> exit 130, 129 or 143
 
 Inside `held()` (an answer, its store row and its ledger charge being written), and while an

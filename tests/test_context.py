@@ -392,7 +392,7 @@ def test_ctrl_c_during_a_summary_leaves_the_conversation_as_it_was(
 def test_a_200_turn_conversation_keeps_answering(
     env, server: WireServer, home: Path, monkeypatch
 ) -> None:
-    from goshi.session import Session, SessionOptions
+    from goshi.turn.session import Session, SessionOptions
     from goshi.ui.approve import Approval
     from goshi.ui.output import PipeOutput
 
@@ -446,7 +446,7 @@ def test_the_chat_footer_shows_the_context_filling_and_being_folded(
 
 
 def test_the_summary_transcript_keeps_the_earlier_summary_and_the_newest_turns() -> None:
-    from goshi.context.summary import transcript
+    from goshi.turn.summary import transcript
 
     turns = [
         [Message("user", f"q{i} " + "x" * 300), Message("assistant", f"a{i}")] for i in range(50)

@@ -1,7 +1,7 @@
 """`goshi ask`: one question, one answer, for terminals and shell scripts.
 
 prompt + piped stdin (through a template with -t, goshi/templates.py)
--> settings -> a Session's one turn (see goshi/session.py) -> output
+-> settings -> a Session's one turn (see goshi/turn/session.py) -> output
 (pipe | terminal | json). Expected failures are raised as GoshiError and turned into one stderr
 line and an exit code by the CLI.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 from goshi.config import Overrides
 from goshi.errors import UsageError
 from goshi.record import record, replace
-from goshi.session import Session, SessionOptions
+from goshi.turn.session import Session, SessionOptions
 from goshi.ui import output
 from goshi.ui.approve import Approval
 

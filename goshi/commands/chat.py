@@ -2,7 +2,7 @@
 
     prompt -> a slash command runs here; `/NAME TEXT` fills the user's template NAME
     (goshi/templates.py) -> anything else is one turn of the Session
-    (goshi/session.py), shown by the live Markdown view with its footer (goshi/ui/live.py).
+    (goshi/turn/session.py), shown by the live Markdown view with its footer (goshi/ui/live.py).
 
 Ctrl-C while an answer streams stops that answer (kept, marked interrupted) and returns to the
 prompt; an error in a turn is one line, and the chat goes on. Ctrl-D or /exit leaves with 0.
@@ -20,7 +20,7 @@ from goshi.config import BACKENDS
 from goshi.cost.meter import format_usd, local_midnight
 from goshi.errors import GoshiError, HungUp, Interrupted, Terminated, UsageError
 from goshi.sanitize import for_terminal, one_line
-from goshi.session import Session, SessionOptions, workspace_refusal
+from goshi.turn.session import Session, SessionOptions, workspace_refusal
 from goshi.ui.approve import Approval
 from goshi.ui.live import MarkdownOutput, make_console
 

@@ -21,7 +21,7 @@ from goshi.commands import completion
 from goshi.commands.ending import run as finish
 
 if TYPE_CHECKING:
-    from goshi.session import SessionOptions
+    from goshi.turn.session import SessionOptions
 
     Opts = TypeVar("Opts", bound=SessionOptions)
 
@@ -122,7 +122,7 @@ LAST = ("verbose",)
 
 
 class Turn:
-    """The turn options as one value: a command builds its options from `session_options()`."""
+    """The turn options as one value: a command builds its options record with `options()`."""
 
     def __init__(self, values: dict[str, Any]) -> None:
         self.values = values

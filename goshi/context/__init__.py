@@ -7,9 +7,9 @@ past it. One module per concern:
     count.py     how many tokens messages take: the byte bound, calibrated by the server's usage
     overflow.py  is a rejection a "context exceeded" one (any server's wording), and its numbers
     fit.py       fitting history into the window: shorten old tool results, then fold old turns
-    summary.py   the summary request that folds turns (charged and limited like any request)
-    keeper.py    all of it for one conversation: the sent view, fit before each request,
-                 recover from an overflow, /compact, and what the footer and --json show
+
+The keeper that runs them for one conversation, and the summary request that folds old turns,
+belong to the turn (goshi/turn/keeper.py, goshi/turn/summary.py): this package knows no session.
 
 The stored conversation is never changed: a compaction is a record beside it
 (goshi/store/context.py).

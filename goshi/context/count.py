@@ -8,7 +8,7 @@
 A tokenizer was measured and not taken: bpe-openai costs 1.5-2 s to import (60-150 ms through
 its bare binding) and ~66 MiB of memory, and it knows OpenAI's encodings only; the calibration is
 free, knows every server's tokenizer, and the 10% margin plus the overflow recovery
-(goshi/context/keeper.py) cover what it misses.
+(goshi/turn/keeper.py) cover what it misses.
 """
 
 from __future__ import annotations

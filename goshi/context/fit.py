@@ -14,7 +14,7 @@
        tool results
     still too big                      -> TooBig: the question alone does not fit
 
-The caller (goshi/context/keeper.py) turns folded turns into a summary or leaves them out.
+The caller (goshi/turn/keeper.py) turns folded turns into a summary or leaves them out.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What the context keeper (goshi/context/) remembers: facts learned about a model on a server
+"""What the context keeper (goshi/turn/keeper.py) remembers: facts learned about a model on a server
 (its context window, tokens per byte-bound token) and where a conversation's sent view was
 compacted. A compaction never changes the stored messages: it says that the messages up to
 `upto_message_id` are sent as a summary (or left out), and `history show` marks the place."""

@@ -29,7 +29,7 @@ class TurnStart:
 
 @record
 class ContextUse:
-    """How full the model's context window is (goshi/context/keeper.py): the footer's `ctx`."""
+    """How full the model's context window is (goshi/turn/keeper.py): the footer's `ctx`."""
 
     tokens: int  # what the conversation takes as sent (the server's count once it answered)
     window: int | None  # None: unknown, and then no percentage is shown

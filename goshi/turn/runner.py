@@ -1,11 +1,11 @@
 """One turn of a conversation: rounds of (stream -> tool calls -> results) until the model
 answers without tools or tools.max_steps rounds have run.
 
-    per round: context.fit (goshi/context/keeper.py: compacts the view when it would pass the
+    per round: context.fit (goshi/turn/keeper.py: compacts the view when it would pass the
     model's window) -> meter.guard (limits, before sending) -> meter.open (the ledger row, at the
     estimate, before sending) -> selector events -> output.write per delta (a "context exceeded"
     rejection: context.recover, the row reopened, sent again once) -> meter.charge (closes the
-    row) -> the round's tool calls run and are stored with the answer (goshi/agent/toolround.py)
+    row) -> the round's tool calls run and are stored with the answer (goshi/turn/toolround.py)
     -> next round -> output.finish (usage and cost summed over the rounds)
 
 Ctrl-C, SIGTERM, SIGHUP or a cut stream keeps the partial answer, marked interrupted, and charges
@@ -20,10 +20,8 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from goshi.agent.ending import say_how_it_ended
-from goshi.agent.toolround import store_round
 from goshi.agent.turn import Answer, name_route, stream_answer
 from goshi.cost.meter import Charge, estimate_prompt_tokens, usd
 from goshi.errors import (
@@ -40,10 +38,11 @@ from goshi.llm.types import ChatRequest, Message
 from goshi.record import record
 from goshi.signals import held, hold, interrupted, release
 from goshi.store.db import failure
+from goshi.turn.ending import say_how_it_ended
+from goshi.turn.keeper import ContextKeeper
+from goshi.turn.parts import Parts
+from goshi.turn.toolround import store_round
 from goshi.ui.output import Output, TurnStart
-
-if TYPE_CHECKING:
-    from goshi.session import Session
 
 log = logging.getLogger("goshi")
 
@@ -58,19 +57,24 @@ class Outcome:
 
 
 class TurnRunner:
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, parts: Parts, context: ContextKeeper) -> None:
+        self.s = parts
+        self.context = context
 
     def run(
-        self, question_id: int, out: Output, stream: bool, max_cost_usd: float | None
+        self,
+        question_id: int,
+        messages: list[Message],
+        out: Output,
+        stream: bool,
+        max_cost_usd: float | None,
     ) -> Outcome:
         """Rounds of (stream -> tool calls -> results) until the model answers without tools,
-        or tools.max_steps rounds have run."""
-        messages = self.s.messages()
-        self.s.context.compacted = False
+        or tools.max_steps rounds have run. `messages`: the view the question is asked in."""
+        self.context.compacted = False
         backend, model = self.s.selector.primary_backend(), self.s.selector.primary_model()
         try:
-            tools = self.s.tool_schemas() if self.s.settings.tools.enabled else []
+            tools = self.s.tools.schemas() if self.s.settings.tools.enabled else []
         except KeyboardInterrupt:  # Ctrl-C while MCP servers start: nothing was sent
             self.s.store.set_status(question_id, "failed")
             raise Interrupted("interrupted while the MCP servers started", "ask again") from None
@@ -88,11 +92,11 @@ class TurnRunner:
         )
         for step in range(self.s.settings.tools.max_steps + 1):
             try:
-                fitted = self.s.context.fit(messages, tools, max_cost_usd)
+                fitted = self.context.fit(messages, tools, max_cost_usd)
                 messages, sent = fitted.view, fitted.sent
                 out.context(fitted.use)
                 cap = self.s.meter.guard(backend, model, sent, max_cost_usd, tools)
-                cap = self.s.context.cap(cap, fitted)
+                cap = self.context.cap(cap, fitted)
             except (CostLimitError, ContextExceeded, Interrupted):
                 self.s.store.set_status(question_id, "ok" if step else "failed")
                 raise
@@ -109,7 +113,7 @@ class TurnRunner:
                     refit = (
                         None
                         if answer.parts
-                        else self.s.context.recover(exc, messages, sent, tools, max_cost_usd)
+                        else self.context.recover(exc, messages, sent, tools, max_cost_usd)
                     )
                     if refit is None:
                         raise
@@ -123,8 +127,8 @@ class TurnRunner:
                     try:
                         tools = self._stream_round(request, answer, out, total)
                     except RequestRejected as again:
-                        if self.s.context.overflowed(again):
-                            raise self.s.context.too_big(again) from None
+                        if self.context.overflowed(again):
+                            raise self.context.too_big(again) from None
                         raise
             except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP
                 self._keep_partial(question_id, answer, messages, out, entry, total)
@@ -153,7 +157,7 @@ class TurnRunner:
                 with held():
                     charges.append(self._charge(answer, messages, entry))
                 _log_usage(answer, self.s.cid, charges[-1])
-                out.context(self.s.context.observe(sent, tools, answer.usage))
+                out.context(self.context.observe(sent, tools, answer.usage))
                 _add_round(total, answer)
                 calls = list(answer.tool_calls)
                 last = step == self.s.settings.tools.max_steps

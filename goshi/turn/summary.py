@@ -11,15 +11,12 @@ recorded, so the conversation is as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from goshi.agent.turn import Answer, name_route, stream_answer
-from goshi.cost.meter import Charge, estimate_tokens
+from goshi.cost.meter import Charge, Meter, estimate_tokens
 from goshi.errors import CostLimitError, Interrupted
+from goshi.llm.select import Selector
 from goshi.llm.types import ChatRequest, Message
-
-if TYPE_CHECKING:
-    from goshi.session import Session
 
 INSTRUCTIONS = (
     "You compress a conversation so that it can go on past the context window. Write a summary "
@@ -62,7 +59,8 @@ def transcript(previous: str | None, turns: list[list[Message]], budget_tokens: 
 
 
 def summarize(
-    session: Session,
+    selector: Selector,
+    meter: Meter,
     previous: str | None,
     turns: list[list[Message]],
     *,
@@ -70,7 +68,6 @@ def summarize(
     cap: int,
     max_cost_usd: float | None,
 ) -> Summary:
-    selector, meter = session.selector, session.meter
     backend, model = selector.primary_backend(), selector.primary_model()
     room = window_budget - cap - estimate_tokens(INSTRUCTIONS) - 16
     messages = [

@@ -1,39 +1,34 @@
 """A conversation being had: its settings, store, meter, selector and tools, one question at a time.
 
-    question -> store (pending) -> a TurnRunner (goshi/agent/runner.py) answers it
+    question -> store (pending) -> the view (goshi/turn/keeper.py) -> a TurnRunner
+    (goshi/turn/runner.py) answers it with the conversation's parts (goshi/turn/parts.py)
 
-The tools offered are goshi's own and, when mcp.servers names any, the MCP servers' (started on
-the first turn that offers tools, goshi/mcp/bridge.py); `run_tool` sends each call to its owner.
-
+The tools offered are goshi's own and the MCP servers' (goshi/turn/tools.py).
 `goshi ask` runs one turn, `goshi chat` many.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from goshi import config
-from goshi.agent.calls import Approver, ToolApprover, ToolResult, offered
-from goshi.agent.runner import Outcome, TurnRunner
+from goshi.agent.calls import Approver, ToolApprover
 from goshi.config import Settings
-from goshi.context.keeper import ContextKeeper
 from goshi.cost.meter import Meter
 from goshi.errors import UsageError
 from goshi.llm.select import Selector
-from goshi.llm.types import Message, ToolCall
+from goshi.llm.types import Message
 from goshi.record import record
 from goshi.store import Conversation, Store
+from goshi.turn.keeper import ContextKeeper
+from goshi.turn.parts import Parts
+from goshi.turn.runner import Outcome, TurnRunner
+from goshi.turn.tools import ConversationTools
 from goshi.ui.output import Output
 
 log = logging.getLogger("goshi")
-
-if TYPE_CHECKING:
-    from goshi.agent.tools import Toolbox
-    from goshi.mcp.bridge import McpTools
 
 
 @record
@@ -85,14 +80,18 @@ class Session:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.conversation = conversation
         self.selector = Selector(settings, store)
-        self.meter = Meter(settings, store, conversation.id)
-        self.approve = approve
-        self.approve_tool = approve_tool or (lambda name, arguments: False)
-        self._toolbox: Toolbox | None = None
-        self._mcp: McpTools | None = None
-        self.context = ContextKeeper(self)
+        self.tools = ConversationTools(settings, approve, approve_tool)
+        self._begin(conversation)
+
+    def _begin(self, conversation: Conversation) -> None:
+        """The parts of this conversation: its own meter, id and context keeper."""
+        self.conversation = conversation
+        self.meter = Meter(self.settings, self.store, conversation.id)
+        self.parts = Parts(
+            self.settings, self.store, self.selector, self.meter, self.tools, conversation.id
+        )
+        self.context = ContextKeeper(self.parts)
 
     @classmethod
     def start(
@@ -115,58 +114,16 @@ class Session:
         return cls(settings, store, conversation, approve, approve_tool)
 
     @property
-    def toolbox(self) -> Toolbox:
-        """The tools' implementations load on the first tool call, not for every answer."""
-        if self._toolbox is None:
-            from goshi.agent.command import Commands
-            from goshi.agent.tools import Toolbox
-            from goshi.agent.workspace import Workspace
-
-            s = self.settings
-            tools = s.tools
-            configs = [f for f in (s.file, s.project.path if s.project else None) if f]
-            workspace = Workspace(tools.workspace, configs)
-            commands = Commands(
-                str(workspace.root),
-                tools.allow_commands,
-                tools.command_timeout_s,
-                s.openai.api_key_env,
-            )
-            self._toolbox = Toolbox(workspace, self.approve, commands if tools.commands else None)
-        return self._toolbox
-
-    def tool_schemas(self) -> list[dict[str, Any]]:
-        """goshi's tools, then the MCP servers' (which start here, once per process)."""
-        own = offered(self.settings.tools.commands)
-        if not self.settings.mcp.servers:
-            return own
-        if self._mcp is None:
-            from goshi.mcp.bridge import McpTools
-
-            self._mcp = McpTools(self.settings.mcp, self.approve_tool)
-        return own + self._mcp.schemas
-
-    def run_tool(self, call: ToolCall, watch: Callable[[str], None] | None = None) -> ToolResult:
-        """The call's result from its owner; `watch` sees a command's output as it arrives."""
-        if self._mcp is not None and self._mcp.handles(call.name):
-            return self._mcp.run(call)
-        return self.toolbox.run(call, watch)
-
-    @property
     def cid(self) -> int:
         return self.conversation.id
 
     def new_conversation(self) -> None:
         model = self.selector.primary_model()
-        self.conversation = self.store.new_conversation(
-            model, self.settings.backend, self.settings.system
-        )
-        self.meter = Meter(self.settings, self.store, self.conversation.id)
-        self.context = ContextKeeper(self)
+        self._begin(self.store.new_conversation(model, self.settings.backend, self.settings.system))
 
     def messages(self) -> list[Message]:
         """What is sent: the system prompt (a flag's, else the conversation's) and the history,
-        as the context keeper last compacted it (goshi/context/keeper.py)."""
+        as the context keeper last compacted it (goshi/turn/keeper.py)."""
         system = self.settings.system
         if self.settings.source("system") != "--system":
             system = self.conversation.system or system
@@ -176,7 +133,7 @@ class Session:
         self, prompt: str, out: Output, *, stream: bool = True, max_cost_usd: float | None = None
     ) -> Outcome:
         question_id = self.store.add_message(self.cid, Message("user", prompt), "pending")
-        return TurnRunner(self).run(question_id, out, stream, max_cost_usd)
+        return self._answer(question_id, out, stream, max_cost_usd)
 
     def retry(
         self, out: Output, *, stream: bool = True, max_cost_usd: float | None = None
@@ -185,4 +142,10 @@ class Session:
         question_id = self.store.reopen_last_question(self.cid)
         if question_id is None:
             raise UsageError("nothing to retry yet", "ask something first")
-        return TurnRunner(self).run(question_id, out, stream, max_cost_usd)
+        return self._answer(question_id, out, stream, max_cost_usd)
+
+    def _answer(
+        self, question_id: int, out: Output, stream: bool, max_cost_usd: float | None
+    ) -> Outcome:
+        runner = TurnRunner(self.parts, self.context)
+        return runner.run(question_id, self.messages(), out, stream, max_cost_usd)

@@ -1,7 +1,7 @@
 """A round's tool calls: each run in turn (approved where it must be), then the assistant message
 and every result stored together, so a stored tool call always has its result.
 
-    calls -> Session.run_tool (a command's output to out.tool_output as it arrives) -> one tool
+    calls -> Tools.run (a command's output to out.tool_output as it arrives) -> one tool
     line each -> held(): the assistant message, each result and its audit row -> what the model
     sees next
 
@@ -13,23 +13,20 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import TYPE_CHECKING
 
 from goshi.agent.calls import ToolResult, brief, redacted_arguments
 from goshi.agent.turn import Answer
 from goshi.llm.types import Message, ToolCall
 from goshi.signals import held, interrupted
+from goshi.turn.parts import Parts
 from goshi.ui.output import Output
-
-if TYPE_CHECKING:
-    from goshi.session import Session
 
 STEP_LIMIT = "not run: goshi stopped after tools.max_steps tool rounds"
 INTERRUPTED = "not run: the user interrupted goshi"
 
 
 def store_round(
-    s: Session, answer: Answer, calls: list[ToolCall], out: Output, run_tools: bool
+    s: Parts, answer: Answer, calls: list[ToolCall], out: Output, run_tools: bool
 ) -> list[Message]:
     """Run the round's tool calls, then store the assistant message and every result
     together (a stored tool call always has its result); return what the model sees next."""
@@ -45,7 +42,7 @@ def store_round(
         started = time.monotonic()
         shown = brief(call)
         try:
-            result = s.run_tool(call, functools.partial(out.tool_output, shown))
+            result = s.tools.run(call, functools.partial(out.tool_output, shown))
         except KeyboardInterrupt as exc:  # Ctrl-C at an approval prompt, or a signal
             stopped, stop = INTERRUPTED, exc
             result = ToolResult(False, stopped, "interrupted")
@@ -64,7 +61,7 @@ def store_round(
 
 
 def _save_round(
-    s: Session, said: Message, answer: Answer, results: list[tuple[ToolCall, ToolResult, float]]
+    s: Parts, said: Message, answer: Answer, results: list[tuple[ToolCall, ToolResult, float]]
 ) -> list[Message]:
     assistant_id = s.store.add_message(
         s.cid,
