@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from goshi import trust
+from goshi.config import trust
 from tests.conftest import TEST_KEY
 from tests.wire_server import WireServer
 

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from goshi import config, paths, trust
+from goshi import config, paths
+from goshi.config import trust
 from goshi.credentials import mask_url
 from goshi.errors import UsageError
 from goshi.record import fields, is_record

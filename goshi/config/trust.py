@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from goshi import paths
+from goshi.config.values import check_file
 from goshi.errors import ConfigError, UsageError
 
 HARMLESS = frozenset(
@@ -107,14 +108,12 @@ def _target(file: str | None) -> Path:
 
 def trust(file: str | None) -> Path:
     """Record the file as it is now; validated first, so a broken file is not trusted."""
-    from goshi import config
-
     path = _target(file)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    config.check_file(path, data)
+    check_file(path, data)
     records = _records()
     records[str(path)] = digest(data)
     _save(records)
