@@ -77,7 +77,7 @@ def root(
 
 
 def main() -> None:
-    from goshi.commands.ending import reader_left
+    from goshi.commands.ending import reader_left, report, unexpected
 
     if "_GOSHI_COMPLETE" in os.environ:  # the shell asks what Tab should offer
         from goshi.commands.completion import plain_help_text
@@ -87,3 +87,10 @@ def main() -> None:
         app()
     except BrokenPipeError:
         sys.exit(reader_left())
+    except Exception as exc:  # outside a command's run(): while parsing, completing, building
+        from goshi import log
+
+        log.setup()
+        bug = unexpected(exc)
+        report(bug, 0)
+        sys.exit(bug.exit_code)

@@ -9,6 +9,7 @@
     ├── StoreError                  9   goshi.db could not be written: locked past the busy
     │   │                               timeout, disk full, read-only, conversation removed
     │   └── StoreDamaged           10   goshi.db is damaged; the message says how to set it aside
+    ├── InternalError              70   a bug in goshi: one line, the traceback only in goshi.log
     ├── Interrupted               130   Ctrl-C; the partial answer is kept (and charged)
     │   ├── HungUp                129   SIGHUP: the terminal closed
     │   └── Terminated            143   SIGTERM: `timeout`, `kill`, a service manager
@@ -63,6 +64,10 @@ class UsageError(GoshiError):
 
 class ConfigError(GoshiError):
     exit_code = 3
+
+
+class InternalError(GoshiError):
+    exit_code = 70
 
 
 class CostLimitError(GoshiError):
@@ -148,6 +153,7 @@ class TransientError(Unavailable):
     ) -> None:
         super().__init__(message, hint, detail, backend=backend)
         self.retry_after = retry_after
+        self.retry = True  # False: trying again at once cannot help (nothing listens here)
 
 
 class ConnectFailed(TransientError):

@@ -142,10 +142,12 @@ def test_retry_after_longer_than_max_delay_gives_up_at_once(goshi, server) -> No
     assert len(server.chat_requests()) == 1
 
 
-def test_refused_connection_is_retried_and_exits_5(goshi) -> None:
+def test_a_refused_connection_on_this_machine_is_said_at_once_and_exits_5(goshi) -> None:
+    """Nothing listens there: trying again a second later cannot help (a newcomer with no
+    server running waited ~2 s for the same line)."""
     r = goshi("ask", "hi", OPENAI_BASE_URL=f"http://127.0.0.1:{refused_port()}/v1")
     assert_clean_failure(r, 5, "connection refused", "is the server running")
-    assert r.stderr.count("retrying") == 2
+    assert "retrying" not in r.stderr
 
 
 def test_tls_to_a_plain_http_server_fails_clearly(goshi, server: WireServer) -> None:

@@ -38,16 +38,31 @@ def run(command: Callable[[], int | None], verbose: int) -> int:
         report(error, verbose)
         return error.exit_code
     except Exception as exc:
-        import sqlite3
+        bug = unexpected(exc)
+        report(bug, verbose)
+        return bug.exit_code
 
-        if not isinstance(exc, sqlite3.Error):
-            raise
-        from goshi import paths
+
+def unexpected(exc: Exception) -> GoshiError:
+    """A SQLite error anywhere names goshi.db; anything else is a bug in goshi: its traceback
+    goes to goshi.log only, and the user gets one line that says where it is."""
+    import logging
+    import sqlite3
+
+    from goshi import paths
+    from goshi.errors import InternalError
+
+    if isinstance(exc, sqlite3.Error):
         from goshi.store.db import failure
 
-        broken = failure(exc, paths.store_file())
-        report(broken, verbose)
-        return broken.exit_code
+        return failure(exc, paths.store_file())
+    logging.getLogger("goshi").error(
+        "internal error: %s: %s", type(exc).__name__, exc, exc_info=exc, extra={"file_only": True}
+    )
+    return InternalError(
+        f"internal error ({type(exc).__name__}: {exc})",
+        f"this is a bug in goshi: the details are in {paths.log_file()}; please report it",
+    )
 
 
 def report(exc: GoshiError, verbose: int) -> None:

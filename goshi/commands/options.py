@@ -50,6 +50,15 @@ def _usd(value: float | None) -> float | None:
     return None if value is None else value + 0.0  # -0 is 0
 
 
+def _backend(value: str | None) -> str | None:
+    """-b: one of the backends, or a usage error (exit 2) naming them."""
+    from goshi.config import BACKENDS
+
+    if value is not None and value not in BACKENDS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(BACKENDS)}")
+    return value
+
+
 # name -> (annotation, default): the options of a turn, in the order --help lists them
 TURN_OPTIONS: dict[str, tuple[Any, Any]] = {
     "model": (
@@ -65,6 +74,7 @@ TURN_OPTIONS: dict[str, tuple[Any, Any]] = {
             typer.Option(
                 "-b",
                 "--backend",
+                callback=_backend,
                 help="auto, openai or ollama.",
                 autocompletion=completion.backends,
             ),

@@ -40,7 +40,7 @@ def check(config_file: str | None, as_json: bool) -> int:
     rows = [_openai(settings, store), _ollama(settings, store)]
     if as_json:
         sys.stdout.write(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
-        return 0
+        return _answered(rows)
     for r in rows:
         present = {True: "present", False: "MISSING", None: "unknown"}[r.model_present]
         circuit = r.circuit
@@ -54,7 +54,18 @@ def check(config_file: str | None, as_json: bool) -> int:
             f"  model:     {one_line(r.model)} ({present})\n"
             f"  circuit:   {circuit}\n"
         )
-    return 0
+    return _answered(rows)
+
+
+def _answered(rows: list[BackendStatus]) -> int:
+    """0 when a backend answers; else 5 (as `goshi ask` would), with what to do."""
+    if any(r.reachable for r in rows):
+        return 0
+    sys.stderr.write(
+        "goshi: no backend answers: set OPENAI_API_KEY (and OPENAI_BASE_URL for another server),"
+        " or start Ollama\n"
+    )
+    return 5
 
 
 def _circuit(breaker: Breaker) -> tuple[str, int, float]:

@@ -1,10 +1,11 @@
 """Retries with capped exponential backoff and full jitter, around any backend's event stream.
 
 Rules: `attempts` counts every try, the first included. Only `TransientError` is retried
-(connect errors, timeouts, 408, 409, 429 other than insufficient_quota, 5xx, a cut stream), and
-never once a text or tool-call delta has reached the consumer. A server's Retry-After (seconds or an
-HTTP date) or retry-after-ms replaces the jittered delay; when it asks for longer than
-`max_delay_s`, goshi gives up at once and says when to try again rather than hang.
+(connect errors, timeouts, 408, 409, 429 other than insufficient_quota, 5xx, a cut stream; not a
+refused connection to this machine, where nothing listens), and never once a text or tool-call
+delta has reached the consumer. A server's Retry-After (seconds or an HTTP date) or
+retry-after-ms replaces the jittered delay; when it asks for longer than `max_delay_s`, goshi
+gives up at once and says when to try again rather than hang.
 """
 
 from __future__ import annotations
@@ -83,7 +84,9 @@ def retrying(
                 yield event
             return
         except TransientError as exc:
-            wait = None if delivered else policy.delay(tries, exc.retry_after, rand)
+            wait = (
+                None if delivered or not exc.retry else policy.delay(tries, exc.retry_after, rand)
+            )
             if wait is None:
                 if exc.retry_after is not None and exc.retry_after > policy.max_delay_s:
                     exc.hint = f"the server asks to wait {exc.retry_after:.0f} s; try again then"

@@ -120,7 +120,24 @@ def _connect_failed(
     elif isinstance(cause, ConnectionRefusedError) or "refused" in text.lower():
         message = f"{backend}: connection refused by {host}"
         hint = refused_hint or f"is the server running at {url}?"
+        refused = ConnectFailed(message, hint, detail=repr(exc), backend=backend)
+        refused.retry = not _on_this_machine(urlsplit(url).hostname or "")
+        return refused
     else:
         message = f"{backend}: cannot connect to {host} ({text})"
         hint = "check the network and the URL"
     return ConnectFailed(message, hint, detail=repr(exc), backend=backend)
+
+
+def _on_this_machine(host: str) -> bool:
+    """localhost or a loopback address: a refusal there is final (nothing listens)."""
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(
+        ".localhost"
+    ):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

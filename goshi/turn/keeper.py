@@ -85,15 +85,20 @@ class ContextKeeper:
         size = window.tokens if window else budget
         summarize = self.s.settings.context.strategy == "summarize"
         reserve = m.summary_cap(size) if summarize else DROP_NOTE
-        plan = fit(
-            view,
-            budget,
-            counter.count,
-            keep=self.s.settings.context.keep_turns,
-            fold_reserve=reserve,
-            force=force,
-            has_question=has_question,
-        )
+        try:
+            plan = fit(
+                view,
+                budget,
+                counter.count,
+                keep=self.s.settings.context.keep_turns,
+                fold_reserve=reserve,
+                force=force,
+                has_question=has_question,
+            )
+        except TooBig as exc:
+            if force:  # recover() names the server's own numbers
+                raise
+            raise self.too_big(None, exc.tokens, exc.budget) from None
         before = plan.before + extra
         if not plan.folded and not plan.shortened:
             return Fitted(view, view, ContextUse(before, size))
@@ -147,12 +152,13 @@ class ContextKeeper:
         return overflow(error.message) is not None
 
     def too_big(
-        self, error: RequestRejected, tokens: int | None = None, budget: int | None = None
+        self, error: RequestRejected | None, tokens: int | None = None, budget: int | None = None
     ) -> ContextExceeded:
-        """The request does not fit even with the history compacted: say by how much."""
-        said = overflow(error.message)
+        """The request does not fit even with the history compacted: say by how much. With no
+        error, goshi found it out before sending: nothing was sent."""
+        said = overflow(error.message) if error else None
         window = self.measure.window()
-        model = self.measure.route()[1]
+        backend, model = self.measure.route()
         if said is not None and said.asked and said.window:
             by = f"{said.asked - said.window:,} tokens over the window of {said.window:,}"
         elif tokens is not None and budget is not None:
@@ -164,8 +170,9 @@ class ContextKeeper:
         return ContextExceeded(
             f"the question does not fit {model}'s context window even with the history"
             f" compacted: {by}",
-            "shorten the question or what it pastes, or use a model with a larger window",
-            backend=error.backend,
+            "shorten the question or what it pastes, or use a model with a larger window"
+            + ("" if error else "; nothing was sent"),
+            backend=error.backend if error else backend,
         )
 
     # --- after an answer ----------------------------------------------------------------------
