@@ -168,4 +168,6 @@ def test_an_untrusted_project_file_cannot_allow_commands(
     assert r.code == 0, r.stderr
     assert not (work / "pwned").exists()
     assert results(server) == ["the user did not approve running this command; it was not run"]
-    assert "tools.allow_commands" in r.stderr
+    assert "goshi.yaml untrusted: ignored 2 settings" in r.stderr  # one 80-column line
+    shown = goshi("config", "show", GOSHI_CONFIG="", **env).stdout
+    assert "ignored until trusted: tools.allow_commands, tools.command_timeout_s" in shown

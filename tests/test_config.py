@@ -228,3 +228,51 @@ def test_resolve_alias_is_one_step() -> None:
     settings = config.Settings(aliases={"a": "b", "b": "c"})
     assert config.resolve_alias(settings, "a") == "b"
     assert config.resolve_alias(settings, "zzz") == "zzz"
+
+
+def laughs(levels: int = 9) -> str:
+    """A "billion laughs": each level ten aliases of the one before, 10**levels nodes in all."""
+    rows = ["a0: &a0 {" + ", ".join(f"k{j}: lol" for j in range(10)) + "}"]
+    for i in range(1, levels):
+        rows.append(f"a{i}: &a{i} {{" + ", ".join(f"k{j}: *a{i - 1}" for j in range(10)) + "}")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (laughs(), ":4: YAML aliases expand past 10,000 values"),
+        ("system: x\nopenai: &me {model: *me}\n", ":2: a YAML alias refers to itself"),
+        ("system: x\nsystem2: &l [*l]\n", ":2: a YAML alias refers to itself"),
+        ("openai: " + "[" * 100 + "]" * 100 + "\n", ":1: invalid YAML: nested deeper than 64"),
+        ("openai: " + "[" * 50_000 + "]" * 50_000 + "\n", ":1: invalid YAML"),
+    ],
+)
+def test_yaml_is_read_with_bounds_before_anything_else(
+    goshi, home: Path, text: str, said: str
+) -> None:
+    """Alias bombs and self-references: a config error with the file and line, at once."""
+    bad = write(home / "bomb.yaml", text)
+    for args in (["config", "validate", str(bad)], ["ask", "--config", str(bad), "hi"]):
+        r = goshi(*args, timeout=20)
+        assert r.code == 3 and "Traceback" not in r.stderr, r.stderr
+        assert f"goshi: {bad}:" in r.stderr and said in r.stderr, r.stderr
+
+
+def test_aliases_within_bounds_still_work(goshi, home: Path) -> None:
+    cfg = write(
+        home / "a.yaml", "http: &h {connect_timeout_s: 3}\nretry: {attempts: 2}\ncost: {}\n"
+    )
+    assert goshi("config", "validate", str(cfg)).code == 0
+    cfg = write(home / "b.yaml", "system: &s hello\nopenai: {model: *s}\n")
+    r = goshi("config", "show", "--config", str(cfg))
+    assert r.code == 0 and "openai.model: hello" in r.stdout, r.stderr
+
+
+def test_validate_names_a_missing_file_as_missing(goshi, home: Path) -> None:
+    r = goshi("config", "validate", str(home / "missing.yaml"))
+    assert r.code == 3 and "Traceback" not in r.stderr
+    assert f"{home / 'missing.yaml'}: no such file" in r.stderr
+    assert "permission" not in r.stderr
+    r = goshi("config", "validate", str(home))
+    assert r.code == 3 and f"{home}: a folder, not a file" in r.stderr, r.stderr

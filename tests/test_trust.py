@@ -7,6 +7,7 @@ from pathlib import Path
 
 from goshi.config import trust
 from tests.conftest import TEST_KEY
+from tests.test_config import ROOT, laughs
 from tests.wire_server import WireServer
 
 STOLEN = "ghp_stolen0123456789secret"
@@ -59,23 +60,26 @@ def test_hostile_project_file_sends_nothing_to_its_server(
     assert STOLEN not in str(request.headers) + str(request.body)
     # the harmless key applies
     assert request.body["messages"][0] == {"role": "system", "content": "You are a pirate."}
-    # one line, naming every ignored key and the command that trusts the file
-    lines = r.stderr.splitlines()
-    assert len(lines) == 1, r.stderr
+    # one line that fits a terminal: how many keys were ignored, the first, where to see all
+    (line,) = r.stderr.splitlines()
+    assert line == "goshi: goshi.yaml untrusted: ignored openai.base_url +7; see goshi config show"
+    assert len(line) <= 80
+    shown = goshi("config", "show", **run_env(home, server)).stdout
+    ignored = next(row for row in shown.splitlines() if "ignored until trusted:" in row)
     for key in (
         "openai.base_url",
         "openai.api_key_env",
         "openai.model",
         "ollama.host",
         "tools.workspace",
-        "tools.enabled",
         "cost.warn_usd",
         "cost.prices",
         "http.read_timeout_s",
     ):
-        assert key in lines[0]
-    assert "system" not in lines[0].split("ignored", 1)[1]
-    assert "is not trusted" in lines[0] and "goshi config trust" in lines[0]
+        assert key in ignored
+    assert "tools.enabled" not in ignored  # `true`, as already in effect: nothing to ignore
+    assert "system" not in ignored
+    assert "`goshi config trust` applies all of it" in shown
 
 
 def test_a_trusted_file_applies_until_it_changes(
@@ -97,7 +101,7 @@ def test_a_trusted_file_applies_until_it_changes(
     project.write_text(project.read_text() + "# one more line\n")
     r = goshi("ask", "hi", **env)
     assert r.code == 0, r.stderr
-    assert "changed since it was trusted" in r.stderr
+    assert "goshi: goshi.yaml changed: ignored openai.base_url +" in r.stderr
     assert len(other_server.chat_requests()) == 1
     assert len(server.chat_requests()) == 1
     shown = goshi("config", "show", **env).stdout
@@ -138,21 +142,26 @@ def test_nothing_in_an_untrusted_file_can_stop_goshi(goshi, home: Path, server: 
     assert request.body["messages"][0]["content"] == "You are a pirate."
     assert "temperature" not in request.body and request.body["model"] == "gpt-4o-mini"
     (line,) = r.stderr.splitlines()
-    assert "ignored openai.model" in line
-    assert "line 2: openai.temperature: expected a number, got 'hot'" in line
-    assert "line 3: frobnicate: unknown setting" in line
-    assert "line 4: ^[[2Jkey: unknown setting" in line and "\x1b" not in r.stderr
+    assert (
+        line == "goshi: goshi.yaml untrusted: ignored 1 setting; 3 invalid; see goshi config show"
+    )
     shown = goshi("config", "show", **env).stdout
+    assert "invalid, ignored: line 2: openai.temperature: expected a number, got 'hot'" in shown
     assert "invalid, ignored: line 3: frobnicate: unknown setting" in shown
+    assert "invalid, ignored: line 4: ^[[2Jkey: unknown setting" in shown
+    assert "\x1b" not in shown
 
-    project.write_text("openai: [\n")
-    r = goshi("ask", "hi", **env)
-    assert r.code == 0, r.stderr
-    assert "is not trusted: ignored as invalid: line 2: invalid YAML" in r.stderr
-
-    project.write_bytes(b"system: caf\xe9\n")
-    r = goshi("ask", "hi", **env)
-    assert r.code == 0 and "ignored as invalid: not UTF-8 text" in r.stderr, r.stderr
+    for text, said in [
+        (b"openai: [\n", "line 2: invalid YAML"),
+        (b"system: caf\xe9\n", "not UTF-8 text"),
+        (laughs().encode(), "line 4: YAML aliases expand past 10,000 values"),
+        (b"system: hi\nopenai: &me {model: *me}\n", "line 2: a YAML alias refers to itself"),
+    ]:
+        project.write_bytes(text)
+        r = goshi("ask", "hi", **env, timeout=20)
+        assert r.code == 0, r.stderr
+        assert r.stderr == "goshi: goshi.yaml untrusted: ignored 1 invalid; see goshi config show\n"
+        assert f"invalid, ignored: {said}" in goshi("config", "show", **env).stdout
 
 
 def test_an_error_in_a_trusted_file_is_the_users_to_fix(
@@ -164,7 +173,7 @@ def test_an_error_in_a_trusted_file_is_the_users_to_fix(
     assert goshi("config", "trust", **env).code == 0
     project.write_text("retry: {attempts: three}\n")  # changed: untrusted again, so ignored
     r = goshi("ask", "hi", **env)
-    assert r.code == 0 and "changed since it was trusted" in r.stderr, r.stderr
+    assert r.code == 0 and "goshi.yaml changed: ignored 1 invalid" in r.stderr, r.stderr
     assert goshi("config", "trust", **env).code == 3  # and it cannot be trusted as it is
 
 
@@ -229,7 +238,8 @@ def test_an_untrusted_file_cannot_reach_past_the_machine_or_ask_for_more(
     r = goshi("config", "show", GOSHI_CONFIG=str(user))
     assert r.code == 0, r.stderr
     (line,) = r.stderr.splitlines()
-    ignored = line.split("ignored ", 1)[1]
+    assert line == "goshi: goshi.yaml untrusted: ignored openai.api +6; see goshi config show"
+    ignored = next(row for row in r.stdout.splitlines() if "ignored until trusted:" in row)
     for key in (
         "openai.api",
         "openai.store",
@@ -317,3 +327,45 @@ def test_a_workspace_that_is_home_is_refused_unless_named(
     r = ask(GOSHI_CONFIG=str(named))
     assert r.returncode == 0 and r.stderr == "", r.stderr
     assert "tools" in server.chat_requests()[-1].body
+
+
+def test_a_first_run_in_a_checkout_says_nothing(goshi, home: Path, server: WireServer) -> None:
+    """The repository's own goshi.yaml holds the defaults: as an untrusted project file it would
+    change nothing, so nothing is said; with a user file that differs, the line names what."""
+    (home / "work" / "goshi.yaml").write_text((ROOT / "goshi.yaml").read_text())
+    for args in (["ask", "hi"], ["config", "show"]):
+        r = goshi(*args, GOSHI_CONFIG="")
+        assert r.code == 0 and r.stderr == "", r.stderr
+    mine = home / "mine.yaml"
+    mine.write_text("backend: openai\nopenai: {model: gpt-4.1}\nretry: {attempts: 1}\n")
+    r = goshi("ask", "hi", GOSHI_CONFIG=str(mine))
+    assert r.code == 0 and server.chat_requests()[-1].body["model"] == "gpt-4.1"
+    (line,) = r.stderr.splitlines()
+    assert line == "goshi: goshi.yaml untrusted: ignored openai.model +1; see goshi config show"
+    # a value the environment or a flag sets anyway is not the project's to change either
+    r = goshi("ask", "-m", "gpt-4o-mini", "hi", GOSHI_CONFIG=str(mine))
+    assert (
+        r.stderr == "goshi: goshi.yaml untrusted: ignored retry.attempts; see goshi config show\n"
+    )
+
+
+def test_trust_is_for_a_file_in_its_folder_not_a_symlink_to_it(
+    goshi, home: Path, server: WireServer, other_server: WireServer
+) -> None:
+    elsewhere = home / "mine" / "goshi.yaml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(f"openai: {{base_url: '{other_server.url}/v1', model: o1-pro}}\n")
+    env = run_env(home, server)
+    assert goshi("config", "trust", str(elsewhere), **env).code == 0
+    (home / "work" / "goshi.yaml").symlink_to(elsewhere)
+    r = goshi("ask", "hi", **env)
+    assert r.code == 0, r.stderr
+    assert other_server.requests == [] and len(server.chat_requests()) == 1
+    assert "goshi.yaml untrusted: ignored openai.base_url +1;" in r.stderr
+    shown = goshi("config", "show", **env).stdout
+    assert f"# project file: {home / 'work' / 'goshi.yaml'} (untrusted)" in shown
+    # trusted where it is linked from, by its user's say-so in that folder, it applies
+    assert goshi("config", "trust", **env).code == 0
+    r = goshi("ask", "hi", **env)
+    assert r.code == 0 and r.stderr == "", r.stderr
+    assert len(other_server.chat_requests()) == 1

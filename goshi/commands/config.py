@@ -31,11 +31,14 @@ def show(config_file: str | None) -> int:
     out = sys.stdout
     out.write(f"# file: {one_line(str(settings.file or 'none (built-in defaults)'))}\n")
     if (project := settings.project) is not None:
-        out.write(f"# project file: {one_line(str(project.path.resolve()))} ({project.state})\n")
+        where = trust.where(project.path)
+        out.write(f"# project file: {one_line(str(where))} ({project.state})\n")
         if project.ignored:
             out.write(f"#   ignored until trusted: {', '.join(project.ignored)}\n")
         for problem in project.invalid:
             out.write(f"#   invalid, ignored: {one_line(problem)}\n")
+        if project.state != trust.TRUSTED and (project.ignored or project.invalid):
+            out.write("#   review it; `goshi config trust` applies all of it\n")
     rows = list(_rows(settings, "", settings.sources))
     key = settings.api_key()
     rows.insert(

@@ -64,11 +64,11 @@ def load(explicit: str | Path | None = None, overrides: Overrides | None = None)
         settings.file = file
     if (project := find_project_file(file)) is not None:
         settings.project = apply_project(settings, project)
-        warn_ignored(settings.project)
     flags = overrides or Overrides()
     _apply_backend(settings, flags.backend)  # first: it decides which model GOSHI_MODEL names
     _apply_env(settings)
     _apply_overrides(settings, flags)
+    warn_ignored(settings)
     return settings
 
 

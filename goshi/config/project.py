@@ -1,6 +1,7 @@
 """A project's ./goshi.yaml: applied whole when trusted, else only the keys trust.py calls harmless
-(and only as `trust.may_set` allows); nothing in an untrusted file can stop goshi, and one stderr
-line per run names what it could not set.
+(and only as `trust.may_set` allows); nothing in an untrusted file can stop goshi. A key whose
+value is what is in effect anyway changes nothing and is not mentioned; for the rest, one stderr
+line per run (a count, the first few names, and `goshi config show` for all of them).
 """
 
 from __future__ import annotations
@@ -42,13 +43,25 @@ def apply_project(settings: Settings, file: Path) -> ProjectFile:
     reader.apply(scratch, data, "")
     project.invalid = [_after_file(problem, file) for problem in reader.problems or []]
     for path, source in sources.items():
-        new = _get_path(scratch, path) if trust.harmless(path) else None
-        if trust.harmless(path) and trust.may_set(path, new, _get_path(settings, path)):
-            _set_path(settings, path, _get_path(scratch, path))
+        if any(path.startswith(other + ".") for other in sources):
+            continue  # an entry of a table (cost.prices.m1.input_per_mtok): the table decides
+        new, current = _get_path(scratch, path), _get_path(settings, path)
+        if not _changes(new, current):
+            continue  # what is in effect already: nothing to apply, nothing to say
+        if trust.harmless(path) and trust.may_set(path, new, current):
+            _set_path(settings, path, new)
             settings.sources[path] = source
-        elif not any(path.startswith(other + ".") for other in sources):
+        else:
             project.ignored.append(path)
     return project
+
+
+def _changes(new: Any, current: Any) -> bool:
+    """Would the project's value change what is in effect? A table adds its entries to the
+    lower layers' (the defaults' tables are empty, so `new` holds the project's entries only)."""
+    if isinstance(new, dict) and isinstance(current, dict):
+        return any(name not in current or current[name] != entry for name, entry in new.items())
+    return bool(new != current)
 
 
 def _after_file(message: str, file: Path) -> str:
@@ -74,25 +87,48 @@ def _set_path(obj: Any, path: str, value: Any) -> None:
 
 
 _warned: set[Path] = set()
+WIDTH = 80 - len("goshi: ")  # the warning fits an 80-column terminal, goshi's prefix included
+SEE = "; see goshi config show"
 
 
-def warn_ignored(project: ProjectFile) -> None:
-    """Once per run, one line: the keys an untrusted project file could not set, what in it was
-    invalid (and ignored), and how to trust it."""
-    from goshi.config import trust
-
+def warn_ignored(settings: Settings) -> None:
+    """Once per run, after the environment and the flags: one line that fits a terminal, saying
+    how many keys an untrusted project file could not set (and names the first few), how many of
+    its entries were invalid, and where to see them all. A key the environment or a flag sets
+    anyway is not counted: the file would change nothing there even if trusted."""
+    if (project := settings.project) is None:
+        return
+    project.ignored = [p for p in project.ignored if not settings.source(p).startswith(LATER)]
     if not (project.ignored or project.invalid) or project.path.resolve() in _warned:
         return
     _warned.add(project.path.resolve())
-    why = "changed since it was trusted" if project.state == trust.CHANGED else "is not trusted"
-    said = []
-    if project.ignored:
-        said.append("ignored " + ", ".join(project.ignored))
-    if project.invalid:
-        said.append("ignored as invalid: " + "; ".join(project.invalid))
-    log.warning(
-        "%s %s: %s; review it, then `goshi config trust` applies it",
-        project.path,
-        why,
-        "; ".join(said),
-    )
+    log.warning("%s", warning(project))
+
+
+LATER = ("env ", "--")  # the sources of the layers above the project file
+
+
+def warning(project: ProjectFile) -> str:
+    from goshi.config import trust
+
+    head = f"{project.path} {'changed' if project.state == trust.CHANGED else 'untrusted'}: "
+    bad = f"{len(project.invalid)} invalid" if project.invalid else ""
+    if not project.ignored:
+        return f"{head}ignored {bad}{SEE}"
+    bad = f"; {bad}" if bad else ""
+    room = WIDTH - len(head) - len("ignored ") - len(bad) - len(SEE)
+    return f"{head}ignored {_first_few(project.ignored, room)}{bad}{SEE}"
+
+
+def _first_few(keys: list[str], room: int) -> str:
+    """`openai.base_url, ollama.host +7` in at most `room` characters, else the count alone."""
+    shown: list[str] = []
+    for key in keys:
+        rest = len(keys) - len(shown) - 1
+        if len(", ".join([*shown, key]) + (f" +{rest}" if rest else "")) > room:
+            break
+        shown.append(key)
+    rest = len(keys) - len(shown)
+    if not shown:
+        return f"{len(keys)} setting{'s' if len(keys) > 1 else ''}"
+    return ", ".join(shown) + (f" +{rest}" if rest else "")

@@ -1,6 +1,7 @@
 """Trust for a project's goshi.yaml: which files the user vetted, and which keys apply without it.
 
-    goshi config trust FILE   -> records FILE's real path and the SHA-256 of its bytes
+    goshi config trust FILE   -> records FILE's path (its folder's real path, its own name: not
+                                 where a symlink points) and the SHA-256 of its bytes
                                  in $XDG_DATA_HOME/goshi/trust.json (0600, in a 0700 dir)
     config.load finds ./goshi.yaml -> state(path, bytes): trusted | untrusted | changed
         trusted            every key applies
@@ -92,8 +93,15 @@ def _save(records: dict[str, str]) -> None:
     tmp.replace(target)
 
 
+def where(file: Path) -> Path:
+    """The file as trust knows it: its folder's real path and its own name. Trust is for a file
+    in a folder: a goshi.yaml that is a symlink to a file trusted elsewhere is not trusted here."""
+    file = file.absolute()
+    return file.parent.resolve() / file.name
+
+
 def state(file: Path, data: bytes) -> str:
-    recorded = _records().get(str(file.resolve()))
+    recorded = _records().get(str(where(file)))
     if recorded is None:
         return UNTRUSTED
     return TRUSTED if recorded == digest(data) else CHANGED
@@ -103,7 +111,7 @@ def _target(file: str | None) -> Path:
     path = Path(file) if file else Path("goshi.yaml")
     if not path.is_file():
         raise UsageError(f"{path}: no such file", "name the goshi.yaml to trust")
-    return path.resolve()
+    return where(path)
 
 
 def trust(file: str | None) -> Path:
@@ -121,7 +129,7 @@ def trust(file: str | None) -> Path:
 
 
 def untrust(file: str | None) -> tuple[Path, bool]:
-    path = Path(file).resolve() if file else Path("goshi.yaml").resolve()
+    path = where(Path(file or "goshi.yaml"))
     records = _records()
     known = records.pop(str(path), None) is not None
     if known:
