@@ -63,7 +63,21 @@ def test_an_unknown_model_gets_no_guessed_price(goshi, server) -> None:
     assert r.code == 0
     assert json.loads(r.stdout)["cost_usd"] is None
     (line,) = r.stderr.splitlines()
-    assert "no price for model 'mystery-model-7b'" in line and "cost.prices" in line
+    assert "no price for model 'mystery-model-7b'" in line
+    assert 'cost: {prices: {"mystery-model-7b": {input_per_mtok: USD' in line
+
+
+def test_a_model_with_no_price_is_said_once_a_day(goshi, server) -> None:
+    """Every answer of an unpriced model used to warn; now the first of the day does, and each
+    new model once (the rest go to the log)."""
+    for _ in range(3):
+        server.openai.push(openai_stream("ok", model="mystery-model-7b"))
+    server.openai.push(openai_stream("ok", model="another-model"))
+    said = [goshi("ask", "-m", "mystery-model-7b", "hi").stderr for _ in range(3)]
+    assert "no price for model 'mystery-model-7b'" in said[0]
+    assert said[1] == said[2] == ""
+    other = goshi("ask", "-m", "another-model", "hi").stderr
+    assert "no price for model 'another-model'" in other
 
 
 def test_ollama_costs_nothing(goshi, server) -> None:

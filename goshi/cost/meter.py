@@ -266,11 +266,7 @@ class Meter:
             self.store.close_spend(entry, backend, model, usage, cost, estimated, applied)
         session = before + (cost or 0)
         if rate is None:
-            log.warning(
-                "no price for model %r: its cost is unknown; add it under cost.prices in"
-                " goshi.yaml (`goshi config path`)",
-                model,
-            )
+            _say_unpriced(model)
         warn = self.settings.cost.warn_usd
         if warn is not None and before < round(warn * PICO) <= session:
             log.warning(
@@ -279,6 +275,21 @@ class Meter:
                 warn,
             )
         return Charge(cost, session, estimated)
+
+
+def _say_unpriced(model: str) -> None:
+    """Once a model and day on stderr (always in the log), with the lines to paste."""
+    from goshi.cost.unpriced import first_today
+
+    level = logging.WARNING if first_today(model) else logging.INFO
+    log.log(
+        level,
+        "no price for model %r: its cost is unknown (said once a day); to count it, add to"
+        " goshi.yaml (`goshi config path`): cost: {prices: {%s: {input_per_mtok: USD,"
+        " output_per_mtok: USD}}}",
+        model,
+        json.dumps(model),
+    )
 
 
 def local_midnight() -> float:
