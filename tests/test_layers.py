@@ -41,6 +41,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "goshi.signals",
             "goshi.model_names",
             "goshi.templates",
+            "goshi.words",
         ),
     ),
     ("package", ("goshi",)),  # goshi/__init__.py alone: the version

@@ -122,3 +122,15 @@ def test_save_says_why_it_cannot_and_the_chat_goes_on(chat, server: WireServer, 
 
 def test_goshi_is_the_command_the_tests_run() -> None:
     assert Path(GOSHI).exists()
+
+
+def test_counts_take_the_number_of_their_noun() -> None:
+    from goshi.words import counted
+
+    assert [counted(n, "turn") for n in (0, 1, 2, 12_000)] == [
+        "0 turns",
+        "1 turn",
+        "2 turns",
+        "12,000 turns",
+    ]
+    assert counted(1, "summary") == "1 summary" and counted(2, "summary") == "2 summaries"

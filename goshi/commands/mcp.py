@@ -16,6 +16,7 @@ from goshi.config import Settings
 from goshi.errors import McpServerFailed, UsageError
 from goshi.mcp import bridge
 from goshi.sanitize import for_terminal, one_line
+from goshi.words import counted
 
 if TYPE_CHECKING:
     import typer
@@ -34,7 +35,7 @@ def list_servers(config_file: str | None) -> int:
         info = server.info
         assert info is not None
         out.write(f"  starts: {one_line(info.server_name)} {one_line(info.server_version)}, ")
-        out.write(f"MCP {info.version}, {len(server.tools)} tools\n")
+        out.write(f"MCP {info.version}, {counted(len(server.tools), 'tool')}\n")
         for tool in server.tools:
             allowed = "  (allowed without asking)" if tool.name in server.spec.allow else ""
             out.write(f"  {one_line(server.name + bridge.SEPARATOR + tool.name)}{allowed}\n")
@@ -70,7 +71,7 @@ def test_server(name: str, config_file: str | None) -> int:
         f"handshake ok in {ms:.0f} ms: {one_line(info.server_name)} "
         f"{one_line(info.server_version)}, MCP {info.version}\n"
     )
-    out.write(f"{len(server.tools)} tools:\n")
+    out.write(f"{counted(len(server.tools), 'tool')}:\n")
     for tool in server.tools:
         out.write(f"\n{one_line(name + bridge.SEPARATOR + tool.name)}\n")
         if tool.description:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from goshi.record import record, replace
 from goshi.store import Store
+from goshi.words import counted
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 
@@ -93,7 +94,7 @@ class Breaker:
 
         before, after = self._update(change)
         if after.state == OPEN and before.state != OPEN:
-            return f"circuit open after {after.failures} failures"
+            return f"circuit open after {counted(after.failures, 'failure')}"
         return None
 
     def _update(self, change: Callable[[Circuit], Circuit]) -> tuple[Circuit, Circuit]:

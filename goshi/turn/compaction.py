@@ -18,6 +18,7 @@ from goshi.store import Compaction
 from goshi.turn.measure import Measure
 from goshi.turn.parts import Parts
 from goshi.ui.output import human_tokens
+from goshi.words import counted
 
 
 def head(system: str | None, last: Compaction | None) -> list[Message]:
@@ -25,12 +26,12 @@ def head(system: str | None, last: Compaction | None) -> list[Message]:
     parts = [system] if system else []
     if last is not None and last.summary:
         parts.append(
-            f"Summary of the {last.turns} earliest turns of this conversation, made to fit "
-            f"the context window:\n{last.summary}"
+            f"Summary of the {counted(last.turns, 'earliest turn')} of this conversation, made to"
+            f" fit the context window:\n{last.summary}"
         )
     elif last is not None:
         parts.append(
-            f"The {last.turns} earliest turns of this conversation were left out to fit "
+            f"The {counted(last.turns, 'earliest turn')} of this conversation were left out to fit "
             "the context window."
         )
     return [Message("system", "\n\n".join(parts))] if parts else []
@@ -53,7 +54,7 @@ def fold(
     if p.settings.context.strategy == "drop":
         if upto is not None:
             p.store.add_compaction(p.cid, upto, "drop", turns, None, 0, 0)
-        return head(system, p.store.last_compaction(p.cid)), f"left out {n} old turns"
+        return head(system, p.store.last_compaction(p.cid)), f"left out {counted(n, 'old turn')}"
     from goshi.turn.summary import summarize  # most answers never fold: loaded when one does
 
     window = measure.window()
@@ -71,7 +72,7 @@ def fold(
             p.cid, upto, "summarize", turns, made.text, made.tokens, made.charge.cost
         )
     said = (
-        f"folded {n} old turns into a summary ({human_tokens(made.tokens)} tokens, "
+        f"folded {counted(n, 'old turn')} into a summary ({human_tokens(made.tokens)} tokens, "
         f"{format_usd(made.charge.cost)})"
     )
     return head(system, p.store.last_compaction(p.cid)), said

@@ -30,6 +30,7 @@ from goshi.turn.compaction import fold, head
 from goshi.turn.measure import Measure
 from goshi.turn.parts import Parts
 from goshi.ui.output import ContextUse, human_tokens
+from goshi.words import counted
 
 log = logging.getLogger("goshi")
 
@@ -197,7 +198,9 @@ class ContextKeeper:
         _, turns = split_turns(view)
         keep = self.s.settings.context.keep_turns
         if len(turns) <= keep:
-            return f"nothing to compact: {len(turns)} turns, and the last {keep} always go"
+            return (
+                f"nothing to compact: {counted(len(turns), 'turn')}, and the last {keep} always go"
+            )
         window = self.measure.window()
         budget = (
             self.measure.budget(window.tokens, [])
@@ -223,12 +226,13 @@ class ContextKeeper:
         lines = [said]
         if last is not None and last.summary:
             lines.append(
-                f"summary: {last.turns} earlier turns in {human_tokens(last.tokens)} tokens"
-                f" ({format_usd(last.cost_pico)})"
+                f"summary: {counted(last.turns, 'earlier turn')} in"
+                f" {human_tokens(last.tokens)} tokens ({format_usd(last.cost_pico)})"
             )
         elif last is not None:
-            lines.append(f"left out: {last.turns} earlier turns")
-        lines.append(f"sent: {len(turns)} turns, {len(view)} messages, ~{tokens:,} tokens")
+            lines.append(f"left out: {counted(last.turns, 'earlier turn')}")
+        sent = f"{counted(len(turns), 'turn')}, {counted(len(view), 'message')}"
+        lines.append(f"sent: {sent}, ~{tokens:,} tokens")
         if window:
             lines.append(ContextUse(tokens, window.tokens).label())
         return "\n".join(lines)
