@@ -158,4 +158,8 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE ledger ADD COLUMN open INTEGER NOT NULL DEFAULT 0;
     """,
+    # 10, 11: PLACEHOLDERS held for the other #24 branches' migrations; the lead replaces these
+    # two entries with theirs when merging (never ship an empty migration)
+    "",
+    "",
 )
