@@ -20,7 +20,9 @@ from goshi.store.db import Database
 
 # Message status: the question is `pending` until answered (`ok`) or failed (`failed`);
 # an answer is `ok`, or `interrupted` when Ctrl-C or a cut stream left only part of it, or
-# `superseded` when /retry asked again. `ok`, `interrupted` and `pending` are sent.
+# `superseded` when /retry asked again. `ok` and `interrupted` are sent, and of the `pending`
+# questions only the one being asked (the others are other processes' to answer, or were lost
+# with a process killed outright).
 SENDABLE = ("ok", "interrupted", "pending")
 # A conversation's order: question by question (an answer's question_id, a question's own id;
 # rows stored before migration 12 have no question_id, and their id order is this order).
