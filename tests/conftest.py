@@ -97,6 +97,20 @@ def goshi(env: dict[str, str], home: Path):  # type: ignore[no-untyped-def]
     return run
 
 
+def start(env: dict[str, str], home: Path, *args: str) -> subprocess.Popen[str]:
+    """goshi ARGS started in the background, as a script starts it, away from the terminal."""
+    return subprocess.Popen(
+        [GOSHI, *args],
+        env=env,
+        cwd=home / "work",
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--slow",

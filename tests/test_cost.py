@@ -14,7 +14,7 @@ from goshi.cost.meter import cost_of, usd
 from goshi.cost.prices import load_table, resolve
 from goshi.llm.types import Usage
 from goshi.store import Store
-from tests.conftest import GOSHI
+from tests.conftest import GOSHI, start
 from tests.wire_server import ollama_stream, openai_stream, static
 
 # gpt-4o-mini: $0.15 in, $0.075 cached in, $0.60 out per 1M tokens
@@ -146,17 +146,7 @@ def test_crossing_warn_usd_warns_once(goshi, server, home: Path) -> None:
 def test_parallel_processes_ledger_equals_the_sum_of_answers(env, home, server) -> None:
     for i in range(6):
         server.openai.push(openai_stream("x", usage=(1000 + i * 7, 300 + i * 3, 100)))
-    procs = [
-        subprocess.Popen(
-            [GOSHI, "ask", "--json", f"q{i}"],
-            env=env,
-            cwd=home / "work",
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for i in range(6)
-    ]
+    procs = [start(env, home, "ask", "--json", f"q{i}") for i in range(6)]
     costs = [json.loads(p.communicate(timeout=30)[0])["cost_usd"] for p in procs]
     report = subprocess.run(
         [GOSHI, "cost", "--json"],

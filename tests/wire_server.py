@@ -910,6 +910,29 @@ class ContextServer:
         openai_stream(text, usage=(asked, 5, 0), tool_calls=calls)(h, body)
 
 
+class Gathered:
+    """Holds every answer until `count` requests have come (or `wait_s` passed), then answers
+    each "answer to QUESTION" (its last user message), the first to come answering last: so
+    that concurrent goshi processes have all stored their questions before any answer, and
+    store their answers in the other order."""
+
+    def __init__(self, count: int, wait_s: float = 60.0, step_s: float = 0.05) -> None:
+        self.count, self.step_s = count, step_s
+        self.barrier = threading.Barrier(count, timeout=wait_s)
+        self.lock = threading.Lock()
+        self.came = 0
+
+    def __call__(self, h: Handler, body: dict[str, Any]) -> None:
+        users = [m for m in body.get("messages") or [] if m.get("role") == "user"]
+        question = str(users[-1].get("content")) if users else ""
+        with self.lock:
+            rank, self.came = self.came, self.came + 1
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self.barrier.wait()
+        time.sleep(max(0, self.count - rank) * self.step_s)
+        openai_stream(f"answer to {question}", usage=(50, 5, 0))(h, body)
+
+
 @dataclass
 class OllamaContextServer:
     """Ollama's /api/chat with a num_ctx window, as Ollama behaves: a prompt that does not fit is

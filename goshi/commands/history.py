@@ -50,9 +50,11 @@ def _transcript(store: Store, cid: int) -> str:
     if conv.system:
         out.append(f"system: {conv.system}\n")
     marks = store.compactions(cid)
+    above = 0  # a compaction's mark follows the message it folded up to
     for m in store.transcript(cid):
-        while marks and marks[0].upto_message_id < m.id:
+        while marks and marks[0].upto_message_id == above:
             out.append(_compaction_line(marks.pop(0)))
+        above = m.id
         mark = "" if m.status == "ok" else f" [{m.status}]"
         if m.refusal:
             mark += " [refusal]"
@@ -104,9 +106,11 @@ def to_markdown(store: Store, cid: int) -> str:
     if conv.system:
         out.append(f"\n> **system:** {conv.system}\n")
     marks = store.compactions(cid)
+    above = 0  # a compaction's mark follows the message it folded up to
     for m in store.transcript(cid):
-        while marks and marks[0].upto_message_id < m.id:
+        while marks and marks[0].upto_message_id == above:
             out.append(_compaction_note(marks.pop(0)))
+        above = m.id
         if m.status in ("failed", "superseded"):
             continue
         title = {"user": "You", "assistant": "goshi", "tool": "Tool result"}.get(m.role, m.role)

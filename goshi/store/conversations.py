@@ -1,7 +1,11 @@
 """Conversations and their messages: what was asked, what answered, in order.
 
 A question is saved *before* it is sent (status `pending`), so a failure never loses the
-user's turn.
+user's turn. An answer names its question (`question_id`), and a conversation reads in the
+order of its questions (IN_ORDER): when several processes answer questions of one conversation
+at once, each answer still follows its own question. What a question is sent with is the
+conversation as it stood when it was stored, without the questions other processes are still
+answering (`history(question=)`).
 """
 
 from __future__ import annotations
@@ -16,8 +20,14 @@ from goshi.store.db import Database
 
 # Message status: the question is `pending` until answered (`ok`) or failed (`failed`);
 # an answer is `ok`, or `interrupted` when Ctrl-C or a cut stream left only part of it, or
-# `superseded` when /retry asked again. `ok`, `interrupted` and `pending` are sent.
+# `superseded` when /retry asked again. `ok` and `interrupted` are sent, and of the `pending`
+# questions only the one being asked (the others are other processes' to answer, or were lost
+# with a process killed outright).
 SENDABLE = ("ok", "interrupted", "pending")
+# A conversation's order: question by question (an answer's question_id, a question's own id;
+# rows stored before migration 12 have no question_id, and their id order is this order).
+TURN = "coalesce(question_id, id)"
+IN_ORDER = f"{TURN}, id"
 
 
 @record(slots=True)
@@ -119,7 +129,7 @@ class Conversations(Database):
             "SELECT id, created_at, role, content, tool_calls, tool_call_id, status, backend,"
             " model, prompt_tokens, completion_tokens, finish_reason, refusal, reasoning"
             " FROM messages"
-            " WHERE conversation_id = ? ORDER BY id",
+            f" WHERE conversation_id = ? ORDER BY {IN_ORDER}",
             (cid,),
         ).fetchall()
         return [
@@ -155,7 +165,9 @@ class Conversations(Database):
         usage: Usage | None = None,
         finish_reason: str | None = None,
         refusal: bool = False,
+        question_id: int | None = None,
     ) -> int:
+        """Store a message; an answer's `question_id` is the question it answers."""
         calls = (
             json.dumps([[c.id, c.name, c.arguments] for c in message.tool_calls])
             if message.tool_calls
@@ -164,8 +176,8 @@ class Conversations(Database):
         cur = self.db.execute(
             "INSERT INTO messages (conversation_id, created_at, role, content, tool_calls,"
             " tool_call_id, status, backend, model, prompt_tokens, completion_tokens,"
-            " cached_tokens, finish_reason, refusal, reasoning)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " cached_tokens, finish_reason, refusal, reasoning, question_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 cid,
                 time.time(),
@@ -182,6 +194,7 @@ class Conversations(Database):
                 finish_reason,
                 int(refusal),
                 message.reasoning or None,
+                question_id,
             ),
         )
         assert cur.lastrowid is not None
@@ -196,8 +209,9 @@ class Conversations(Database):
         if row[0] is None:
             return None
         self.db.execute(
-            "UPDATE messages SET status = 'superseded' WHERE conversation_id = ? AND id > ?",
-            (cid, row[0]),
+            "UPDATE messages SET status = 'superseded'"
+            f" WHERE conversation_id = ? AND id > ? AND {TURN} >= ?",
+            (cid, row[0], row[0]),
         )
         self.db.execute("UPDATE messages SET status = 'pending' WHERE id = ?", (row[0],))
         return int(row[0])
@@ -205,13 +219,21 @@ class Conversations(Database):
     def set_status(self, message_id: int, status: str) -> None:
         self.db.execute("UPDATE messages SET status = ? WHERE id = ?", (status, message_id))
 
-    def history(self, cid: int, after_id: int = 0) -> list[Message]:
-        """The messages worth sending again when a conversation continues (those after
-        `after_id`: a compaction stands for the earlier ones)."""
+    def history(self, cid: int, after_id: int = 0, question: int | None = None) -> list[Message]:
+        """The messages worth sending again when a conversation continues, in order: those
+        after message `after_id` (a compaction stands for the earlier ones), without the
+        questions still pending other than `question` (other processes are answering them),
+        nor what those have answered so far."""
+        mark = self.db.execute(
+            f"SELECT {TURN}, id FROM messages WHERE id = ?", (after_id,)
+        ).fetchone()
         rows = self.db.execute(
             "SELECT id, role, content, tool_calls, tool_call_id, reasoning FROM messages"
-            " WHERE conversation_id = ? AND id > ? AND status IN (?, ?, ?) ORDER BY id",
-            (cid, after_id, *SENDABLE),
+            f" WHERE conversation_id = ?1 AND status IN (?2, ?3, ?4) AND ({TURN}, id) > (?5, ?6)"
+            f" AND {TURN} NOT IN (SELECT id FROM messages WHERE conversation_id = ?1"
+            "  AND role = 'user' AND status = 'pending' AND id IS NOT ?7)"
+            f" ORDER BY {IN_ORDER}",
+            (cid, *SENDABLE, *(mark or (0, 0)), question),
         ).fetchall()
         names: dict[str, str] = {}  # tool call id -> tool name, for the results (Ollama wants it)
         out = []

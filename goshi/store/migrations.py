@@ -158,4 +158,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE ledger ADD COLUMN open INTEGER NOT NULL DEFAULT 0;
     """,
+    # 10, 11: PLACEHOLDERS held for the other #24 branches' migrations; the lead replaces these
+    # two entries with theirs when merging (never ship an empty migration)
+    "",
+    "",
+    # 12: an answer (assistant or tool message) names the question it answers, so a conversation
+    # reads question by question however many processes answered at once: ordered by
+    # coalesce(question_id, id), then id. Earlier rows keep NULL: their id order is that order.
+    """
+    ALTER TABLE messages ADD COLUMN question_id INTEGER;
+    """,
 )

@@ -53,13 +53,14 @@ class ContextKeeper:
 
     # --- the view ----------------------------------------------------------------------------
 
-    def view(self, system: str | None) -> list[Message]:
+    def view(self, system: str | None, question: int | None = None) -> list[Message]:
         """What is sent before fitting: the system prompt with the last compaction's summary,
-        and the stored messages after it."""
+        and the stored messages after it; of the questions still pending, only `question`
+        (the others are other processes' to answer)."""
         self.system = system
         last = self.s.store.last_compaction(self.s.cid)
         after = last.upto_message_id if last else 0
-        return head(system, last) + self.s.store.history(self.s.cid, after)
+        return head(system, last) + self.s.store.history(self.s.cid, after, question)
 
     # --- fitting ------------------------------------------------------------------------------
 

@@ -167,7 +167,9 @@ class TurnRunner:
                         step,
                     )
                 try:
-                    messages += store_round(self.s, answer, calls, out, run_tools=not last)
+                    messages += store_round(
+                        self.s, question_id, answer, calls, out, run_tools=not last
+                    )
                 except Interrupted:
                     self.s.store.set_status(question_id, "ok")
                     raise
@@ -294,6 +296,7 @@ class TurnRunner:
                     model=answer.model,
                     usage=answer.usage,
                     refusal=answer.refusal,
+                    question_id=question_id,
                 )
                 self._charge(answer, messages, entry)
             elif entry is not None:

@@ -1,7 +1,14 @@
 """A conversation being had: its settings, store, meter, selector and tools, one question at a time.
 
-    question -> store (pending) -> the view (goshi/turn/keeper.py) -> a TurnRunner
-    (goshi/turn/runner.py) answers it with the conversation's parts (goshi/turn/parts.py)
+    the view (goshi/turn/keeper.py) -> question -> store (pending) -> a TurnRunner
+    (goshi/turn/runner.py) answers it with the conversation's parts (goshi/turn/parts.py),
+    each answer stored as the question's
+
+The view is the conversation as it stood when the question was stored, plus the question:
+never a question another `goshi ask -c` is still answering, nor what it answered so far (#24).
+It is read just before the question is stored, outside any write transaction: what another
+process stores in between is either a question (pending, so left out anyway) or an answer to
+one (whose question the view already left out).
 
 The tools offered are goshi's own and the MCP servers' (goshi/turn/tools.py).
 `goshi ask` runs one turn, `goshi chat` many.
@@ -121,19 +128,24 @@ class Session:
         model = self.selector.primary_model()
         self._begin(self.store.new_conversation(model, self.settings.backend, self.settings.system))
 
-    def messages(self) -> list[Message]:
+    def messages(self, question: int | None = None) -> list[Message]:
         """What is sent: the system prompt (a flag's, else the conversation's) and the history,
-        as the context keeper last compacted it (goshi/turn/keeper.py)."""
+        as the context keeper last compacted it (goshi/turn/keeper.py), with `question` the
+        only pending one."""
         system = self.settings.system
         if self.settings.source("system") != "--system":
             system = self.conversation.system or system
-        return self.context.view(system)
+        return self.context.view(system, question)
 
     def ask(
         self, prompt: str, out: Output, *, stream: bool = True, max_cost_usd: float | None = None
     ) -> Outcome:
+        messages = self.messages()  # as it stands: without the questions still pending
         question_id = self.store.add_message(self.cid, Message("user", prompt), "pending")
-        return self._answer(question_id, out, stream, max_cost_usd)
+        messages.append(Message("user", prompt, stored_id=question_id))
+        return TurnRunner(self.parts, self.context).run(
+            question_id, messages, out, stream, max_cost_usd
+        )
 
     def retry(
         self, out: Output, *, stream: bool = True, max_cost_usd: float | None = None
@@ -142,10 +154,7 @@ class Session:
         question_id = self.store.reopen_last_question(self.cid)
         if question_id is None:
             raise UsageError("nothing to retry yet", "ask something first")
-        return self._answer(question_id, out, stream, max_cost_usd)
-
-    def _answer(
-        self, question_id: int, out: Output, stream: bool, max_cost_usd: float | None
-    ) -> Outcome:
-        runner = TurnRunner(self.parts, self.context)
-        return runner.run(question_id, self.messages(), out, stream, max_cost_usd)
+        messages = self.messages(question_id)
+        return TurnRunner(self.parts, self.context).run(
+            question_id, messages, out, stream, max_cost_usd
+        )

@@ -26,10 +26,16 @@ INTERRUPTED = "not run: the user interrupted goshi"
 
 
 def store_round(
-    s: Parts, answer: Answer, calls: list[ToolCall], out: Output, run_tools: bool
+    s: Parts,
+    question_id: int,
+    answer: Answer,
+    calls: list[ToolCall],
+    out: Output,
+    run_tools: bool,
 ) -> list[Message]:
     """Run the round's tool calls, then store the assistant message and every result
-    together (a stored tool call always has its result); return what the model sees next."""
+    together (a stored tool call always has its result), as answers to `question_id`; return
+    what the model sees next."""
     results: list[tuple[ToolCall, ToolResult, float]] = []
     if calls:
         out.pause()
@@ -53,7 +59,7 @@ def store_round(
         results.append((call, result, ms))
     said = Message("assistant", answer.text, calls, reasoning=answer.reasoning)
     with held():
-        replies = _save_round(s, said, answer, results)
+        replies = _save_round(s, question_id, said, answer, results)
     if stopped == INTERRUPTED:
         out.finish_partial()
         raise interrupted(stop, f"what was done is kept in conversation {s.cid}")
@@ -61,7 +67,11 @@ def store_round(
 
 
 def _save_round(
-    s: Parts, said: Message, answer: Answer, results: list[tuple[ToolCall, ToolResult, float]]
+    s: Parts,
+    question_id: int,
+    said: Message,
+    answer: Answer,
+    results: list[tuple[ToolCall, ToolResult, float]],
 ) -> list[Message]:
     assistant_id = s.store.add_message(
         s.cid,
@@ -72,11 +82,12 @@ def _save_round(
         usage=answer.usage,
         finish_reason=answer.finish_reason,
         refusal=answer.refusal,
+        question_id=question_id,
     )
     replies = [said]
     for call, result, ms in results:
         reply = Message("tool", result.content, tool_call_id=call.id, tool_name=call.name)
-        s.store.add_message(s.cid, reply, "ok")
+        s.store.add_message(s.cid, reply, "ok", question_id=question_id)
         s.store.record_tool_call(
             s.cid,
             assistant_id,
