@@ -173,6 +173,7 @@ def test_a_pipe_reader_sees_text_before_the_model_pauses(env, home, server: Wire
         cwd=home / "work",
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
+        start_new_session=True,
     )
     assert proc.stdout is not None
     seen = b""

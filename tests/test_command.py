@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FAST_CONFIG, TEST_KEY
+from tests.processes import gone
 from tests.test_tools import call, results, tool_round
 from tests.wire_server import WireServer, openai_stream
 
@@ -39,15 +40,6 @@ def allow(home: Path) -> dict[str, str]:
         "command_timeout_s: 30}\n"
     )
     return {"GOSHI_CONFIG": str(cfg)}
-
-
-def gone(pid: int) -> bool:
-    """No such process, or only a zombie waiting for init to reap it."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state in ("Z", "X")
 
 
 def test_an_allowed_command_runs_and_reports_exit_code_and_output(

@@ -26,6 +26,7 @@ def bash_complete(env: dict[str, str], line: str) -> list[str]:
         capture_output=True,
         text=True,
         timeout=30,
+        start_new_session=True,
     )
     assert out.returncode == 0, out.stderr
     return [line for line in out.stdout.splitlines() if line]
@@ -38,6 +39,7 @@ def zsh_complete(env: dict[str, str], line: str) -> str:
         capture_output=True,
         text=True,
         timeout=30,
+        start_new_session=True,
     )
     assert out.returncode == 0, out.stderr
     return out.stdout
@@ -50,6 +52,7 @@ def test_install_completion_then_tab_completes_a_model_in_a_real_bash(env, home)
         capture_output=True,
         text=True,
         timeout=30,
+        start_new_session=True,
     )
     assert installed.returncode == 0, installed.stderr
     assert "bash completion installed" in installed.stdout
@@ -61,7 +64,12 @@ def test_install_completion_then_tab_completes_a_model_in_a_real_bash(env, home)
         f" _goshi_completion {GOSHI}; printf '%s\\n' \"${{COMPREPLY[@]}}\""
     )
     r = subprocess.run(
-        ["bash", "--norc", "-c", tab], env=env, capture_output=True, text=True, timeout=30
+        ["bash", "--norc", "-c", tab],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        start_new_session=True,
     )
     assert r.stdout.split() == ["gpt-4o-mini"], r.stderr
 
@@ -78,6 +86,7 @@ def test_completion_scripts_for_bash_zsh_and_fish(env) -> None:
             capture_output=True,
             text=True,
             timeout=30,
+            start_new_session=True,
         )
         assert r.returncode == 0 and marker in r.stdout, (shell, r.stdout, r.stderr)
 
@@ -191,6 +200,7 @@ def test_a_tab_imports_nothing_heavy(env, server: WireServer, goshi) -> None:
             capture_output=True,
             text=True,
             timeout=30,
+            start_new_session=True,
         )
         assert r.stdout.strip(), (extra, r.stderr)
         assert "HEAVY []" in r.stderr, (extra, r.stderr)

@@ -359,6 +359,7 @@ def test_ctrl_c_during_a_summary_leaves_the_conversation_as_it_was(
             capture_output=True,
             check=True,
             timeout=30,
+            start_new_session=True,
         )
     before = db(home).execute("SELECT id, role, content, status FROM messages").fetchall()
     slow = openai_stream([f" w{i}" for i in range(200)], delay_s=0.05)
@@ -370,6 +371,7 @@ def test_ctrl_c_during_a_summary_leaves_the_conversation_as_it_was(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 10
     while len(server.chat_requests()) < 4 and time.monotonic() < deadline:

@@ -140,6 +140,7 @@ def test_parallel_processes_ledger_equals_the_sum_of_answers(env, home, server) 
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             text=True,
+            start_new_session=True,
         )
         for i in range(6)
     ]
@@ -151,6 +152,7 @@ def test_parallel_processes_ledger_equals_the_sum_of_answers(env, home, server) 
         capture_output=True,
         text=True,
         check=True,
+        start_new_session=True,
     )
     total = json.loads(report.stdout)["total_usd"]
     assert total == pytest.approx(sum(costs), abs=1e-9)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import sqlite3
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from tests.faults import (
     mini_cost,
     open_estimate,
 )
-from tests.test_command import gone
+from tests.processes import gone
 from tests.test_tools import call, tool_round
 from tests.wire_server import WireServer, openai_stream, stall
 
@@ -206,46 +205,25 @@ def test_a_damaged_store_names_the_file_and_how_to_set_it_aside(home, server, go
     assert goshi("ask", "hi").stdout == "fresh\n"
 
 
-@contextlib.contextmanager
-def small_filesystem(where: Path, size: str) -> Iterator[None]:
-    where.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()!r}")
-    try:
-        yield
-    finally:
-        subprocess.run(["umount", "-l", str(where)], capture_output=True)
-
-
-def _fill(where: Path) -> Path:
-    filler = where / "filler"
-    with contextlib.suppress(OSError), filler.open("wb", buffering=0) as f:
-        while True:
-            f.write(b"\0" * 4096)
-    return filler
-
-
+@pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="no prlimit(2) here (Linux only)")
 def test_a_full_disk_after_the_answer_keeps_it_on_stdout(env, home, server, goshi) -> None:
-    data = home / "data"
-    with small_filesystem(data, "1m"):
-        server.openai.push(openai_stream("first", usage=(10, 5, 0)))
-        assert goshi("ask", "hi").code == 0
-        server.openai.push(openai_stream(WORDS[:20], usage=(40, 20, 0), pause_after=3, pause_s=1))
-        live = Live(env, home / "work", "ask", "-c", "again")
-        live.read_until(b" w1")
-        filler = _fill(data)
-        r = live.finish()
-        filler.unlink()
-        assert_clean(r, 9, "the answer above is not saved", "disk is full", "free some space")
-        assert r.stdout == "".join(WORDS[:20]) + "\n"
-        report = cost_json(goshi)
-        assert (report["answers"], report["open_answers"]) == (2, 1)
-        expected = mini_cost(Usage(10, 5)) + open_estimate(server.chat_requests()[1].body)
-        assert report["total_usd"] == pytest.approx(expected, abs=1e-15)
-        assert [row[2] for row in ledger(home)] == [0, 1]
+    """The disk fills once the answer streams: goshi's file-size limit drops to nothing, so every
+    write to a file fails from then on (EFBIG, as a full disk fails them with ENOSPC), with no
+    root and no file system of its own."""
+    server.openai.push(openai_stream("first", usage=(10, 5, 0)))
+    assert goshi("ask", "hi").code == 0
+    server.openai.push(openai_stream(WORDS[:20], usage=(40, 20, 0), pause_after=3, pause_s=1))
+    live = Live(env, home / "work", "ask", "-c", "again")
+    live.read_until(b" w1")
+    resource.prlimit(live.proc.pid, resource.RLIMIT_FSIZE, (0, 0))
+    r = live.finish()
+    assert_clean(r, 9, "the answer above is not saved", "disk is full", "free some space")
+    assert r.stdout == "".join(WORDS[:20]) + "\n"
+    report = cost_json(goshi)
+    assert (report["answers"], report["open_answers"]) == (2, 1)
+    expected = mini_cost(Usage(10, 5)) + open_estimate(server.chat_requests()[1].body)
+    assert report["total_usd"] == pytest.approx(expected, abs=1e-15)
+    assert [row[2] for row in ledger(home)] == [0, 1]
 
 
 def test_sigterm_while_a_tool_runs_keeps_the_round_and_ends_the_command(
