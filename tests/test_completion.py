@@ -4,9 +4,12 @@ environment, goshi as a subprocess, the offers on stdout."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import GOSHI
 from tests.wire_server import WireServer, ollama_tags, openai_stream, refused_port
@@ -46,8 +49,10 @@ def zsh_complete(env: dict[str, str], line: str) -> str:
 
 
 def test_install_completion_then_tab_completes_a_model_in_a_real_bash(env, home) -> None:
+    # goshi as bash's child, as a user's shell runs it, so bash is the shell Typer finds above it
+    # (a lone `bash -c` command is exec'd, and whichever shell started pytest would be found)
     installed = subprocess.run(
-        ["bash", "--norc", "-c", f"{GOSHI} --install-completion"],
+        ["bash", "--norc", "-c", f"{GOSHI} --install-completion; exit $?"],
         env=env,
         capture_output=True,
         text=True,
@@ -74,21 +79,39 @@ def test_install_completion_then_tab_completes_a_model_in_a_real_bash(env, home)
     assert r.stdout.split() == ["gpt-4o-mini"], r.stderr
 
 
-def test_completion_scripts_for_bash_zsh_and_fish(env) -> None:
-    for shell, marker in (
-        ("bash", "complete -o default -F _goshi_completion goshi"),
-        ("zsh", "compdef _goshi_completion goshi"),
-        ("fish", "complete --command goshi"),
-    ):
-        r = subprocess.run(
-            [GOSHI],
-            env={**env, "_GOSHI_COMPLETE": f"source_{shell}"},
-            capture_output=True,
-            text=True,
-            timeout=30,
-            start_new_session=True,
-        )
-        assert r.returncode == 0 and marker in r.stdout, (shell, r.stdout, r.stderr)
+@pytest.mark.parametrize(
+    ("shell", "marker", "check"),
+    [
+        ("bash", "complete -o default -F _goshi_completion goshi", ["bash", "--norc", "-n"]),
+        ("zsh", "compdef _goshi_completion goshi", ["zsh", "--no-rcs", "-n"]),
+        ("fish", "complete --command goshi", ["fish", "--no-execute"]),
+    ],
+)
+def test_each_shells_completion_script_is_one_that_shell_reads(
+    env, home: Path, shell: str, marker: str, check: list[str]
+) -> None:
+    r = subprocess.run(
+        [GOSHI],
+        env={**env, "_GOSHI_COMPLETE": f"source_{shell}"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        start_new_session=True,
+    )
+    assert r.returncode == 0 and marker in r.stdout, (r.stdout, r.stderr)
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed: its script was not parsed by {shell} itself")
+    script = home / f"goshi.{shell}"
+    script.write_text(r.stdout)
+    parsed = subprocess.run(
+        [*check, str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        start_new_session=True,
+    )
+    assert parsed.returncode == 0 and not parsed.stderr, parsed.stderr
 
 
 def test_commands_subcommands_and_fixed_choices_complete(env) -> None:

@@ -35,10 +35,8 @@ UNDETACHED = {"test_code_quality.py", "mcp_server.py"}
 @pytest.mark.timeout(240)  # a question waiting on the terminal fails each test at its 30 s
 def test_run_from_a_terminal_the_asking_tests_ask_that_terminal_nothing() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "NO_COLOR"}
-    inner = " ".join(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", "-q"]
-        + ["--timeout", "30", *ASKING]
-    )
+    pytest_ = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "0", "-q"]
+    inner = " ".join([*pytest_, "--timeout", "30", *ASKING])
     r = subprocess.run(
         ["script", "-qec", inner, "/dev/null"],
         cwd=ROOT,
