@@ -74,6 +74,24 @@ def test_without_a_terminal_other_commands_are_refused_even_with_yes(
     assert not (work / "made-by-model").exists() and not (work / "pwned").exists()
 
 
+def test_an_allowed_command_covers_whole_words_never_a_longer_name(
+    goshi, server: WireServer, work, allow
+) -> None:
+    """`env` allowed is not `envx`, `sh check.sh` is not `sh check.sh2`; more arguments are."""
+    (work / "check.sh2").write_text("touch ran-check2\n")
+    server.openai.push(
+        tool_round(run("envx"), run("sh check.sh2"), run("sh check.sh --again"), run("env -0")),
+        openai_stream("done"),
+    )
+    r = goshi("ask", "go", **allow)
+    assert r.code == 0
+    envx, check2, again, env0 = results(server)
+    assert envx == check2 == "the user did not approve running this command; it was not run"
+    assert not (work / "ran-check2").exists()
+    assert again.startswith("$ sh check.sh --again\nexit code 3, ")
+    assert env0.startswith("$ env -0\nexit code 0, ")
+
+
 def test_the_child_gets_no_secrets(goshi, server: WireServer, work, home) -> None:
     cfg = home / "env.yaml"
     cfg.write_text(FAST_CONFIG + "openai: {api_key_env: LLM}\ntools: {allow_commands: [env]}\n")

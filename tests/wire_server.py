@@ -10,6 +10,7 @@ Used by the test suite and by bench/ (`python -m tests.wire_server` serves until
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import re
 import socket
@@ -458,8 +459,18 @@ def openai_models(ids: list[str]) -> Reply:
     return reply
 
 
-def replay(status: int, content_type: str, body: bytes, *, chunked: bool = True) -> Reply:
-    """Exactly these bytes as the response body (chunked, as streaming servers send it)."""
+def replay(
+    status: int, content_type: str, body: bytes, *, chunked: bool = True, cuts: Iterable[int] = ()
+) -> Reply:
+    """Exactly these bytes as the response body (chunked, as streaming servers send it): in
+    512-byte HTTP chunks, or cut at the offsets `cuts`, so a client reads each piece on its own
+    (a CR at the end of one and its LF at the start of the next, say)."""
+    marks = sorted(set(cuts) | {0, len(body)})
+    pieces = (
+        [body[a:b] for a, b in itertools.pairwise(marks)]
+        if len(marks) > 2
+        else [body[i : i + 512] for i in range(0, len(body), 512)]
+    )
 
     def reply(h: Handler, request: dict[str, Any]) -> None:
         if not chunked:
@@ -473,8 +484,8 @@ def replay(status: int, content_type: str, body: bytes, *, chunked: bool = True)
         h.send_header("Content-Type", content_type)
         h.send_header("Transfer-Encoding", "chunked")
         h.end_headers()
-        for i in range(0, len(body), 512):
-            h.chunk(body[i : i + 512])
+        for piece in pieces:
+            h.chunk(piece)
         h.end_chunked()
 
     return reply
