@@ -140,20 +140,37 @@ def assert_pairs_valid(sent: list[Message]) -> None:
     assert not open_calls
 
 
-@pytest.mark.parametrize("seed", range(30))
-def test_fitting_never_sends_an_orphan_tool_message(seed: int) -> None:
+def fuzz_case(seed: int) -> tuple[list[Message], int, int]:
+    """A conversation ending in a question of any size, a budget and how many turns to keep."""
     rng = random.Random(seed)
     messages = random_conversation(rng, rng.randint(1, 30))
-    messages.append(Message("user", "the question"))
+    messages.append(Message("user", "the question " + "z" * rng.choice([0, 8000, 30000, 400000])))
+    return messages, rng.choice([2000, 5000, 20000, 100000]), rng.randint(0, 3)
+
+
+def must_be_too_big(messages: list[Message], budget: int) -> bool:
+    """Only when the system prompt and the question alone, with the summary of everything
+    before, do not fit (the question here has no tool results to shorten)."""
+    return Counter().count([messages[0], messages[-1]]) + 200 > budget
+
+
+def test_the_fitting_fuzz_has_questions_that_fit_and_questions_that_cannot() -> None:
+    too_big = [must_be_too_big(*fuzz_case(seed)[:2]) for seed in range(30)]
+    assert 5 <= too_big.count(True) <= 25, too_big
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_fitting_never_sends_an_orphan_tool_message(seed: int) -> None:
+    messages, budget, keep = fuzz_case(seed)
     count = Counter().count
-    budget = rng.choice([2000, 5000, 20000, 100000])
-    try:
-        plan = fit(messages, budget, count, keep=rng.randint(0, 3), fold_reserve=200)
-    except TooBig:
+    if must_be_too_big(messages, budget):
+        with pytest.raises(TooBig):
+            fit(messages, budget, count, keep=keep, fold_reserve=200)
         return
+    plan = fit(messages, budget, count, keep=keep, fold_reserve=200)
     sent = plan.messages
     assert_pairs_valid(sent)
-    assert sent[0].role == "system" and sent[-1].content == "the question"
+    assert sent[0].role == "system" and sent[-1] == messages[-1]
     assert count(sent) + (200 if plan.folded else 0) <= budget
     for m in sent:
         if m.role == "tool" and m.content.startswith("[goshi:"):

@@ -15,6 +15,7 @@ from goshi.cost.prices import load_table, resolve
 from goshi.llm.types import Usage
 from goshi.store import Store
 from tests.conftest import GOSHI
+from tests.faults import mini_pico
 from tests.wire_server import ollama_stream, openai_stream, static
 
 # gpt-4o-mini: $0.15 in, $0.075 cached in, $0.60 out per 1M tokens
@@ -179,7 +180,7 @@ def test_sums_of_many_answers_do_not_drift(tmp_path: Path) -> None:
         / 1e6
     )
     assert usd(store.spent(cid=1)) == pytest.approx(exact, abs=1e-9)
-    assert store.spent(cid=1) == sum(cost_of(u, rate) for u in usages)
+    assert store.spent(cid=1) == sum(mini_pico(u) for u in usages)  # to the pico-dollar
 
 
 def test_overrides_resolve_dated_names_too() -> None:
