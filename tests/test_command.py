@@ -129,10 +129,8 @@ def test_long_output_keeps_head_and_tail_and_says_what_was_cut(
 
 def test_a_timeout_kills_the_whole_process_group(goshi, server: WireServer, work, allow) -> None:
     server.openai.push(tool_round(run("sh bg.sh", timeout_s=1)), openai_stream("slow"))
-    started = time.monotonic()
-    r = goshi("ask", "-v", "run", **allow)
-    took = time.monotonic() - started
-    assert r.code == 0 and took < 15
+    r = goshi("ask", "-v", "run", **allow)  # bg.sh's sleeps would outlast the fixture's 30 s
+    assert r.code == 0
     (result,) = results(server)
     assert "timed out after 1 s; the command and its children were killed" in result
     pid = int((work / "bg.pid").read_text())

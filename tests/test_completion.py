@@ -150,9 +150,7 @@ def test_a_stale_cache_is_used_as_it_is_when_ollama_is_away(env, home) -> None:
     cache.parent.mkdir(parents=True)
     away = f"http://127.0.0.1:{refused_port()}"
     cache.write_text(json.dumps({"host": away, "at": 0, "models": ["old-model:1b"]}))
-    start = time.monotonic()
     assert bash_complete({**env, "OLLAMA_HOST": away}, "goshi ask -m old") == ["old-model:1b"]
-    assert time.monotonic() - start < 5
 
 
 def test_ollama_names_that_are_not_model_names_are_never_offered(env, home) -> None:

@@ -323,8 +323,11 @@ def sse_stream(
     delay_s: float = 0.0,
     pause_after: int | None = None,
     pause_s: float = 0.0,
+    hold: threading.Event | None = None,
 ) -> Reply:
-    """Send payloads as SSE events; optionally reset, stall or pause after some of them."""
+    """Send payloads as SSE events; optionally reset, stall or pause after some of them. A pause
+    lasts pause_s, or with `hold` until the test sets it (at most 30 s): then what the test does
+    in the pause happens in it however slow the machine is."""
 
     def reply(h: Handler, body: dict[str, Any]) -> None:
         h.start_chunked("text/event-stream; charset=utf-8")
@@ -338,7 +341,10 @@ def sse_stream(
             if delay_s:
                 time.sleep(delay_s)
             if i == pause_after:
-                time.sleep(pause_s)
+                if hold is not None:
+                    hold.wait(30)
+                else:
+                    time.sleep(pause_s)
         if reset_after is not None and reset_after >= len(payloads):
             h.reset()
         if done:
@@ -359,6 +365,7 @@ def openai_stream(text: str | list[str], **kwargs: Any) -> Reply:
         "delay_s",
         "pause_after",
         "pause_s",
+        "hold",
     }
     stream_kwargs = {k: v for k, v in kwargs.items() if k in stream_keys}
     event_kwargs = {k: v for k, v in kwargs.items() if k not in stream_keys}
