@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import adopt_orphans
 from tests.wire_server import WireServer
 
 # A shell that starts the suite in the background (CI runners, `cmd &`) leaves SIGINT ignored, and
 # children inherit that: goshi would never see the Ctrl-C the tests send. Restore the default.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+adopt_orphans()  # what a test's goshi leaves behind comes here to be seen gone (tests/processes.py)
 
 GOSHI = str(Path(sys.executable).with_name("goshi"))
 TEST_KEY = "sk-test-0123456789abcdefSECRET"
@@ -91,6 +93,7 @@ def goshi(env: dict[str, str], home: Path):  # type: ignore[no-untyped-def]
             env={**env, **extra},
             cwd=home / "work",
             timeout=timeout,
+            start_new_session=True,
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 

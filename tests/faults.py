@@ -1,5 +1,6 @@
 """Helpers of the fault-injection and fuzz tests: goshi as a live process, and what the ledger
-should hold (priced by goshi's own meter from what the server reported or what arrived).
+should hold: written here from the price table's numbers and DESIGN's estimate rule, never
+computed by goshi's own meter (a bug there would then agree with itself).
 """
 
 from __future__ import annotations
@@ -10,13 +11,11 @@ import select
 import sqlite3
 import subprocess
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from goshi.agent.calls import SCHEMAS
-from goshi.cost.meter import OPEN_OUTPUT_ESTIMATE, cost_of, estimate_usage, usd
-from goshi.cost.prices import load_table, resolve
-from goshi.llm.types import Message, Usage
+from goshi.llm.types import Usage
 from tests.conftest import GOSHI, Result
 
 
@@ -31,6 +30,7 @@ class Live:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         self.out = b""
 
@@ -61,39 +61,75 @@ def assert_clean(r: Result, code: int, *needles: str) -> None:
         assert needle in r.stderr, r.stderr
 
 
+# `goshi cost` counts this month by default: a test's asks and its report may straddle midnight
+# at a month's end, so its totals are asked for since long before any test ran
+EVER = ("--since", "2000-01-01")
+
+
+class Day:
+    """The local date from a test's start: what `today` and the daily limit count changes at
+    midnight, so a test asserts those only while the day stayed the same."""
+
+    def __init__(self) -> None:
+        self.start = date.today()
+
+    @property
+    def same(self) -> bool:
+        return date.today() == self.start
+
+
 def cost_json(goshi: Any) -> dict[str, Any]:
-    r = goshi("cost", "--json")
+    r = goshi("cost", "--json", *EVER)
     assert r.code == 0, r.stderr
     return dict(json.loads(r.stdout))
 
 
+# gpt-4o-mini in goshi/data/prices.json: $0.15, $0.075 cached, $0.60 per 1M tokens, which is
+# 150,000, 75,000 and 600,000 pico-dollars (the ledger's unit) a token
+MINI_INPUT, MINI_CACHED, MINI_OUTPUT = 150_000, 75_000, 600_000
+OPEN_OUTPUT_ESTIMATE = 4096  # an open row's answer when no output cap was sent (DESIGN.md)
+
+
 def mini_pico(usage: Usage) -> int:
-    """What gpt-4o-mini's usage costs, in pico-dollars (the ledger's unit)."""
-    pricing = resolve("gpt-4o-mini", "openai", load_table(), {})
-    assert pricing is not None
-    return cost_of(usage, pricing.rate(usage.prompt_tokens))
+    """What gpt-4o-mini's usage costs, in pico-dollars."""
+    cached = min(usage.cached_tokens, usage.prompt_tokens)
+    return (
+        (usage.prompt_tokens - cached) * MINI_INPUT
+        + cached * MINI_CACHED
+        + usage.completion_tokens * MINI_OUTPUT
+    )
 
 
 def mini_cost(usage: Usage) -> float:
-    return usd(mini_pico(usage))
+    return mini_pico(usage) / 10**12
 
 
-def sent_messages(body: dict[str, Any]) -> list[Message]:
-    return [Message(m["role"], m.get("content") or "") for m in body["messages"]]
+def estimated_tokens(text: str) -> int:
+    """The estimate rule: a token for every 3 bytes of UTF-8, rounded up."""
+    return -(-len(text.encode("utf-8")) // 3)
+
+
+def estimated_prompt(texts: list[str]) -> int:
+    """3 tokens a request and 4 a message, beside each message's text."""
+    return 3 + sum(4 + estimated_tokens(text) for text in texts)
+
+
+def sent_texts(body: dict[str, Any]) -> list[str]:
+    return [m.get("content") or "" for m in body["messages"]]
 
 
 def estimated_cost(body: dict[str, Any], answer_text: str) -> float:
     """What goshi charges for an answer the server sent no (usable) usage for."""
-    return mini_cost(estimate_usage(sent_messages(body), answer_text))
+    return mini_cost(Usage(estimated_prompt(sent_texts(body)), estimated_tokens(answer_text)))
 
 
 def open_estimate(body: dict[str, Any]) -> float:
-    """The pre-request estimate an open ledger row holds: the prompt, tools and the output cap."""
-    messages = sent_messages(body)
+    """The pre-request estimate an open ledger row holds: the prompt, the tools' schemas (as one
+    more message) and the output cap."""
+    texts = sent_texts(body)
     if body.get("tools"):
-        messages.append(Message("system", json.dumps(SCHEMAS)))
-    prompt = estimate_usage(messages, "").prompt_tokens
-    return mini_cost(Usage(prompt, OPEN_OUTPUT_ESTIMATE))
+        texts.append(json.dumps(body["tools"]))
+    return mini_cost(Usage(estimated_prompt(texts), OPEN_OUTPUT_ESTIMATE))
 
 
 def ledger(home: Path) -> list[tuple[int, int, int]]:

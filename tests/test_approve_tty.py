@@ -14,8 +14,8 @@ import pexpect
 import pytest
 
 from tests.conftest import GOSHI
+from tests.processes import gone
 from tests.terminal import Term
-from tests.test_command import gone
 from tests.test_tools import call, results, tool_round
 from tests.wire_server import WireServer, openai_stream
 

@@ -227,6 +227,7 @@ def test_ctrl_c_mid_answer_exits_130_and_keeps_the_partial(env, home, server) ->
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     assert proc.stdout is not None
     assert proc.stdout.read(3) == " w0"

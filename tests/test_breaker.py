@@ -107,7 +107,10 @@ for _ in range(int(sys.argv[2])):
 def test_concurrent_processes_lose_no_update(tmp_path: Path) -> None:
     db = tmp_path / "g.db"
     # no Store(db) first: the processes also race to create and migrate the database
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(db), "40"]) for _ in range(6)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WORKER, str(db), "40"], start_new_session=True)
+        for _ in range(6)
+    ]
     assert [p.wait(timeout=60) for p in procs] == [0] * 6
     b = Breaker(Store(db), "k", 10**9, 30)
     assert b.peek().failures == 240

@@ -140,20 +140,37 @@ def assert_pairs_valid(sent: list[Message]) -> None:
     assert not open_calls
 
 
-@pytest.mark.parametrize("seed", range(30))
-def test_fitting_never_sends_an_orphan_tool_message(seed: int) -> None:
+def fuzz_case(seed: int) -> tuple[list[Message], int, int]:
+    """A conversation ending in a question of any size, a budget and how many turns to keep."""
     rng = random.Random(seed)
     messages = random_conversation(rng, rng.randint(1, 30))
-    messages.append(Message("user", "the question"))
+    messages.append(Message("user", "the question " + "z" * rng.choice([0, 8000, 30000, 400000])))
+    return messages, rng.choice([2000, 5000, 20000, 100000]), rng.randint(0, 3)
+
+
+def must_be_too_big(messages: list[Message], budget: int) -> bool:
+    """Only when the system prompt and the question alone, with the summary of everything
+    before, do not fit (the question here has no tool results to shorten)."""
+    return Counter().count([messages[0], messages[-1]]) + 200 > budget
+
+
+def test_the_fitting_fuzz_has_questions_that_fit_and_questions_that_cannot() -> None:
+    too_big = [must_be_too_big(*fuzz_case(seed)[:2]) for seed in range(30)]
+    assert 5 <= too_big.count(True) <= 25, too_big
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_fitting_never_sends_an_orphan_tool_message(seed: int) -> None:
+    messages, budget, keep = fuzz_case(seed)
     count = Counter().count
-    budget = rng.choice([2000, 5000, 20000, 100000])
-    try:
-        plan = fit(messages, budget, count, keep=rng.randint(0, 3), fold_reserve=200)
-    except TooBig:
+    if must_be_too_big(messages, budget):
+        with pytest.raises(TooBig):
+            fit(messages, budget, count, keep=keep, fold_reserve=200)
         return
+    plan = fit(messages, budget, count, keep=keep, fold_reserve=200)
     sent = plan.messages
     assert_pairs_valid(sent)
-    assert sent[0].role == "system" and sent[-1].content == "the question"
+    assert sent[0].role == "system" and sent[-1] == messages[-1]
     assert count(sent) + (200 if plan.folded else 0) <= budget
     for m in sent:
         if m.role == "tool" and m.content.startswith("[goshi:"):
@@ -214,7 +231,7 @@ def test_a_context_exceeded_400_compacts_once_and_is_sent_again(
     assert all(f"page {i}:" in shown for i in range(6))  # the stored conversation is whole
     assert "context compacted" in shown
     # the rejected request's ledger row, opened before it was sent, is gone; no row stays open
-    spent = json.loads(goshi("cost", "--json", **env).stdout)
+    spent = json.loads(goshi("cost", "--json", "--since", "2000-01-01", **env).stdout)
     assert spent["open_answers"] == 0
     assert spent["answers"] == len(requests) - model.rejected
 
@@ -289,7 +306,7 @@ def test_the_summary_is_charged_and_goshi_cost_counts_it(goshi, server, home: Pa
     for i in range(5):
         ask_json(goshi, env, f"page {i}: {PAGE}", cont=i > 0)
     assert model.summaries >= 1 and model.rejected == 0
-    cost = json.loads(goshi("cost", "--json", **env).stdout)
+    cost = json.loads(goshi("cost", "--json", "--since", "2000-01-01", **env).stdout)
     assert cost["answers"] == 5 + model.summaries
     rows = db(home).execute("SELECT cost_pico FROM compactions").fetchall()
     assert rows and all(c and c > 0 for (c,) in rows)
@@ -359,6 +376,7 @@ def test_ctrl_c_during_a_summary_leaves_the_conversation_as_it_was(
             capture_output=True,
             check=True,
             timeout=30,
+            start_new_session=True,
         )
     before = db(home).execute("SELECT id, role, content, status FROM messages").fetchall()
     slow = openai_stream([f" w{i}" for i in range(200)], delay_s=0.05)
@@ -370,6 +388,7 @@ def test_ctrl_c_during_a_summary_leaves_the_conversation_as_it_was(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 10
     while len(server.chat_requests()) < 4 and time.monotonic() < deadline:

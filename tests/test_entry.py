@@ -32,6 +32,7 @@ def _run(module: str, args: list[str], env: dict[str, str], home: Path, stdin: s
         env=env,
         cwd=home / "work",
         timeout=30,
+        start_new_session=True,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
@@ -82,6 +83,7 @@ def test_the_reader_leaving_is_not_an_error(
         stderr=subprocess.PIPE,
         env=env,
         cwd=home / "work",
+        start_new_session=True,
     )
     assert proc.stdout is not None and proc.stderr is not None
     assert proc.stdout.read(20)

@@ -156,6 +156,7 @@ def run_seeds(
             env=env,
             cwd=home / "work",
             timeout=60,
+            start_new_session=True,
         )
         where = f"seed {seed}: exit {proc.returncode}, stderr {proc.stderr[-500:]!r}"
         assert "Traceback" not in proc.stderr and proc.returncode in CODES, where

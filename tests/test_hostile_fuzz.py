@@ -4,7 +4,6 @@ every event the backend yields holds values goshi can store and print."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import random
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from goshi.config import HttpSettings, OllamaSettings, OpenAISettings
-from goshi.errors import GoshiError
+from goshi.errors import GoshiError, ServerError
 from goshi.llm import http
 from goshi.llm.ollama import OllamaBackend
 from goshi.llm.openai import OpenAIBackend
@@ -129,18 +128,30 @@ def check(events: list[Any]) -> None:
             assert len({c.id for c in e.tool_calls}) == len(e.tool_calls)
 
 
+def says_error(chunk: dict[str, Any]) -> bool:
+    """A body the server means as its failure: an `error` that is not null or false (or 0, which
+    reads as false), or `object: error` (vLLM), in place of choices."""
+    return not chunk.get("choices") and (
+        chunk.get("error") not in (None, False) or chunk.get("object") == "error"
+    )
+
+
 def run_case(server: WireServer, seed: int) -> None:
+    """Events that reach the caller are good ones, and the answer ends with Done exactly when no
+    body said error; one that did ends it with ServerError, after the events before it."""
     rng = random.Random(seed)
     stream = rng.random() < 0.7
     request = ChatRequest([Message("user", "hi")], "asked", stream=stream)
+    failing = False
     if rng.random() < 0.7:
         if stream:
-            body = b"".join(b"data: " + dump(openai_chunk(rng)) + b"\n\n" for _ in range(6))
+            chunks = [openai_chunk(rng) for _ in range(6)]
+            body = b"".join(b"data: " + dump(chunk) + b"\n\n" for chunk in chunks)
             server.openai.push(replay(200, "text/event-stream", body + b"data: [DONE]\n\n"))
         else:
-            server.openai.push(
-                replay(200, "application/json", dump(openai_chunk(rng)), chunked=False)
-            )
+            chunks = [openai_chunk(rng)]
+            server.openai.push(replay(200, "application/json", dump(chunks[0]), chunked=False))
+        failing = any(says_error(chunk) for chunk in chunks)
         backend: Any = OpenAIBackend(
             OpenAISettings(base_url=f"{server.url}/v1"),
             HttpSettings(read_timeout_s=5),
@@ -155,8 +166,15 @@ def run_case(server: WireServer, seed: int) -> None:
         else:
             server.ollama.push(replay(200, "application/json", dump(lines[-1]), chunked=False))
         backend = OllamaBackend(OllamaSettings(host=server.url), HttpSettings(read_timeout_s=5))
-    with contextlib.suppress(GoshiError):
-        check(list(backend.chat(request)))
+    events: list[Any] = []
+    try:
+        events.extend(backend.chat(request))
+    except GoshiError as exc:
+        assert failing and type(exc) is ServerError, (seed, exc)
+        assert not any(isinstance(e, Done) for e in events), seed
+    else:
+        assert not failing and isinstance(events[-1], Done), seed
+    check(events)
 
 
 SEEDS = range(1000)

@@ -88,13 +88,13 @@ def test_cost_json_breaks_spend_down_by_rule(goshi, server) -> None:
     ask_json(goshi, "-m", "gpt-5.4", "one")
     ask_json(goshi, "two")
     ask_json(goshi, "three")
-    report = json.loads(goshi("cost", "--json").stdout)
+    report = json.loads(goshi("cost", "--json", "--since", "2000-01-01").stdout)
     rules = report["by_rule"]
     assert rules["long_context"]["yes"] == pytest.approx(1.5)
     assert rules["service_tier"]["priority"] == pytest.approx(0.30)
     assert rules["service_tier"]["standard"] == pytest.approx(1.5 + 0.15)
     assert report["total_usd"] == pytest.approx(1.5 + 0.30 + 0.15)
-    assert "service_tier priority" in goshi("cost").stdout
+    assert "service_tier priority" in goshi("cost", "--since", "2000-01-01").stdout
 
 
 def test_a_goshi_yaml_override_can_carry_the_rules(goshi, server, home) -> None:

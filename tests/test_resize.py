@@ -19,7 +19,9 @@ WORDS = [f"word{i:03d} " for i in range(240)]
 
 
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["tmux", *args], capture_output=True, text=True, check=True, start_new_session=True
+    ).stdout
 
 
 def test_resizing_mid_stream_leaves_a_clean_screen(env, home: Path, server: WireServer) -> None:
@@ -53,7 +55,9 @@ def test_resizing_mid_stream_leaves_a_clean_screen(env, home: Path, server: Wire
         visible = tmux("capture-pane", "-p", "-J", "-t", name)
         everything = tmux("capture-pane", "-p", "-J", "-S", "-", "-t", name)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+        subprocess.run(
+            ["tmux", "kill-session", "-t", name], capture_output=True, start_new_session=True
+        )
     screen = " ".join(visible.split())
     # the screen shows one footer, the final one, under the end of a complete answer
     assert screen.count("· session $") == 1 and "~" not in screen, visible

@@ -111,7 +111,12 @@ def test_a_pipe_still_gets_the_models_bytes(
 ) -> None:
     server.openai.push(openai_stream(HOSTILE))
     out = subprocess.run(
-        [GOSHI, "ask", "hi"], env=env, cwd=home / "work", capture_output=True, timeout=30
+        [GOSHI, "ask", "hi"],
+        env=env,
+        cwd=home / "work",
+        capture_output=True,
+        timeout=30,
+        start_new_session=True,
     )
     assert out.returncode == 0
     assert out.stdout == HOSTILE.encode() + b"\n"

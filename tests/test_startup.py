@@ -32,7 +32,11 @@ print("HEAVY:", heavy, file=sys.stderr)
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["ask", "--help"], []])
 def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:
     r = subprocess.run(
-        [sys.executable, "-c", PROBE.format(args=args)], capture_output=True, text=True, timeout=30
+        [sys.executable, "-c", PROBE.format(args=args)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        start_new_session=True,
     )
     assert "HEAVY: []" in r.stderr, r.stderr
     assert "goshi" in r.stdout + r.stderr, "printed nothing"
@@ -84,7 +88,13 @@ HEAVY = (
 
 def modules_of(code: str, env: dict[str, str], cwd: Path) -> tuple[set[str], str]:
     r = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=cwd, timeout=30
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=30,
+        start_new_session=True,
     )
     line = next(x for x in r.stderr.splitlines() if x.startswith("MODULES: "))
     return set(line.removeprefix("MODULES: ").split()), r.stdout

@@ -39,6 +39,7 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[WireServer, Path]]:
         ],
         check=True,
         capture_output=True,
+        start_new_session=True,
     )
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)

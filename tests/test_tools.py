@@ -278,7 +278,7 @@ def test_usage_and_cost_are_summed_over_the_rounds(goshi, server, work) -> None:
     assert result["usage"] == {"prompt_tokens": 2100, "completion_tokens": 100}
     expected = (1000 * 0.15 + 20 * 0.60 + 100 * 0.15 + 1000 * 0.075 + 80 * 0.60) / 1e6
     assert result["cost_usd"] == pytest.approx(expected, abs=1e-15)
-    report = json.loads(goshi("cost", "--json").stdout)
+    report = json.loads(goshi("cost", "--json", "--since", "2000-01-01").stdout)
     assert report["answers"] == 2 and report["total_usd"] == pytest.approx(expected)
 
 

@@ -317,6 +317,7 @@ def test_a_workspace_that_is_home_is_refused_unless_named(
             capture_output=True,
             text=True,
             timeout=30,
+            start_new_session=True,
         )
 
     r = ask()

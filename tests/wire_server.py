@@ -10,6 +10,7 @@ Used by the test suite and by bench/ (`python -m tests.wire_server` serves until
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import re
 import socket
@@ -322,8 +323,11 @@ def sse_stream(
     delay_s: float = 0.0,
     pause_after: int | None = None,
     pause_s: float = 0.0,
+    hold: threading.Event | None = None,
 ) -> Reply:
-    """Send payloads as SSE events; optionally reset, stall or pause after some of them."""
+    """Send payloads as SSE events; optionally reset, stall or pause after some of them. A pause
+    lasts pause_s, or with `hold` until the test sets it (at most 30 s): then what the test does
+    in the pause happens in it however slow the machine is."""
 
     def reply(h: Handler, body: dict[str, Any]) -> None:
         h.start_chunked("text/event-stream; charset=utf-8")
@@ -337,7 +341,10 @@ def sse_stream(
             if delay_s:
                 time.sleep(delay_s)
             if i == pause_after:
-                time.sleep(pause_s)
+                if hold is not None:
+                    hold.wait(30)
+                else:
+                    time.sleep(pause_s)
         if reset_after is not None and reset_after >= len(payloads):
             h.reset()
         if done:
@@ -358,6 +365,7 @@ def openai_stream(text: str | list[str], **kwargs: Any) -> Reply:
         "delay_s",
         "pause_after",
         "pause_s",
+        "hold",
     }
     stream_kwargs = {k: v for k, v in kwargs.items() if k in stream_keys}
     event_kwargs = {k: v for k, v in kwargs.items() if k not in stream_keys}
@@ -458,8 +466,18 @@ def openai_models(ids: list[str]) -> Reply:
     return reply
 
 
-def replay(status: int, content_type: str, body: bytes, *, chunked: bool = True) -> Reply:
-    """Exactly these bytes as the response body (chunked, as streaming servers send it)."""
+def replay(
+    status: int, content_type: str, body: bytes, *, chunked: bool = True, cuts: Iterable[int] = ()
+) -> Reply:
+    """Exactly these bytes as the response body (chunked, as streaming servers send it): in
+    512-byte HTTP chunks, or cut at the offsets `cuts`, so a client reads each piece on its own
+    (a CR at the end of one and its LF at the start of the next, say)."""
+    marks = sorted(set(cuts) | {0, len(body)})
+    pieces = (
+        [body[a:b] for a, b in itertools.pairwise(marks)]
+        if len(marks) > 2
+        else [body[i : i + 512] for i in range(0, len(body), 512)]
+    )
 
     def reply(h: Handler, request: dict[str, Any]) -> None:
         if not chunked:
@@ -473,8 +491,8 @@ def replay(status: int, content_type: str, body: bytes, *, chunked: bool = True)
         h.send_header("Content-Type", content_type)
         h.send_header("Transfer-Encoding", "chunked")
         h.end_headers()
-        for i in range(0, len(body), 512):
-            h.chunk(body[i : i + 512])
+        for piece in pieces:
+            h.chunk(piece)
         h.end_chunked()
 
     return reply
