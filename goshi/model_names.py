@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from goshi import paths
+from goshi import json_bounds, paths
 
 SHIPPED_PRICES = Path(__file__).resolve().parent / "data" / "prices.json"
 CACHE_TTL_S = 600
@@ -98,7 +98,7 @@ def _quick_tags(host: str) -> list[Any] | None:
         conn = http.client.HTTPConnection(url.hostname, url.port or 11434, REFRESH_TIMEOUT_S)
         conn.request("GET", "/api/tags")
         response = conn.getresponse()
-        body = json.loads(response.read(1_000_000)) if response.status == 200 else None
+        body = json_bounds.loads(response.read(1_000_000)) if response.status == 200 else None
         conn.close()
     except (OSError, ValueError, http.client.HTTPException):
         return None

@@ -4,7 +4,7 @@
 
 Tools: echo {text}, sleep {seconds}, crash {}, big {} (1 MB of text), escapes {} (terminal escape
 sequences), fail {} (isError), env {name}, seen {} (the methods received so far), picture {}
-(an image and a resource).
+(an image and a resource), deep {} (a reply nested 200,000 levels deep).
 Modes: normal, broken-schema (a tool whose inputSchema is not an object schema), garbage (writes
 non-JSON and never answers), exit (exits at once, code 3), old-version (answers initialize with
 a protocol version nobody speaks), flood (100,000 stderr lines before answering), grandchild
@@ -50,6 +50,7 @@ TOOLS: list[dict[str, Any]] = [
     },
     {"name": "seen", "description": "The methods received so far.", "inputSchema": OBJECT},
     {"name": "picture", "description": "An image and a resource.", "inputSchema": OBJECT},
+    {"name": "deep", "description": "A reply nested too deep.", "inputSchema": OBJECT},
 ]
 
 
@@ -141,6 +142,11 @@ def main() -> None:
             result = {"tools": tools}
         elif method == "tools/call":
             params = message.get("params", {})
+            if params.get("name") == "deep":
+                nested = "[" * 200_000 + "]" * 200_000
+                sys.stdout.write(f'{{"jsonrpc":"2.0","id":{rid},"result":{nested}}}\n')
+                sys.stdout.flush()
+                continue
             try:
                 result = call(params.get("name"), params.get("arguments") or {}, seen)
             except KeyError:

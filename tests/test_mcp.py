@@ -500,3 +500,24 @@ def test_a_plain_ask_imports_no_mcp_code(env, home, server) -> None:
         start_new_session=True,
     )
     assert "MCP: []" in r.stderr, r.stderr
+
+
+def test_a_reply_nested_too_deep_is_an_error_result_and_the_server_answers_on(
+    goshi, server, home
+) -> None:
+    """JSON 200,000 levels deep killed the reader thread: the call then hung until its timeout,
+    and every later call too."""
+    cfg = mcp_config(home, timeout=20, t={"allow": ["deep", "echo"]})
+    server.openai.push(
+        tool_round(mcp_call("t__deep")),
+        tool_round(mcp_call("t__echo", text="still there?")),
+        openai_stream("survived"),
+    )
+    started = time.monotonic()
+    r = goshi("ask", "go deep", **cfg)
+    assert (r.code, r.stdout, r.stderr) == (0, "survived\n", "")
+    assert time.monotonic() - started < 15  # not the 20 s call timeout
+    assert results(server, 1) == [
+        "error: MCP server t: the server sent JSON nested more than 64 levels deep"
+    ]
+    assert results(server, 2) == ["still there?"]

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import field
 from typing import Any, Protocol
 
+from goshi import json_bounds
 from goshi.llm.types import ToolCall
 from goshi.record import record
 from goshi.sanitize import one_line
@@ -162,8 +163,8 @@ def redacted_arguments(call: ToolCall, facts: dict[str, Any] | None = None) -> s
     """The call's arguments for the audit: secrets by key name replaced, file contents sized,
     then the facts the tool reported (a command as it ran, its exit code, output size)."""
     try:
-        args = json.loads(call.arguments or "{}")
-    except (ValueError, RecursionError):
+        args = json_bounds.loads(call.arguments or "{}")
+    except ValueError:
         return f"[invalid JSON, {len(call.arguments)} chars]"
 
     def clean(value: Any, key: str = "") -> Any:
@@ -191,8 +192,8 @@ BRIEF_CHARS = 60
 def brief(call: ToolCall) -> str:
     """The call in a few words for the user's tool line: `read_file README.md`."""
     try:
-        args = json.loads(call.arguments or "{}")
-    except (ValueError, RecursionError):
+        args = json_bounds.loads(call.arguments or "{}")
+    except ValueError:
         return call.name
     if not isinstance(args, dict):
         return call.name

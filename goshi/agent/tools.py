@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import json
 import logging
 import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from goshi import json_bounds
 from goshi.agent.arguments import BadArguments, check
 from goshi.agent.calls import NAMES, SCHEMAS, Approver, ToolResult, size_text
 from goshi.agent.ignore import Ignore
@@ -59,10 +59,10 @@ class Toolbox:
         """The call's result; `watch` sees a command's output as it arrives."""
         self.watch = watch
         try:
-            args = json.loads(call.arguments or "{}")
+            args = json_bounds.loads(call.arguments or "{}")
             if not isinstance(args, dict):
                 raise ValueError("expected a JSON object")
-        except (ValueError, RecursionError) as exc:
+        except ValueError as exc:
             return ToolResult(False, f"error: the arguments are not valid JSON ({exc})", "bad JSON")
         handlers: dict[str, Callable[..., ToolResult]] = {
             "read_file": self.read_file,

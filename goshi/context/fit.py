@@ -19,10 +19,10 @@ The caller (goshi/turn/keeper.py) turns folded turns into a summary or leaves th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import field
 
+from goshi import json_bounds
 from goshi.llm.types import Message
 from goshi.record import record, replace
 
@@ -87,7 +87,7 @@ def shortened(result: Message, call_of: dict[str, str]) -> Message:
 
 def describe_call(name: str, arguments: str) -> str:
     try:
-        args = json.loads(arguments)
+        args = json_bounds.loads(arguments)
     except ValueError:
         args = None
     path = args.get("path") if isinstance(args, dict) else None

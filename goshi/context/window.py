@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from goshi import json_bounds
 from goshi.config import Settings
 from goshi.cost.prices import Table, base_names, load_table
 from goshi.record import record
@@ -109,7 +110,7 @@ class WindowFinder:
             response = http.client(self.settings.http).request(  # a one-off: not kept open
                 method, url, json=body, timeout=PROBE_TIMEOUT_S, headers={"Connection": "close"}
             )
-            return response.json() if response.status_code == 200 else None
+            return json_bounds.loads(response.content) if response.status_code == 200 else None
         except Exception as exc:  # a probe is a hint: any failure means "it did not say"
             from goshi.credentials import redact
 

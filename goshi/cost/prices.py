@@ -20,7 +20,6 @@ An entry may also give the model's context window in tokens (`context`; goshi/co
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import field
@@ -29,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from goshi import paths
+from goshi import json_bounds, paths
 from goshi.config import Price
 from goshi.errors import ConfigError
 from goshi.record import record
@@ -170,7 +169,7 @@ def parse_table(text: str, path: str) -> Table:
     """Validate a price table (the flat shape of 2026-06 and the one with rules); ValueError
     says what is wrong."""
     try:
-        data = json.loads(text)
+        data = json_bounds.loads(text)
     except ValueError as exc:
         raise ValueError(f"not JSON ({exc})") from None
     if not isinstance(data, dict):

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from goshi import json_bounds
 from goshi.record import record
 
 MAX_BODY = 64 * 1024
@@ -54,8 +55,8 @@ def parse(raw: bytes | str) -> ServerFault:
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     text = text[:MAX_BODY]
     try:
-        obj = json.loads(text)
-    except (ValueError, RecursionError):
+        obj = json_bounds.loads(text)
+    except ValueError:
         return ServerFault(_one_line(_strip_html(text) if _looks_html(text) else text))
     return from_json(obj)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from goshi import json_bounds
 from goshi.config import HttpSettings, OllamaSettings
 from goshi.errors import (
     AuthError,
@@ -135,10 +136,10 @@ def _events(lines: Iterator[bytes], model: str) -> Iterator[Event]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json_bounds.loads(line)
             if not isinstance(obj, dict):
                 raise TypeError
-        except (ValueError, TypeError, RecursionError):
+        except (ValueError, TypeError):
             log.info("%s: skipped a malformed line: %.200r", NAME, line)
             continue
         if obj.get("error") not in (None, False):
@@ -235,6 +236,6 @@ def _message(message: Message) -> dict[str, Any]:
 
 def _arguments(text: str) -> Any:
     try:
-        return json.loads(text)
+        return json_bounds.loads(text)
     except ValueError:
         return {}

@@ -15,7 +15,6 @@ once with the other form (or without `stream_options`), and the choice is rememb
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from goshi import json_bounds
 from goshi.config import HttpSettings, OpenAISettings
 from goshi.credentials import mask_url
 from goshi.errors import (
@@ -191,8 +191,8 @@ class OpenAIBackend:
                 done = True
                 continue
             try:
-                chunk = json.loads(event.data)
-            except (ValueError, RecursionError):
+                chunk = json_bounds.loads(event.data)
+            except ValueError:
                 chunk = None
             if event.event == "error":
                 fault = (
@@ -251,7 +251,9 @@ class OpenAIBackend:
 
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
-        body = response.json()
+        body = json_bounds.loads(response.content)
+    except json_bounds.TooDeep as exc:
+        raise ServerError(f"{NAME}: the server sent {exc}", "try again", backend=NAME) from None
     except ValueError:
         fault = error_body.parse(response.content)
         raise ServerError(

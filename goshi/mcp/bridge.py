@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
+from goshi import json_bounds
 from goshi.agent.calls import ToolApprover, ToolResult
 from goshi.config import McpServer, McpSettings
 from goshi.llm.types import ToolCall
@@ -166,7 +167,7 @@ class McpTools:
     def run(self, call: ToolCall) -> ToolResult:
         server, tool = self.by_name[call.name]
         try:
-            args = json.loads(call.arguments or "{}")
+            args = json_bounds.loads(call.arguments or "{}")
             if not isinstance(args, dict):
                 raise ValueError("expected a JSON object")
         except ValueError as exc:

@@ -24,6 +24,8 @@ import threading
 from dataclasses import dataclass
 from typing import IO, Any
 
+from goshi import json_bounds
+
 log = logging.getLogger("goshi")
 
 MAX_MESSAGE_BYTES = 16_000_000  # one JSON-RPC line; a larger one fails the call it answers
@@ -41,6 +43,7 @@ class ServerFailed(Exception):
 class _Pending:
     done: threading.Event
     reply: dict[str, Any] | None = None
+    failed: str | None = None  # why no usable reply came (the server lives on)
 
 
 class StdioClient:
@@ -134,7 +137,7 @@ class StdioClient:
                 self.pending.pop(rid, None)
         reply = slot.reply
         if reply is None:
-            raise ServerFailed(self.gone or "the server stopped answering")
+            raise ServerFailed(slot.failed or self.gone or "the server stopped answering")
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
             message = str(error.get("message") or reply["error"])[:MAX_LOGGED_CHARS]
@@ -174,7 +177,10 @@ class StdioClient:
                     self._fail_all(f"the server sent a message over {MAX_MESSAGE_BYTES} bytes")
                     continue
                 try:
-                    message = json.loads(line)
+                    message = json_bounds.loads(line)
+                except json_bounds.TooDeep as exc:  # JSON-RPC, but not a reply goshi can use
+                    self._fail_pending(f"the server sent {exc}")
+                    continue
                 except ValueError:
                     garbage += 1
                     if garbage <= 5 and line.strip():
@@ -182,7 +188,10 @@ class StdioClient:
                         log.info("mcp %s: not JSON-RPC on stdout: %s", self.name, text)
                     continue
                 if isinstance(message, dict):
-                    self._dispatch(message)
+                    try:
+                        self._dispatch(message)
+                    except Exception:  # no message ends the reader: the next may be fine
+                        log.info("mcp %s: a message goshi could not use", self.name, exc_info=True)
         self._fail_all(self._exit_reason())
 
     def _dispatch(self, message: dict[str, Any]) -> None:
@@ -218,6 +227,13 @@ class StdioClient:
                 lines - MAX_STDERR_LINES,
                 extra=FILE_ONLY,
             )
+
+    def _fail_pending(self, reason: str) -> None:
+        """The requests waiting now fail with `reason`; the server may answer later ones."""
+        with self.lock:
+            for slot in self.pending.values():
+                slot.failed = slot.failed or reason
+                slot.done.set()
 
     def _fail_all(self, reason: str) -> None:
         with self.lock:
