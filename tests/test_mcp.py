@@ -421,7 +421,7 @@ def test_mcp_list_shows_each_server_and_its_tools(goshi, home) -> None:
     assert r.code == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == f"t  {sys.executable} {SERVER}"
-    assert lines[1] == "  starts: goshi-test-server 0.1, MCP 2025-06-18, 9 tools"
+    assert lines[1] == "  starts: goshi-test-server 0.1, MCP 2025-06-18, 10 tools"
     assert lines[2] == "  t__echo  (allowed without asking)"
     assert "  t__sleep" in lines
     assert f"gone  {sys.executable} {SERVER} --mode exit" in lines

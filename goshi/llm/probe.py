@@ -5,6 +5,7 @@ What a server sends is untrusted: the body is returned as parsed, and its names 
 
 from typing import Any
 
+from goshi import json_bounds
 from goshi.config import Settings
 
 
@@ -25,7 +26,9 @@ def get_json(url: str, settings: Settings, headers: dict[str, str]) -> tuple[obj
     if response.status_code != 200:
         return None, f"HTTP {response.status_code}"
     try:
-        return response.json(), "HTTP 200"
+        return json_bounds.loads(response.content), "HTTP 200"
+    except json_bounds.TooDeep as exc:
+        return None, f"HTTP 200 but {exc}"
     except ValueError:
         return None, "HTTP 200 but not JSON"
 
