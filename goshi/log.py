@@ -91,7 +91,8 @@ def setup(verbosity: int = 0) -> None:
         if file.exists() and file.stat().st_size > MAX_LOG_BYTES:  # keep one old log, no more
             file.replace(file.with_name(file.name + ".1"))
         paths.private_file(file)
-        handler = _QuietFileHandler(file, encoding="utf-8", delay=True)
+        # a lone surrogate from a server or model is spelt \udc80, not a lost log
+        handler = _QuietFileHandler(file, encoding="utf-8", errors="backslashreplace", delay=True)
     except OSError:
         return  # an unwritable state dir must not stop an answer
     handler.setLevel(logging.INFO)

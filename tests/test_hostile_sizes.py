@@ -4,12 +4,24 @@ code, or in a tool error the model can read while the turn goes on; never a trac
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from tests.conftest import Result
 from tests.faults import assert_clean
-from tests.wire_server import WireServer, static
+from tests.test_tools import results, tool_round
+from tests.wire_server import WireServer, openai_stream, static
 
 DEEP = b"[" * 200_000 + b"]" * 200_000
 TOO_DEEP = "JSON nested more than 64 levels deep"
+TOO_MANY = (
+    "not run: goshi runs at most 64 tool calls from one answer; "
+    "ask for the rest in your next answer"
+)
+SPENT = (
+    "not run: this round's results already hold 2,000,000 bytes; "
+    "read less at a time (read_file takes start_line and end_line)"
+)
 
 
 def one_line(r: Result) -> str:
@@ -44,3 +56,57 @@ def test_ask_no_stream_with_an_answer_nested_too_deep_is_one_line_and_exit_5(
     assert r.stdout == ""
     assert f"goshi: openai: the server sent {TOO_DEEP}" in r.stderr
     assert len(server.chat_requests()) == 3  # retried like any broken body, then given up
+
+
+# --- tool calls --------------------------------------------------------------------------------
+
+
+def test_a_lone_surrogate_in_tool_arguments_is_a_tool_error_and_the_turn_goes_on(
+    goshi, server: WireServer, home: Path
+) -> None:
+    """`"\\udc80"` parses to text UTF-8 cannot hold: it was a traceback at the audit's insert,
+    with the question left pending."""
+    (home / "work" / "a.txt").write_text("hello\n")
+    server.openai.push(
+        tool_round(
+            ("c1", "read_file", '{"path": "a\\udc80.txt"}'),
+            ("c2", "read_file", '{"path": "a.txt"}'),
+        ),
+        openai_stream("went on"),
+    )
+    r = goshi("ask", "-v", "read them")
+    assert_clean(r, 0)
+    assert r.stdout == "went on\n"
+    assert results(server) == [
+        "error: the arguments hold a lone surrogate (\\udc80), which is not text; "
+        "send valid Unicode",
+        "hello\n",
+    ]
+    shown = goshi("history", "show", "1")
+    assert "[pending]" not in shown.stdout
+    assert "bad arguments: a lone surrogate" in shown.stdout
+
+
+def test_at_most_64_calls_run_and_one_round_stores_a_bounded_number_of_bytes(
+    goshi, server: WireServer, home: Path
+) -> None:
+    """2,500 parallel read_file calls of a big file stored ~250 MB in goshi.db."""
+    (home / "work" / "big.txt").write_text(("x" * 99 + "\n") * 1_500)  # read_file sends 100 KB
+    calls = [(f"c{i}", "read_file", '{"path": "big.txt"}') for i in range(2_500)]
+    server.openai.push(tool_round(*calls), openai_stream("read enough"))
+    r = goshi("ask", "-v", "read it all", timeout=120)
+    assert_clean(r, 0)
+    assert r.stdout == "read enough\n"
+    db = sqlite3.connect(home / "data" / "goshi" / "goshi.db")
+    stored = [c for (c,) in db.execute("SELECT content FROM messages WHERE role = 'tool'")]
+    assert len(stored) == 2_500  # every call has its result
+    assert len(server.chat_requests()[1].body["messages"]) == 2 + 2_500
+    full = [c for c in stored if c.startswith("xxx")]
+    assert len(full) == 20  # 19 whole, and the one that reached the budget, cut
+    assert full[-1].endswith("\n[cut: this round's results reached 2,000,000 bytes]")
+    assert sum(len(c.encode()) for c in full) < 2_000_100
+    assert set(stored[20:64]) == {SPENT}
+    assert set(stored[64:]) == {TOO_MANY}
+    assert "-> 2480 more tool calls not run (at most 64 from one answer" in r.stderr
+    assert r.stderr.count("-> read_file big.txt") == 20
+    assert (home / "data" / "goshi" / "goshi.db").stat().st_size < 6_000_000

@@ -182,7 +182,8 @@ def redacted_arguments(call: ToolCall, facts: dict[str, Any] | None = None) -> s
             if isinstance(args.get(key), str):
                 args[key] = f"<{len(args[key])} chars>"
         args.update(facts or {})
-    return json.dumps(args, ensure_ascii=False)[:500]
+    text = json.dumps(args, ensure_ascii=False)[:500]
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate, spelt
 
 
 _SIZED = {"write_file": ("content",), "edit_file": ("old_string", "new_string")}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import time
 
+from goshi.agent.budget import NOT_RUN, RoundBudget
 from goshi.agent.calls import ToolResult, brief, redacted_arguments
 from goshi.agent.turn import Answer
 from goshi.llm.types import Message, ToolCall
@@ -41,14 +42,20 @@ def store_round(
         out.pause()
     stopped = None if run_tools else STEP_LIMIT
     stop: KeyboardInterrupt = KeyboardInterrupt()
+    budget = RoundBudget()
     for call in calls:
         if stopped:
             results.append((call, ToolResult(False, stopped, "not run"), 0.0))
             continue
         started = time.monotonic()
         shown = brief(call)
+        if (refused := budget.admit(call)) is not None:
+            results.append((call, refused, 0.0))
+            if refused.summary != NOT_RUN:  # those not run are counted in one line below
+                out.tool(f"-> {shown}  {refused.summary}", "")
+            continue
         try:
-            result = s.tools.run(call, functools.partial(out.tool_output, shown))
+            result = budget.spend(s.tools.run(call, functools.partial(out.tool_output, shown)))
         except KeyboardInterrupt as exc:  # Ctrl-C at an approval prompt, or a signal
             stopped, stop = INTERRUPTED, exc
             result = ToolResult(False, stopped, "interrupted")
@@ -57,6 +64,8 @@ def store_round(
         ms = (time.monotonic() - started - result.waited_s) * 1000  # goshi's time, not the user's
         out.tool(f"-> {shown}  {result.summary}  {ms:.0f} ms", result.tail)
         results.append((call, result, ms))
+    if budget.not_run:
+        out.tool(f"-> {budget.not_run} more tool calls {NOT_RUN}", "")
     said = Message("assistant", answer.text, calls, reasoning=answer.reasoning)
     with held():
         replies = _save_round(s, question_id, said, answer, results)
