@@ -5,6 +5,8 @@ goshi shows, logs or stores; credentials inside URLs are masked.
                           naming what is wrong and where, never the key itself
     remember(key)         the key read for this run; redact() removes it from any text
     redact(text)          the remembered keys, anything shaped like `sk-...`, and URL credentials
+    unstored(text)        the remembered keys replaced by [redacted]: what the store keeps, so a
+                          server that echoes the key cannot get it into goshi.db or an export
     mask_url(text)        `http://user:pw@host/v1` -> `http://***@host/v1`, anywhere in the text
 
 The log formatter and the one-line error report run every message through redact(), so a key
@@ -36,6 +38,16 @@ def redact(text: str, secret: str | None = None) -> str:
         if key.strip():
             text = text.replace(key, "[key]")
     return mask_url(_KEYLIKE.sub(r"\1-[redacted]", text))
+
+
+def unstored(text: str) -> str:
+    """The text as goshi may store it: every remembered key (the one in `openai.api_key_env`)
+    replaced by [redacted]. Only the keys themselves: an `sk-...` the model writes as an example
+    is the user's text."""
+    for key in _known:
+        if key in text:
+            text = text.replace(key, "[redacted]")
+    return text
 
 
 def key_problem(key: str) -> str | None:

@@ -13,7 +13,14 @@ from goshi import credentials
 from goshi.errors import GoshiError
 from goshi.llm.wire import translate_errors
 from tests.conftest import TEST_KEY
-from tests.wire_server import WireServer, openai_error, refused_port, static
+from tests.wire_server import (
+    WireServer,
+    ollama_stream,
+    openai_error,
+    openai_stream,
+    refused_port,
+    static,
+)
 
 
 def everything_stored(home: Path) -> str:
@@ -135,3 +142,44 @@ def test_goshis_files_are_private_and_old_ones_are_tightened(
     assert {f.name for f in files} >= {"goshi.db", "goshi.log", "trust.json"}
     for file in files:
         assert file.stat().st_mode & 0o777 == 0o600, file
+
+
+def test_a_server_that_echoes_the_key_cannot_get_it_stored_or_exported(
+    goshi, home: Path, server: WireServer
+) -> None:
+    """Split across deltas, in the reasoning, in a tool call's arguments and in the answer after
+    it: goshi.db and every export hold [redacted] instead (the pipe still gets the model's bytes:
+    that is the pipe contract)."""
+    (home / "work" / "notes.txt").write_text("notes\n")
+    half = len(TEST_KEY) // 2
+    server.openai.push(
+        openai_stream(
+            ["reading ", TEST_KEY[:half], TEST_KEY[half:], " now"],
+            reasoning=[f"the key is {TEST_KEY}"],
+            tool_calls=[("c1", "read_file", f'{{"path": "notes.txt", "why": "{TEST_KEY}"}}')],
+        ),
+        openai_stream(f"done with {TEST_KEY}."),
+    )
+    r = goshi("ask", "go")
+    assert r.code == 0, r.stderr
+    assert TEST_KEY not in everything_stored(home)
+    md = goshi("history", "export", "1", "--format", "md")
+    js = goshi("history", "export", "1", "--format", "json")
+    shown = goshi("history", "show", "1")
+    for said in (md, js, shown):
+        assert said.code == 0 and TEST_KEY not in said.stdout
+    assert "reading [redacted] now" in md.stdout and "done with [redacted]." in md.stdout
+    assert "[redacted]" in shown.stdout
+
+
+def test_the_value_of_any_api_key_env_is_never_stored(goshi, home: Path, server) -> None:
+    """The variable the user's config names, also when Ollama answers."""
+    secret = "gw-live-7f3a9c0e5b1d"
+    (home / "gw.yaml").write_text("backend: ollama\nopenai: {api_key_env: GATEWAY_TOKEN}\n")
+    server.ollama.push(ollama_stream(f"your token is {secret}"))
+    r = goshi("ask", "--config", str(home / "gw.yaml"), f"is {secret} safe?", GATEWAY_TOKEN=secret)
+    assert r.code == 0, r.stderr
+    assert r.stdout == f"your token is {secret}\n"  # the pipe gets the model's bytes
+    assert secret not in everything_stored(home)
+    md = goshi("history", "export", "1", "--format", "md")
+    assert "is [redacted] safe?" in md.stdout and "your token is [redacted]" in md.stdout

@@ -61,6 +61,7 @@ class Selector:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
+        remember(settings.api_key())  # never stored, whichever backend answers
         self.used: Route | None = None
         self.fallback = False
         self.delivered = False  # a delta of the current route reached the consumer

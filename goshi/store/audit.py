@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from goshi.credentials import unstored
 from goshi.store.db import Database
 
 
@@ -22,7 +23,17 @@ class Audit(Database):
         self.db.execute(
             "INSERT INTO tool_calls (at, conversation_id, message_id, call_id, tool, arguments,"
             " status, summary, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (time.time(), cid, message_id, call_id, tool, arguments, status, summary, duration_ms),
+            (
+                time.time(),
+                cid,
+                message_id,
+                call_id,
+                tool,
+                unstored(arguments),
+                status,
+                unstored(summary),
+                duration_ms,
+            ),
         )
 
     def tool_calls_of(self, message_id: int) -> list[tuple[str, str, str, str, float]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+from goshi.credentials import unstored
 from goshi.record import record
 from goshi.store.db import Database
 
@@ -52,7 +53,16 @@ class ContextRecords(Database):
         self.db.execute(
             "INSERT INTO compactions (conversation_id, at, upto_message_id, strategy, turns,"
             " summary, tokens, cost_pico) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (cid, time.time(), upto_message_id, strategy, turns, summary, tokens, cost_pico),
+            (
+                cid,
+                time.time(),
+                upto_message_id,
+                strategy,
+                turns,
+                unstored(summary) if summary else summary,
+                tokens,
+                cost_pico,
+            ),
         )
 
     def compactions(self, cid: int) -> list[Compaction]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 
+from goshi.credentials import unstored
 from goshi.errors import UsageError
 from goshi.llm.types import Message, ToolCall, Usage
 from goshi.record import record
@@ -169,7 +170,7 @@ class Conversations(Database):
     ) -> int:
         """Store a message; an answer's `question_id` is the question it answers."""
         calls = (
-            json.dumps([[c.id, c.name, c.arguments] for c in message.tool_calls])
+            json.dumps([[c.id, c.name, unstored(c.arguments)] for c in message.tool_calls])
             if message.tool_calls
             else None
         )
@@ -182,7 +183,7 @@ class Conversations(Database):
                 cid,
                 time.time(),
                 message.role,
-                message.content,
+                unstored(message.content),
                 calls,
                 message.tool_call_id,
                 status,
@@ -193,7 +194,7 @@ class Conversations(Database):
                 usage.cached_tokens if usage else None,
                 finish_reason,
                 int(refusal),
-                message.reasoning or None,
+                unstored(message.reasoning) or None,
                 question_id,
             ),
         )
