@@ -5,6 +5,7 @@ screen; an approval diff shows every byte it would write; a pipe still gets the 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -214,3 +215,60 @@ def test_a_commands_output_is_shown_never_obeyed(
     text = screen.text()
     assert "title ^[]0;pwned^G clear ^[[2J^[[H up ^[[1A end" in text, text
     assert_untouched(screen)
+
+
+# OSC 8: ESC ] 8 ; params ; URI ST, the visible text, ESC ] 8 ; ; ST
+HYPERLINK = re.compile(r"\x1b\]8;[^;\x1b]*;([^\x1b]*)\x1b\\(.*?)\x1b\]8;;\x1b\\", re.DOTALL)
+
+
+def with_raw(screen: Term) -> list[str]:
+    """What the terminal receives, kept beside the screen (pyte does not keep hyperlinks)."""
+    raw: list[str] = []
+    feed = screen.stream.feed
+
+    def keep(data: str) -> None:
+        raw.append(data)
+        feed(data)
+
+    screen.stream.feed = keep  # type: ignore[method-assign]
+    return raw
+
+
+def test_a_link_whose_text_is_another_url_shows_its_target(
+    env: dict[str, str], home: Path, server: WireServer
+) -> None:
+    server.openai.push(
+        openai_stream(
+            "See [https://github.com/acme/docs](https://evil.example/?k=stolen) now, "
+            "![https://github.com/logo.png](https://evil.example/t.png) and "
+            "[https://same.example/x](https://same.example/x).\n"
+        )
+    )
+    screen = spawn(env, home / "work", ["ask", "hi"], "xterm-256color")
+    raw = with_raw(screen)
+    assert screen.wait_exit(20) == 0
+    text = " ".join(screen.text().split())
+    assert "See https://github.com/acme/docs (https://evil.example/?k=stolen) now," in text
+    assert "https://github.com/logo.png (https://evil.example/t.png) and" in text
+    assert "and https://same.example/x." in text  # text and target agree: shown once
+    links = HYPERLINK.findall("".join(raw))
+    assert links, "no hyperlink at all: the test would prove nothing"
+    for target, visible in links:  # what can be clicked says where it goes
+        assert re.sub(r"\x1b\[[0-9;]*m", "", visible) == target, (target, visible)
+
+
+def test_text_nested_past_20_levels_is_shown_flattened(
+    env: dict[str, str], home: Path, server: WireServer
+) -> None:
+    """markdown-it drops what nests past its guard (20), and Rich squeezes deep quotes to no
+    width: both made the text disappear from the terminal."""
+    quotes = "> " * 30 + "deepest quoted words\n\n"
+    items = "\n".join("  " * i + f"- item{i}" for i in range(40)) + "\n\n"
+    server.openai.push(openai_stream(quotes + items + "the end\n"))
+    screen = spawn(env, home / "work", ["ask", "hi"], "xterm-256color")
+    assert screen.wait_exit(20) == 0
+    text = " ".join(screen.text().split())
+    assert "deepest quoted words" in text
+    for i in (0, 19, 20, 39):
+        assert f"item{i}" in text, text
+    assert "the end" in text

@@ -7,6 +7,8 @@ rendering the finished answer once.
         is finished: render those blocks' tokens in one go, print them into the scrollback,
         never touch them again
         -> redraw the live region: the unfinished block's last lines and the footer
+    (what the model wrote is shown, never obeyed: goshi/ui/mdsafe.py shows a link's target,
+    keeps text nested past 20 levels, and flattens indents that would leave no room)
     finish() -> commit the rest; the footer is printed once, below the answer
 
 The tokens of one parse serve both the split and Rich's render (`Parsed`), so no text is parsed
@@ -32,7 +34,6 @@ import functools
 import time
 from typing import Any, ClassVar
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.markdown import CodeBlock, Markdown, MarkdownElement
@@ -40,6 +41,7 @@ from rich.segment import Segment, Segments
 from rich.syntax import Syntax, SyntaxTheme
 
 from goshi.sanitize import TerminalStream
+from goshi.ui.mdsafe import FlatBlockQuote, FlatListItem, parser, shown_links
 
 MIN_INTERVAL_S, MAX_INTERVAL_S = 0.1, 0.5  # at most 10 redraws a second: smooth for text
 
@@ -123,6 +125,8 @@ class Parsed(Markdown):
         **Markdown.elements,
         "fence": CachedCodeBlock,
         "code_block": CachedCodeBlock,
+        "blockquote_open": FlatBlockQuote,
+        "list_item_open": FlatListItem,
     }
 
     @classmethod
@@ -155,7 +159,7 @@ class MarkdownStream:
         self.console = console
         self.footer = footer
         self.code_theme = code_theme
-        self.parser = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+        self.parser = parser()
         self.region = LiveRegion(console)
         self.text: list[str] = []
         self.safe = TerminalStream()
@@ -217,7 +221,7 @@ class MarkdownStream:
         finished blocks and of the unfinished one (all finished with `everything`)."""
         if not self.tail.strip():
             return None, None
-        tokens = self.parser.parse(self.tail)
+        tokens = shown_links(self.parser.parse(self.tail))
         if everything:
             return (self.tail, tokens), None
         last, line = 0, 0  # the last top-level block: its first token and its first line
