@@ -36,6 +36,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "goshi.credentials",
             "goshi.paths",
             "goshi.sanitize",
+            "goshi.json_bounds",
             "goshi.record",
             "goshi.log",
             "goshi.signals",
