@@ -4,7 +4,8 @@
 
 Tools: echo {text}, sleep {seconds}, crash {}, big {} (1 MB of text), escapes {} (terminal escape
 sequences), fail {} (isError), env {name}, seen {} (the methods received so far), picture {}
-(an image and a resource), deep {} (a reply nested 200,000 levels deep).
+(an image and a resource), deep {} (a reply nested 200,000 levels deep), surrogate {} (a lone
+surrogate in its description and its result).
 Modes: normal, broken-schema (a tool whose inputSchema is not an object schema), garbage (writes
 non-JSON and never answers), exit (exits at once, code 3), old-version (answers initialize with
 a protocol version nobody speaks), flood (100,000 stderr lines before answering), grandchild
@@ -51,6 +52,7 @@ TOOLS: list[dict[str, Any]] = [
     {"name": "seen", "description": "The methods received so far.", "inputSchema": OBJECT},
     {"name": "picture", "description": "An image and a resource.", "inputSchema": OBJECT},
     {"name": "deep", "description": "A reply nested too deep.", "inputSchema": OBJECT},
+    {"name": "surrogate", "description": "Half a pair: \udc80.", "inputSchema": OBJECT},
 ]
 
 
@@ -80,6 +82,8 @@ def call(name: str, args: dict[str, Any], seen: list[str]) -> dict[str, Any]:
         return text("the disk is on fire", error=True)
     if name == "env":
         return text(os.environ.get(str(args.get("name")), "(unset)"))
+    if name == "surrogate":
+        return text("half a pair: \udc80 there")  # json.dumps sends it as the escape \udc80
     if name == "seen":
         return text(" ".join(seen))
     if name == "picture":

@@ -421,7 +421,7 @@ def test_mcp_list_shows_each_server_and_its_tools(goshi, home) -> None:
     assert r.code == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == f"t  {sys.executable} {SERVER}"
-    assert lines[1] == "  starts: goshi-test-server 0.1, MCP 2025-06-18, 10 tools"
+    assert lines[1] == "  starts: goshi-test-server 0.1, MCP 2025-06-18, 11 tools"
     assert lines[2] == "  t__echo  (allowed without asking)"
     assert "  t__sleep" in lines
     assert f"gone  {sys.executable} {SERVER} --mode exit" in lines
@@ -521,3 +521,18 @@ def test_a_reply_nested_too_deep_is_an_error_result_and_the_server_answers_on(
         "error: MCP server t: the server sent JSON nested more than 64 levels deep"
     ]
     assert results(server, 2) == ["still there?"]
+
+
+def test_a_lone_surrogate_from_a_server_is_made_text_before_it_is_sent_or_stored(
+    goshi, server, home
+) -> None:
+    """`\\udc80` in a tool's description or result: a traceback when the request was encoded
+    or the result stored."""
+    cfg = mcp_config(home, t={"allow": ["surrogate"]})
+    server.openai.push(tool_round(mcp_call("t__surrogate")), openai_stream("fine"))
+    r = goshi("ask", "go", **cfg)
+    assert (r.code, r.stdout, r.stderr) == (0, "fine\n", "")
+    offered = {t["function"]["name"]: t for t in server.chat_requests()[0].body["tools"]}
+    assert offered["t__surrogate"]["function"]["description"] == "Half a pair: \ufffd."
+    assert results(server) == ["half a pair: \ufffd there"]
+    assert "half a pair: \ufffd there" in goshi("history", "export", "1", "--format", "md").stdout

@@ -7,7 +7,8 @@ calls an answer holds and what their arguments say, so a round is bounded before
                       arguments nested too deep, or holding a lone surrogate (`"\\udc80"`:
                       not text, it cannot be stored or shown) -> refused: a tool error
                       else None: the call runs
-                    RoundBudget.spend(result) -> the result, cut where the round's bytes end
+                    RoundBudget.spend(result) -> the result, cut where the round's bytes end,
+                      a lone surrogate in it (an MCP server's `\\udc80`) made U+FFFD
 
 Every call still gets a result (a stored tool call always has one), and the turn goes on.
 """
@@ -18,6 +19,7 @@ import json
 
 from goshi import json_bounds
 from goshi.agent.calls import ToolResult
+from goshi.llm.surrogates import has_surrogate, repaired
 from goshi.llm.types import ToolCall
 from goshi.record import replace
 
@@ -50,9 +52,12 @@ class RoundBudget:
         return unusable(call)
 
     def spend(self, result: ToolResult) -> ToolResult:
-        """The result, cut to what is left of the round's bytes."""
+        """The result, storable (no lone surrogate) and cut to what is left of the round's
+        bytes."""
+        if has_surrogate(result.content):
+            result = replace(result, content=repaired(result.content))
         left = MAX_ROUND_BYTES - self.bytes
-        data = result.content.encode("utf-8", "replace")
+        data = result.content.encode("utf-8")
         if len(data) <= left:
             self.bytes += len(data)
             return result

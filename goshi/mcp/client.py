@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from goshi import json_bounds
+from goshi.llm.surrogates import repaired
 
 log = logging.getLogger("goshi")
 
@@ -188,6 +190,8 @@ class StdioClient:
                         log.info("mcp %s: not JSON-RPC on stdout: %s", self.name, text)
                     continue
                 if isinstance(message, dict):
+                    if _SURROGATE_ESCAPE.search(line):  # `\udc80`: what goshi keeps is text
+                        message = _repaired(message)
                     try:
                         self._dispatch(message)
                     except Exception:  # no message ends the reader: the next may be fine
@@ -251,6 +255,20 @@ class StdioClient:
             with contextlib.suppress(ValueError):
                 return f"the server was killed by {signal.Signals(-code).name}"
         return f"the server exited (code {code})"
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+
+
+def _repaired(value: Any) -> Any:
+    """Every string in a message with its lone surrogates made U+FFFD (the depth is bounded)."""
+    if isinstance(value, str):
+        return repaired(value)
+    if isinstance(value, dict):
+        return {repaired(str(k)): _repaired(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_repaired(v) for v in value]
+    return value
 
 
 def _wait(proc: subprocess.Popen[bytes], seconds: float) -> bool:
