@@ -4,6 +4,7 @@ code, or in a tool error the model can read while the turn goes on; never a trac
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -19,8 +20,8 @@ TOO_MANY = (
     "ask for the rest in your next answer"
 )
 SPENT = (
-    "not run: this round's results already hold 2,000,000 bytes; "
-    "read less at a time (read_file takes start_line and end_line)"
+    "not run: this round's tool calls and results would pass 2,000,000 bytes; "
+    "ask for less at a time (read_file takes start_line and end_line)"
 )
 
 
@@ -107,6 +108,33 @@ def test_at_most_64_calls_run_and_one_round_stores_a_bounded_number_of_bytes(
     assert sum(len(c.encode()) for c in full) < 2_000_100
     assert set(stored[20:64]) == {SPENT}
     assert set(stored[64:]) == {TOO_MANY}
-    assert "-> 2480 more tool calls not run (at most 64 from one answer" in r.stderr
+    assert (
+        "-> 2480 more tool calls not run (at most 64 from one answer, 2,000,000 bytes in all)"
+        in r.stderr
+    )
     assert r.stderr.count("-> read_file big.txt") == 20
     assert (home / "data" / "goshi" / "goshi.db").stat().st_size < 6_000_000
+
+
+def test_the_arguments_of_a_round_count_against_its_bytes_too(
+    goshi, server: WireServer, home: Path
+) -> None:
+    """30 proposed writes of 150 KB each: 4.5 MB of arguments stored with the answer."""
+    content = ("y" * 99 + "\n") * 1_500
+    calls = [
+        (f"c{i}", "write_file", json.dumps({"path": f"f{i}.txt", "content": content}))
+        for i in range(30)
+    ]
+    server.openai.push(tool_round(*calls), openai_stream("proposed"))
+    r = goshi("ask", "-m", "gpt-4.1-mini", "write them", timeout=120)  # a 1M window
+    assert_clean(r, 0)
+    assert r.stdout == "proposed\n"
+    db = sqlite3.connect(home / "data" / "goshi" / "goshi.db")
+    stored = [c for (c,) in db.execute("SELECT content FROM messages WHERE role = 'tool'")]
+    assert len(stored) == 30
+    assert all(c != SPENT for c in stored[:13]) and set(stored[13:]) == {SPENT}
+    (kept,) = db.execute("SELECT tool_calls FROM messages WHERE role = 'assistant'").fetchone()
+    arguments = [a for _, _, a in json.loads(kept)]
+    assert all(json.loads(a)["content"] == content for a in arguments[:13])
+    assert arguments[13:] == ["{}"] * 17  # not run: what they carried is not kept
+    assert (home / "data" / "goshi" / "goshi.db").stat().st_size < 3_500_000

@@ -66,7 +66,7 @@ def store_round(
         results.append((call, result, ms))
     if budget.not_run:
         out.tool(f"-> {budget.not_run} more tool calls {NOT_RUN}", "")
-    said = Message("assistant", answer.text, calls, reasoning=answer.reasoning)
+    said = Message("assistant", answer.text, budget.kept(calls), reasoning=answer.reasoning)
     with held():
         replies = _save_round(s, question_id, said, answer, results)
     if stopped == INTERRUPTED:
