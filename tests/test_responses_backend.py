@@ -45,9 +45,7 @@ CALLS = [
 
 
 def settings(server: WireServer, api: str = "responses", **kw: Any) -> OpenAISettings:
-    s = OpenAISettings(base_url=f"{server.url}/v1", **kw)
-    s.api = api  # type: ignore[attr-defined]  # openai.api arrives with the config change
-    return s
+    return OpenAISettings(base_url=f"{server.url}/v1", api=api, **kw)
 
 
 def backend(server: WireServer, api: str = "responses", memory: Any = None) -> OpenAIBackend:

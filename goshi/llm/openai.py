@@ -94,7 +94,7 @@ class OpenAIBackend:
         self.cap_field = forced if self.cap_forced else learned
         self.stream_options = settings.stream_options and known.get("stream_options") != "off"
         self.responses_url = responses.url(settings.base_url)
-        self.api_setting: str = getattr(settings, "api", "auto")
+        self.api_setting = settings.api
         self.default_api = api_choice.default_api(settings.base_url)
 
     def chat(self, request: ChatRequest) -> Iterator[Event]:

@@ -35,7 +35,7 @@ def body(
     """The request body; `dropped` names the optional fields this server refused before
     (`include`, `reasoning.summary`)."""
     instructions, items = input_items(request.messages)
-    store = bool(getattr(settings, "store", False))
+    store = settings.store
     out: dict[str, Any] = {"model": request.model, "input": items, "stream": request.stream}
     out["store"] = store
     if instructions:
@@ -49,7 +49,7 @@ def body(
         out["temperature"] = settings.temperature
     if settings.service_tier is not None:
         out["service_tier"] = settings.service_tier
-    effort = getattr(settings, "reasoning_effort", None)
+    effort = settings.reasoning_effort
     if reasons(request.model):
         reasoning: dict[str, Any] = {} if "reasoning.summary" in dropped else {"summary": "auto"}
         if effort:

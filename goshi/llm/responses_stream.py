@@ -233,7 +233,7 @@ class ResponseReader:
                 self.finish = "incomplete"
         elif any(i.kind == "function_call" for i in self.order):
             self.finish = "tool_calls"
-        elif self.cap and usage is not None and usage.completion_tokens >= self.cap:
+        elif self.cap and usage is not None and usage.completion_tokens == self.cap:
             self.finish = "length"  # llama.cpp says completed when it stopped at the cap
         else:
             self.finish = "stop"
