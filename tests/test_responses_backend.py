@@ -286,3 +286,34 @@ def test_an_optional_field_the_server_refuses_is_dropped_once(server: WireServer
     list(backend(server, memory=memory).chat(ask()))
     sent = ["include" in r.body for r in server.chat_requests()]
     assert sent == [True, False, False]
+
+
+def test_auto_moves_a_chat_only_model_back_to_chat(server: WireServer) -> None:
+    from tests.responses_server import CHAT_ONLY, refusing
+
+    memory = InProcess()
+    memory.remember_param(backend(server).base_url, "api gpt-4o-search-preview", "responses")
+    server.responses.default = refusing("gpt-4o-search", *CHAT_ONLY, responses_stream("r"))
+    events = list(backend(server, "auto", memory).chat(ask(model="gpt-4o-search-preview")))
+    assert text(events) == "Hello from the test server."
+    assert [r.path for r in server.chat_requests()] == ["/v1/responses", "/v1/chat/completions"]
+    assert memory.params_for(backend(server).base_url)["api gpt-4o-search-preview"] == "chat"
+
+
+def test_openai_hosts_default_to_responses() -> None:
+    from goshi.llm.api_choice import default_api
+
+    for url in (
+        "https://api.openai.com/v1",
+        "https://eu.api.openai.com/v1",
+        "https://res.openai.azure.com/openai/v1",
+        "https://res.openai.azure.com/openai/v1/",
+    ):
+        assert default_api(url) == "responses", url
+    for url in (
+        "http://127.0.0.1:8080/v1",
+        "https://res.openai.azure.com/openai/deployments/gpt4o?api-version=2024-10-21",
+        "https://openrouter.ai/api/v1",
+        "https://api.openai.com.evil.example/v1",
+    ):
+        assert default_api(url) == "chat", url

@@ -84,3 +84,15 @@ def other_endpoint(fault: ServerFault, asked: str) -> str | None:
     ):
         return CHAT
     return None
+
+
+def expected(setting: str, base_url: str, model: str, remembered: str | None) -> str:
+    """The endpoint goshi asks this model on (`goshi models`): the setting, what the server said
+    before, else by host, where OpenAI's own hosts send a chat-only model to chat completions."""
+    if setting in (CHAT, RESPONSES):
+        return setting
+    if remembered in (CHAT, RESPONSES):
+        return remembered
+    if is_openai_host(base_url):
+        return known_api(model) or RESPONSES
+    return CHAT
