@@ -215,7 +215,8 @@ class Chat:
 
     @contextmanager
     def front_matter(self, template: templates.Template) -> Iterator[None]:
-        """A template's system prompt, model, backend and tools, for its one turn."""
+        """A template's system prompt, model, backend, tools and OpenAI endpoint, for its one
+        turn."""
         settings, conversation = self.settings, self.session.conversation
         saved = (
             settings.backend,
@@ -223,7 +224,10 @@ class Chat:
             settings.ollama.model,
             settings.tools.enabled,
             conversation.system,
+            settings.openai.api,
         )
+        if template.api:
+            settings.openai.api = template.api
         if template.backend:
             settings.backend = template.backend
         if template.model:
@@ -241,6 +245,7 @@ class Chat:
                 settings.ollama.model,
                 settings.tools.enabled,
                 conversation.system,
+                settings.openai.api,
             ) = saved
 
     def tools(self, arg: str) -> None:
