@@ -5,7 +5,8 @@
     402/429 quota -> QuotaExceeded · 429 -> RateLimited · 5xx, 408, 409 -> ServerError ·
     anything else -> RequestRejected
 
-Shared by both OpenAI dialects (chat completions and the Responses API).
+Shared by both OpenAI dialects (chat completions and the Responses API); a failed Response's
+code stands for a status (`status_of`) so it is classed the same way.
 """
 
 from __future__ import annotations
@@ -98,3 +99,22 @@ def error_from_fault(
     if status >= 500 or status in (408, 409):
         return ServerError(said, "try again later", backend=NAME, retry_after=retry_after)
     return RequestRejected(said, "the server refused this request as sent", backend=NAME)
+
+
+def status_of(fault: ServerFault) -> int:
+    """The HTTP status a failed response's code stands for, so its error is classed as on chat
+    completions (a rate limit is retried, a bad request is not)."""
+    code = fault.code.lower()
+    if code.isdigit() and 400 <= int(code) < 600:
+        return int(code)
+    if "rate_limit" in code or code in ("insufficient_quota", "slow_down"):
+        return 429
+    if code.startswith(("invalid", "unsupported", "context_length")) or code in (
+        "bad_request",
+        "content_filter",
+        "vector_store_timeout",
+    ):
+        return 400
+    if code in ("authentication_error", "invalid_api_key"):
+        return 401
+    return 500

@@ -26,12 +26,12 @@ import httpx
 from goshi.config import HttpSettings, OpenAISettings
 from goshi.credentials import mask_url
 from goshi.errors import BackendError, StreamCut
-from goshi.llm import api_choice, error_body, http, responses, sse
+from goshi.llm import api_choice, error_body, http, responses, responses_stream, sse
 from goshi.llm.chunks import Chunks, is_error
 from goshi.llm.error_body import ServerFault
-from goshi.llm.faults import error_from_fault, read_json
+from goshi.llm.faults import error_from_fault, read_json, status_of
 from goshi.llm.params import ParamMemory, remembered
-from goshi.llm.responses_stream import ResponseFailed, ResponseReader, decode, status_of
+from goshi.llm.responses_stream import ResponseFailed, ResponseReader
 from goshi.llm.types import (
     ChatRequest,
     Event,
@@ -266,42 +266,13 @@ class OpenAIBackend:
     def _responses(
         self, response: httpx.Response, model: str, sent: dict[str, Any], streamed: bool
     ) -> Iterator[Event]:
-        """A Responses API answer: typed events (goshi/llm/responses_stream.py), or one body."""
+        """A Responses API answer (goshi/llm/responses_stream.py); a failure classed by its code."""
         reader = ResponseReader(model, sent.get("max_output_tokens"))
         try:
-            if not streamed:
-                response.read()
-                body = read_json(response)
-                if is_error(body) and body.get("object") != "response":
-                    raise ResponseFailed(error_body.from_json(body))
-                yield from reader.whole(body)
-            else:
-                malformed = 0
-                for event in sse.events(response.iter_text()):
-                    if reader.ended:
-                        continue  # read to the end of the body: the connection is reused
-                    if (data := decode(event.data)) is None:
-                        malformed += 1
-                        said = redact(event.data, self.api_key)
-                        log.info("%s: skipped a malformed event: %.200r", NAME, said)
-                        continue
-                    if event.event == "error" and data.get("type") != "error":
-                        data = {"type": "error", "error": data}
-                    yield from reader.event(data)
-                if malformed:
-                    log.warning("%s: skipped %d malformed event(s) in the stream", NAME, malformed)
+            yield from responses_stream.answer(response, reader, streamed, self.api_key)
         except ResponseFailed as failed:
-            yield from reader.flush()
-            fault = failed.fault
-            status = status_of(fault)
-            said = f"{NAME}: the response failed"
-            raise self._error(fault, status, reader.model, response, said) from None
-        yield from reader.flush()
-        if not reader.ended:
-            raise StreamCut(
-                f"{NAME}: the stream ended before the answer did", "try again", backend=NAME
-            )
-        yield reader.done()
+            fault, said = failed.fault, f"{NAME}: the response failed"
+            raise self._error(fault, status_of(fault), reader.model, response, said) from None
 
     def _whole(self, body: dict[str, Any], model: str, response: httpx.Response) -> Iterator[Event]:
         if is_error(body):

@@ -25,8 +25,13 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from goshi.llm.chunks import flush_held
+import httpx
+
+from goshi.errors import StreamCut
+from goshi.llm import sse
+from goshi.llm.chunks import flush_held, is_error
 from goshi.llm.error_body import ServerFault, from_json
+from goshi.llm.faults import read_json
 from goshi.llm.types import (
     Done,
     Event,
@@ -40,6 +45,7 @@ from goshi.llm.types import (
     finished_calls,
 )
 from goshi.llm.values import TextJoiner, model_name, service_tier, short_text, tool_id, usage_of
+from goshi.llm.wire import redact
 
 log = logging.getLogger("goshi")
 NAME = "openai"
@@ -326,20 +332,39 @@ def decode(data: str) -> dict[str, Any] | None:
     return obj if isinstance(obj, dict) else None
 
 
-def status_of(fault: ServerFault) -> int:
-    """The HTTP status a failed response's code stands for, so its error is classed as on chat
-    completions (a rate limit is retried, a bad request is not)."""
-    code = fault.code.lower()
-    if code.isdigit() and 400 <= int(code) < 600:
-        return int(code)
-    if "rate_limit" in code or code in ("insufficient_quota", "slow_down"):
-        return 429
-    if code.startswith(("invalid", "unsupported", "context_length")) or code in (
-        "bad_request",
-        "content_filter",
-        "vector_store_timeout",
-    ):
-        return 400
-    if code in ("authentication_error", "invalid_api_key"):
-        return 401
-    return 500
+def answer(
+    response: httpx.Response, reader: ResponseReader, streamed: bool, key: str | None
+) -> Iterator[Event]:
+    """A 200 answer's events: the typed stream, or one whole body. ResponseFailed when the
+    server ends it with an error (after what arrived is passed on), StreamCut when it stops
+    before its end."""
+    try:
+        if not streamed:
+            response.read()
+            body = read_json(response)
+            if is_error(body) and body.get("object") != "response":
+                raise ResponseFailed(from_json(body))
+            yield from reader.whole(body)
+        else:
+            malformed = 0
+            for event in sse.events(response.iter_text()):
+                if reader.ended:
+                    continue  # read to the end of the body: the connection is reused
+                if (data := decode(event.data)) is None:
+                    malformed += 1
+                    log.info("%s: skipped a malformed event: %.200r", NAME, redact(event.data, key))
+                    continue
+                if event.event == "error" and data.get("type") != "error":
+                    data = {"type": "error", "error": data}  # llama.cpp's `error:` line
+                yield from reader.event(data)
+            if malformed:
+                log.warning("%s: skipped %d malformed event(s) in the stream", NAME, malformed)
+    except ResponseFailed:
+        yield from reader.flush()
+        raise
+    yield from reader.flush()
+    if not reader.ended:
+        raise StreamCut(
+            f"{NAME}: the stream ended before the answer did", "try again", backend=NAME
+        )
+    yield reader.done()
