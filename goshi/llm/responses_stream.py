@@ -95,6 +95,9 @@ class ResponseReader:
 
     def event(self, event: dict[str, Any]) -> Iterator[Event]:
         kind = event.get("type")
+        if not isinstance(kind, str):
+            self.unknown += 1
+            return
         delta = event.get("delta")
         if kind == "response.output_text.delta":
             if isinstance(delta, str) and delta:
@@ -142,20 +145,19 @@ class ResponseReader:
         """The item an event belongs to: by output_index, else item_id, else the last one."""
         index, item_id = event.get("output_index"), event.get("item_id")
         for key in (index, item_id):
-            if _key(key) and (item := self.items.get(key)) is not None:
+            if _key(key) and (item := self.items.get(key)) is not None and item.kind == kind:
                 return item
         for item in reversed(self.order):
             if item.kind == kind:
                 return item
         item = Item(kind)
-        self._keep(item, index, item_id)
+        self._keep(item, *(k for k in (index, item_id) if _key(k) and k not in self.items))
         return item
 
     def _keep(self, item: Item, *keys: Any) -> None:
         self.order.append(item)
         for key in keys:
-            if _key(key):
-                self.items[key] = item
+            self.items[key] = item
 
     def _item(self, event: dict[str, Any], done: bool) -> Iterator[Event]:
         raw = event.get("item")
@@ -164,10 +166,11 @@ class ResponseReader:
         index = event.get("output_index")
         call_id = tool_id(raw.get("call_id"))
         keys = (index, tool_id(raw.get("id")), call_id)
-        item = next((self.items[k] for k in keys if _key(k) and k in self.items), None)
+        found = (self.items.get(k) for k in keys if _key(k))
+        item = next((i for i in found if i is not None and i.kind == kind), None)
         if item is None:
             item = Item(kind)
-            self._keep(item, *keys)
+            self._keep(item, *(k for k in keys if _key(k) and k not in self.items))
         if kind == "function_call":
             fresh = item.call_id is None
             item.call_id = item.call_id or call_id
