@@ -814,6 +814,9 @@ def main(argv: list[str] | None = None) -> None:
         )
         server.openai.default = openai_stream(words)
         server.ollama.default = ollama_stream(words)
+        from tests.responses_server import responses_stream
+
+        server.responses.default = responses_stream(words)
     if args.context:
         server.openai.default = ContextServer(window=args.context, dialect="llamacpp")
         server.files["/props"] = llamacpp_props(args.context)
