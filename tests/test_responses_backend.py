@@ -317,3 +317,12 @@ def test_openai_hosts_default_to_responses() -> None:
         "https://api.openai.com.evil.example/v1",
     ):
         assert default_api(url) == "chat", url
+
+
+def test_an_azure_v1_base_keeps_its_query_on_responses() -> None:
+    from goshi.llm.openai import endpoint
+
+    base = "https://res.openai.azure.com/openai/v1/?api-version=preview"
+    assert endpoint(base, "/responses") == (
+        "https://res.openai.azure.com/openai/v1/responses?api-version=preview"
+    )

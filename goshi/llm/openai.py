@@ -26,12 +26,11 @@ import httpx
 from goshi.config import HttpSettings, OpenAISettings
 from goshi.credentials import mask_url
 from goshi.errors import BackendError, StreamCut
-from goshi.llm import api_choice, error_body, http, responses, responses_stream, sse
+from goshi.llm import api_choice, error_body, http, sse
 from goshi.llm.chunks import Chunks, is_error
 from goshi.llm.error_body import ServerFault
 from goshi.llm.faults import error_from_fault, read_json, status_of
 from goshi.llm.params import ParamMemory, remembered
-from goshi.llm.responses_stream import ResponseFailed, ResponseReader
 from goshi.llm.types import (
     ChatRequest,
     Event,
@@ -50,10 +49,11 @@ RESPONSES_OPTIONAL = {"include": "encrypted content", "reasoning.summary": "reas
 AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
 
 
-def endpoint(base_url: str) -> str:
-    """{base_url}/chat/completions, any query kept at the end (Azure's ?api-version=...)."""
+def endpoint(base_url: str, path: str = "/chat/completions") -> str:
+    """{base_url}/chat/completions (or /responses), any query kept at the end (Azure's
+    ?api-version=...)."""
     base, mark, query = base_url.partition("?")
-    return base.rstrip("/") + "/chat/completions" + mark + query
+    return base.rstrip("/") + path + mark + query
 
 
 def is_azure(base_url: str) -> bool:
@@ -93,7 +93,7 @@ class OpenAIBackend:
         learned = known.get("cap_field") or default_cap_field(self.base_url)
         self.cap_field = forced if self.cap_forced else learned
         self.stream_options = settings.stream_options and known.get("stream_options") != "off"
-        self.responses_url = responses.url(settings.base_url)
+        self.responses_url = endpoint(settings.base_url, "/responses")
         self.api_setting = settings.api
         self.default_api = api_choice.default_api(settings.base_url)
 
@@ -175,6 +175,8 @@ class OpenAIBackend:
         return min(cap, int(most)) if most and most.isdigit() else cap
 
     def _responses_body(self, request: ChatRequest) -> dict[str, Any]:
+        from goshi.llm import responses  # a chat completions ask never loads the other dialect
+
         known = self.memory.params_for(self.base_url)
         dropped = {f for f in RESPONSES_OPTIONAL if known.get(f"{f} {request.model}") == "off"}
         return responses.body(request, self.settings, self._cap(request), dropped)
@@ -267,9 +269,11 @@ class OpenAIBackend:
         self, response: httpx.Response, model: str, sent: dict[str, Any], streamed: bool
     ) -> Iterator[Event]:
         """A Responses API answer (goshi/llm/responses_stream.py); a failure classed by its code."""
+        from goshi.llm.responses_stream import ResponseFailed, ResponseReader, answer
+
         reader = ResponseReader(model, sent.get("max_output_tokens"))
         try:
-            yield from responses_stream.answer(response, reader, streamed, self.api_key)
+            yield from answer(response, reader, streamed, self.api_key)
         except ResponseFailed as failed:
             fault, said = failed.fault, f"{NAME}: the response failed"
             raise self._error(fault, status_of(fault), reader.model, response, said) from None

@@ -23,12 +23,6 @@ from goshi.llm.types import ChatRequest, Message
 ENCRYPTED = "reasoning.encrypted_content"
 
 
-def url(base_url: str) -> str:
-    """{base_url}/responses, any query kept at the end (Azure's ?api-version=...)."""
-    base, mark, query = base_url.partition("?")
-    return base.rstrip("/") + "/responses" + mark + query
-
-
 def body(
     request: ChatRequest, settings: OpenAISettings, cap: int | None, dropped: set[str]
 ) -> dict[str, Any]:
