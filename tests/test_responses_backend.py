@@ -326,3 +326,13 @@ def test_an_azure_v1_base_keeps_its_query_on_responses() -> None:
     assert endpoint(base, "/responses") == (
         "https://res.openai.azure.com/openai/v1/responses?api-version=preview"
     )
+
+
+def test_reasoning_effort_goes_in_each_dialects_own_field(server: WireServer) -> None:
+    for api in ("responses", "chat"):
+        http.close()
+        s = settings(server, api, reasoning_effort="high")
+        list(OpenAIBackend(s, HttpSettings(), "sk-x", InProcess()).chat(ask(model="o4-mini")))
+    on_responses, on_chat = (r.body for r in server.chat_requests())
+    assert on_responses["reasoning"] == {"summary": "auto", "effort": "high"}
+    assert on_chat["reasoning_effort"] == "high" and "reasoning" not in on_chat

@@ -165,6 +165,8 @@ class OpenAIBackend:
             body["temperature"] = self.settings.temperature
         if self.settings.service_tier is not None:
             body["service_tier"] = self.settings.service_tier
+        if self.settings.reasoning_effort is not None:
+            body["reasoning_effort"] = self.settings.reasoning_effort
         return body
 
     def _cap(self, request: ChatRequest) -> int | None:
