@@ -119,6 +119,7 @@ def main() -> None:
         live(max(3, args.runs // 3))
         context()
     habits(args.runs)
+    responses(args.runs)
 
 
 def measure(one: Server, big: Server, markdown: Server, runs: int) -> list[Pair]:
@@ -340,6 +341,15 @@ def habits(runs: int) -> None:
         f"\n`goshi history search` as a process: {ms['history_search']:.1f} ms "
         f"({ms['history_search'] / version:.2f}x goshi --version)"
     )
+
+
+def responses(runs: int) -> None:
+    """bench/responses.py: the Responses API against chat completions, same answer piped."""
+    print("\nthe Responses API (issue 21), median of each run's ratio:")
+    print("| what | floor | floor ms | goshi ms | ratio | target | ok | min ratio | wall ratio |")
+    print("|---|---|---:|---:|---:|---:|---|---:|---:|")
+    script = [PYTHON, str(ROOT / "bench" / "responses.py"), "--runs", str(runs), "--editable"]
+    print(subprocess.run(script, cwd=ROOT / "bench", capture_output=True, text=True).stdout)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Prompt templates: Markdown files in $XDG_CONFIG_HOME/goshi/prompts/NAME.md.
 
-    NAME.md -> optional YAML front matter (system, model, backend, tools, description) + body
+    NAME.md -> optional YAML front matter (system, model, backend, tools, api, description) + body
     -> render: `{input}` becomes piped stdin and the rest of the arguments, `{args}` the arguments
     alone -> the question; the front matter fills what the command line left unsaid.
 
@@ -20,7 +20,7 @@ from goshi.record import record
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _TOKEN = re.compile(r"\{(input|args)\}")
-_KEYS = ("description", "system", "model", "backend", "tools")
+_KEYS = ("description", "system", "model", "backend", "tools", "api")
 SHIPPED = Path(__file__).resolve().parent / "data" / "prompts"
 
 
@@ -34,6 +34,7 @@ class Template:
     model: str | None = None
     backend: str | None = None
     tools: bool | None = None
+    api: str | None = None  # openai.api for this template: auto | chat | responses
 
     def render(self, piped: str | None, words: list[str]) -> str:
         """The question: the body with {input} and {args} filled in. A body with neither gets
@@ -99,15 +100,17 @@ def parse(name: str, path: Path, text: str) -> Template:
             f"{path}: unknown front matter key {unknown[0]!r}", f"use {', '.join(_KEYS)}"
         )
     fields: dict[str, Any] = {}
-    for key in ("description", "system", "model", "backend"):
+    for key in ("description", "system", "model", "backend", "api"):
         value = data.get(key)
         if value is not None and not isinstance(value, str):
             raise ConfigError(f"{path}: {key}: expected text, got {value!r}")
         fields[key] = value
-    from goshi.config import BACKENDS
+    from goshi.config import BACKENDS, OPENAI_APIS
 
     if fields["backend"] is not None and fields["backend"] not in BACKENDS:
         raise ConfigError(f"{path}: backend: expected one of {', '.join(BACKENDS)}")
+    if fields["api"] is not None and fields["api"] not in OPENAI_APIS:
+        raise ConfigError(f"{path}: api: expected one of {', '.join(OPENAI_APIS)}")
     tools = data.get("tools")
     if tools is not None and not isinstance(tools, bool):
         raise ConfigError(f"{path}: tools: expected true or false, got {tools!r}")
@@ -120,6 +123,7 @@ def parse(name: str, path: Path, text: str) -> Template:
         model=fields["model"],
         backend=fields["backend"],
         tools=tools,
+        api=fields["api"],
     )
 
 

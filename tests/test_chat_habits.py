@@ -13,7 +13,8 @@ TAB = "\t"
 def test_a_template_runs_as_a_slash_command_for_one_turn(chat, goshi, server, home: Path) -> None:  # noqa: F811
     assert goshi("templates", "init").code == 0
     (home / "config" / "goshi" / "prompts" / "short.md").write_text(
-        "---\nmodel: gpt-4.1\nsystem: One line only.\ndescription: answer briefly\n---\n"
+        "---\nmodel: gpt-4.1\nsystem: One line only.\ndescription: answer briefly\n"
+        "api: responses\n---\n"
         "Briefly: {input}\n"
     )
     t = chat()
@@ -34,11 +35,13 @@ def test_a_template_runs_as_a_slash_command_for_one_turn(chat, goshi, server, ho
     t.say("/nosuch x")
     t.wait_for("unknown command /nosuch")
     t.prompt()
-    first, second = (r.body for r in server.chat_requests())
-    assert first["model"] == "gpt-4.1"
-    assert first["messages"][0] == {"role": "system", "content": "One line only."}
-    assert first["messages"][-1] == {"role": "user", "content": "Briefly: what is HEAD?"}
+    asked = server.chat_requests()
+    first, second = (r.body for r in asked)
+    assert asked[0].path == "/v1/responses" and first["model"] == "gpt-4.1"
+    assert first["instructions"] == "One line only."
+    assert first["input"][-1] == {"role": "user", "content": "Briefly: what is HEAD?"}
     # the front matter was for that one turn: the chat goes on as it was
+    assert asked[1].path == "/v1/chat/completions"
     assert second["model"] == "gpt-4o-mini" and second["messages"][0]["role"] == "user"
 
 

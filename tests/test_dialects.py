@@ -9,10 +9,12 @@ object, the pipe's stdout, a stderr line that says why an answer is cut or missi
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from goshi.config import HttpSettings, OllamaSettings, OpenAISettings
 from goshi.errors import GoshiError
@@ -30,6 +32,7 @@ from goshi.llm.types import (
     TextDelta,
     UsageReport,
 )
+from tests.conftest import FAST_CONFIG
 from tests.wire_server import Dialect, WireServer, load_dialect
 
 CORPUS = sorted((Path(__file__).parent / "dialects").glob("*.txt"))
@@ -57,7 +60,8 @@ def backend_events(server: WireServer, dialect: Dialect, stream: bool) -> list[E
     request = ChatRequest([Message("user", "hi")], "gpt-4o-mini", stream=stream, max_tokens=64)
     if dialect.route == "ollama":
         return list(OllamaBackend(OllamaSettings(host=server.url), HttpSettings()).chat(request))
-    settings = OpenAISettings(base_url=f"{server.url}/v1")
+    api = "responses" if dialect.route == "responses" else "chat"
+    settings = OpenAISettings(base_url=f"{server.url}/v1", api=api)
     return list(OpenAIBackend(settings, HttpSettings(), "sk-x", InProcess()).chat(request))
 
 
@@ -91,9 +95,16 @@ def test_backend_reads_the_dialect(server: WireServer, path: Path, mode: str) ->
 
 
 def ask(goshi: Any, dialect: Dialect, *extra: str) -> Any:
+    """`goshi ask` against the dialect: its route, its `args`, its `config` (YAML added to the
+    test's own config file)."""
     args = dialect.headers.get("args", "").split()
     route = ["-b", "ollama"] if dialect.route == "ollama" else []
-    return goshi("ask", *route, *args, *extra, "hi")
+    env = {"GOSHI_OPENAI_API": "responses"} if dialect.route == "responses" else {}
+    if config := dialect.headers.get("config"):
+        path = Path(tempfile.mkdtemp()) / "goshi.yaml"
+        path.write_text(FAST_CONFIG + yaml.safe_dump(yaml.safe_load(config)))
+        env["GOSHI_CONFIG"] = str(path)
+    return goshi("ask", *route, *args, *extra, "hi", **env)
 
 
 @pytest.mark.parametrize(("path", "mode"), CASES)
@@ -119,8 +130,11 @@ def test_goshi_ask_against_the_dialect(
         return
     got = json.loads(r.stdout)
     if tools:  # the calls ran, each result went back, and the model answered after them
-        sent = server.chat_requests()[1].body["messages"]
-        assert len([m for m in sent if m["role"] == "tool"]) == len(tools)
+        sent = server.chat_requests()[1].body
+        results = [m for m in sent.get("messages", ()) if m["role"] == "tool"] + [
+            i for i in sent.get("input", ()) if i.get("type") == "function_call_output"
+        ]
+        assert len(results) == len(tools)
         assert got["text"] == "Hello from the test server."
         return
     assert got["text"] == expect.get("text", "")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from goshi.config import HttpSettings, OllamaSettings, OpenAISettings
-from goshi.errors import GoshiError, ServerError
+from goshi.errors import BackendError, GoshiError, ServerError
 from goshi.llm import http
 from goshi.llm.ollama import OllamaBackend
 from goshi.llm.openai import OpenAIBackend
@@ -177,18 +177,141 @@ def run_case(server: WireServer, seed: int) -> None:
     check(events)
 
 
+EVENT_TYPES = [
+    "response.created",
+    "response.output_item.added",
+    "response.output_item.done",
+    "response.output_text.delta",
+    "response.output_text.done",
+    "response.refusal.delta",
+    "response.refusal.done",
+    "response.reasoning_summary_text.delta",
+    "response.reasoning_text.delta",
+    "response.function_call_arguments.delta",
+    "response.function_call_arguments.done",
+    "response.completed",
+    "response.incomplete",
+    "response.failed",
+    "error",
+    "response.something_new",
+]
+
+
+def responses_item(rng: random.Random) -> Any:
+    kind = rng.choice(["message", "reasoning", "function_call", odd(rng)])
+    return rng.choice(
+        [
+            odd(rng),
+            {
+                "type": kind,
+                "id": odd(rng),
+                "call_id": odd(rng),
+                "name": odd(rng),
+                "arguments": odd(rng),
+                "content": rng.choice([odd(rng), [{"type": "output_text", "text": odd(rng)}]]),
+                "summary": rng.choice([odd(rng), [{"type": "summary_text", "text": odd(rng)}]]),
+                "encrypted_content": odd(rng),
+            },
+        ]
+    )
+
+
+def responses_object(rng: random.Random) -> Any:
+    usage = rng.choice(
+        [
+            odd(rng),
+            {
+                "input_tokens": odd(rng),
+                "output_tokens": odd(rng),
+                "input_tokens_details": rng.choice([odd(rng), {"cached_tokens": odd(rng)}]),
+                "output_tokens_details": rng.choice([odd(rng), {"reasoning_tokens": odd(rng)}]),
+            },
+        ]
+    )
+    return rng.choice(
+        [
+            odd(rng),
+            {
+                "object": "response",
+                "status": rng.choice(["completed", "incomplete", "failed", odd(rng)]),
+                "model": odd(rng),
+                "service_tier": odd(rng),
+                "usage": usage,
+                "error": odd(rng),
+                "incomplete_details": rng.choice([odd(rng), {"reason": odd(rng)}]),
+                "output": rng.choice([odd(rng), [responses_item(rng) for _ in range(3)]]),
+            },
+        ]
+    )
+
+
+def responses_event(rng: random.Random, n: int) -> dict[str, Any]:
+    """One typed event with random values where its fields belong (keys: OpenAI's, llama.cpp
+    leaving out sequence_number and output_index)."""
+    event: dict[str, Any] = {"type": rng.choice([*EVENT_TYPES, odd(rng)])}
+    if rng.random() < 0.7:
+        event["sequence_number"] = n
+    for key in ("output_index", "item_id", "summary_index", "content_index"):
+        if rng.random() < 0.6:
+            event[key] = rng.choice([0, 1, 2, "fc_1", "msg_1", odd(rng)])
+    for key in ("delta", "text", "refusal", "arguments", "code", "message", "name"):
+        if rng.random() < 0.4:
+            event[key] = odd(rng)
+    if rng.random() < 0.5:
+        event["item"] = responses_item(rng)
+    if rng.random() < 0.3:
+        event["response"] = responses_object(rng)
+    if rng.random() < 0.1:
+        event["error"] = rng.choice([odd(rng), {"code": odd(rng), "message": odd(rng)}])
+    return event
+
+
+def _name(event: dict[str, Any]) -> bytes:
+    kind = event["type"]
+    return kind.encode() if isinstance(kind, str) and kind.isascii() else b"x"
+
+
+def run_responses_case(server: WireServer, seed: int) -> None:
+    rng = random.Random(seed)
+    stream = rng.random() < 0.7
+    request = ChatRequest([Message("user", "hi")], "asked", stream=stream, max_tokens=7)
+    if stream:
+        events = [responses_event(rng, n) for n in range(10)]
+        body = b"".join(b"event: " + _name(e) + b"\ndata: " + dump(e) + b"\n\n" for e in events)
+        server.responses.push(replay(200, "text/event-stream", body))
+    else:
+        body = dump(responses_object(rng))
+        server.responses.push(replay(200, "application/json", body, chunked=False))
+    settings = OpenAISettings(base_url=f"{server.url}/v1", api="responses")
+    backend = OpenAIBackend(settings, HttpSettings(read_timeout_s=5), None, InProcess())
+    events: list[Any] = []
+    try:
+        events.extend(backend.chat(request))
+    except BackendError:  # a failed, cut or refused answer: said as one, never another error
+        assert not any(isinstance(e, Done) for e in events), seed
+    else:
+        assert isinstance(events[-1], Done), seed
+    check(events)
+
+
 SEEDS = range(1000)
 
 
-@pytest.mark.parametrize("block", [0])
-def test_a_seeded_sample_of_hostile_servers(server: WireServer, block: int) -> None:
+CASES = pytest.mark.parametrize(
+    "case", [run_case, run_responses_case], ids=["chat-and-ollama", "responses"]
+)
+
+
+@CASES
+def test_a_seeded_sample_of_hostile_servers(server: WireServer, case: Any) -> None:
     http.close()
     for seed in list(SEEDS)[::10]:  # 100 of the 1,000; `pytest --slow` runs them all
-        run_case(server, seed)
+        case(server, seed)
 
 
 @pytest.mark.slow
-def test_every_hostile_server(server: WireServer) -> None:
+@CASES
+def test_every_hostile_server(server: WireServer, case: Any) -> None:
     http.close()
     for seed in SEEDS:
-        run_case(server, seed)
+        case(server, seed)

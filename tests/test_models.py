@@ -15,9 +15,10 @@ def test_models_lists_both_backends_with_prices_and_the_default(goshi, server) -
     lines = r.stdout.splitlines()
     assert lines[0] == f"openai: {server.url}/v1"
     row = {line.split()[0]: line.split()[1:] for line in lines if line.startswith("  ")}
-    assert row["gpt-4o-mini"] == ["0.15", "0.60", "128k", "default"]  # the window goshi knows
-    assert row["gpt-4.1"] == ["2.00", "8.00", "1M"]  # 1,047,576, as the footer says it
-    assert row["my-finetune"] == ["-", "-", "-"]  # no price is guessed
+    # the window goshi knows; the endpoint it asks on (a local server: chat completions)
+    assert row["gpt-4o-mini"] == ["0.15", "0.60", "128k", "chat", "default"]
+    assert row["gpt-4.1"] == ["2.00", "8.00", "1M", "chat"]  # 1,047,576, as the footer says it
+    assert row["my-finetune"] == ["-", "-", "-", "chat"]  # no price is guessed
     assert f"ollama: {server.url}" in lines
     assert row["llama3.2:latest"] == ["free", "free", "-", "default"]
     assert row["qwen2.5-coder:7b"] == ["free", "free", "-"]
@@ -41,6 +42,7 @@ def test_models_json(goshi, server) -> None:
         "output_per_mtok": 0.6,
         "price_source": "table",
         "context_window": 128000,
+        "endpoint": "chat",
     }
     assert data[1]["models"][0]["price_source"] == "local"
 

@@ -60,7 +60,7 @@ def test_a_cut_answer_is_marked_in_the_footer_and_exits_8(
     server.openai.push(openai_stream(["Once", " upon"], finish="length", usage=(5, 2, 0)))
     term = spawn(env, home)
     term.wait_for(r"cut: token cap")
-    term.wait_for(r"the answer was cut at the output cap")
+    term.wait_for(r"the answer was cut at the server's own output limit")
     assert term.wait_exit() == 8
 
 

@@ -68,6 +68,8 @@ HEAVY = (
     "goshi.templates",
     "goshi.ui.keys",
     "goshi.llm.ollama",  # the fallback backend is made when it is needed
+    "goshi.llm.responses",  # the Responses API dialect: an ask on chat completions needs none
+    "goshi.llm.responses_stream",
     "goshi.agent.workspace",
     "goshi.agent.write",
     "goshi.agent.ignore",

@@ -90,6 +90,21 @@ def test_front_matter_backend_sends_the_template_to_ollama(goshi, server, home) 
     assert request.path == "/api/chat" and request.body["model"] == "qwen2.5"
 
 
+def test_front_matter_api_sends_the_template_to_the_responses_api(goshi, server, home) -> None:
+    (prompts(home) / "codex.md").write_text(
+        "---\nmodel: gpt-5.3-codex\napi: responses\n---\n{input}"
+    )
+    r = goshi("ask", "-t", "codex", "fix it")
+    assert (r.code, r.stdout) == (0, "Hello from the test server.\n"), r.stderr
+    request = server.chat_requests()[-1]
+    assert request.path == "/v1/responses" and request.body["model"] == "gpt-5.3-codex"
+    assert goshi("ask", "plain").code == 0  # only the template's turn goes there
+    assert server.chat_requests()[-1].path == "/v1/chat/completions"
+    (prompts(home) / "codex.md").write_text("---\napi: completions\n---\n{input}")
+    r = goshi("ask", "-t", "codex", "fix it")
+    assert r.code == 3 and "api: expected one of auto, chat, responses" in r.stderr
+
+
 def test_an_unknown_template_exits_2_and_lists_the_ones_there_are(goshi, server, home) -> None:
     r = goshi("ask", "-t", "nope", "x")
     assert r.code == 2

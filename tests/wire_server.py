@@ -155,7 +155,10 @@ class WireServer(ThreadingHTTPServer):
 
     def __init__(self, port: int = 0) -> None:
         super().__init__(("127.0.0.1", port), Handler)
+        from tests.responses_server import responses_stream
+
         self.openai = Route(openai_stream("Hello from the test server."))
+        self.responses = Route(responses_stream("Hello from the test server."))
         self.ollama = Route(ollama_stream("Hello from Ollama."))
         self.tags = Route(ollama_tags(["llama3.2:latest"]))
         self.models = Route(openai_models(["gpt-4o-mini", "gpt-4.1"]))
@@ -172,6 +175,8 @@ class WireServer(ThreadingHTTPServer):
         path = path.split("?", 1)[0]
         if path == "/v1/chat/completions":
             return self.openai
+        if path == "/v1/responses":
+            return self.responses
         if path == "/api/chat":
             return self.ollama
         if path == "/api/tags":
@@ -324,10 +329,12 @@ def sse_stream(
     pause_after: int | None = None,
     pause_s: float = 0.0,
     hold: threading.Event | None = None,
+    framed: bool = False,
 ) -> Reply:
     """Send payloads as SSE events; optionally reset, stall or pause after some of them. A pause
     lasts pause_s, or with `hold` until the test sets it (at most 30 s): then what the test does
-    in the pause happens in it however slow the machine is."""
+    in the pause happens in it however slow the machine is. `framed`: each payload is a whole
+    event already (the Responses API's `event:` + `data:`)."""
 
     def reply(h: Handler, body: dict[str, Any]) -> None:
         h.start_chunked("text/event-stream; charset=utf-8")
@@ -337,7 +344,7 @@ def sse_stream(
             if stall_after is not None and i == stall_after:
                 time.sleep(stall_s)
                 h.reset()
-            h.chunk(b"data: " + payload + b"\n\n")
+            h.chunk(payload if framed else b"data: " + payload + b"\n\n")
             if delay_s:
                 time.sleep(delay_s)
             if i == pause_after:
@@ -354,21 +361,24 @@ def sse_stream(
     return reply
 
 
+# the keyword arguments of a reply that are the stream's faults, not the answer's content
+STREAM_KEYS = {
+    "done",
+    "reset_after",
+    "stall_after",
+    "stall_s",
+    "delay_s",
+    "pause_after",
+    "pause_s",
+    "hold",
+}
+
+
 def openai_stream(text: str | list[str], **kwargs: Any) -> Reply:
     """A streamed answer; honours the request's stream_options.include_usage like OpenAI."""
     pieces = tokens_of(text) if isinstance(text, str) else text
-    stream_keys = {
-        "done",
-        "reset_after",
-        "stall_after",
-        "stall_s",
-        "delay_s",
-        "pause_after",
-        "pause_s",
-        "hold",
-    }
-    stream_kwargs = {k: v for k, v in kwargs.items() if k in stream_keys}
-    event_kwargs = {k: v for k, v in kwargs.items() if k not in stream_keys}
+    stream_kwargs = {k: v for k, v in kwargs.items() if k in STREAM_KEYS}
+    event_kwargs = {k: v for k, v in kwargs.items() if k not in STREAM_KEYS}
 
     def reply(h: Handler, body: dict[str, Any]) -> None:
         if not body.get("stream"):
@@ -665,7 +675,7 @@ def ollama_tags(models: list[str]) -> Reply:
 class Dialect:
     """One recorded-shape transcript: headers, then the responses each mode gets, in order.
 
-    dialect: what server and version this is          route: openai | ollama
+    dialect: what server and version this is          route: openai | responses | ollama
     source: where the shape comes from                args: extra `goshi ask` arguments
     expect: {"exit", "text", "reasoning", "usage", "finish", "refusal", "tools", "stderr",
              "requests": {"stream": n, "whole": n}}
@@ -687,7 +697,9 @@ class Dialect:
     def serve(self, server: WireServer, mode: str, then_default: bool = False) -> None:
         """Queue this mode's responses; the last one answers every later request too, unless
         `then_default`: then the route's default answers after them."""
-        route = server.ollama if self.route == "ollama" else server.openai
+        route = {"ollama": server.ollama, "responses": server.responses}.get(
+            self.route, server.openai
+        )
         replies = [replay(status, ctype, body) for status, ctype, body in self.replies[mode]]
         if then_default:
             route.push(*replies)
@@ -828,6 +840,9 @@ def main(argv: list[str] | None = None) -> None:
         )
         server.openai.default = openai_stream(words)
         server.ollama.default = ollama_stream(words)
+        from tests.responses_server import responses_stream
+
+        server.responses.default = responses_stream(words)
     if args.context:
         server.openai.default = ContextServer(window=args.context, dialect="llamacpp")
         server.files["/props"] = llamacpp_props(args.context)

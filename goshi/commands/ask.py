@@ -61,16 +61,20 @@ def with_template(template: "templates.Template", flags: Overrides) -> Overrides
 
 
 def run(opts: AskOptions) -> int:
+    api = None
     if opts.template is not None:
         from goshi import templates
 
         template = templates.load(opts.template)
         prompt = template.render(read_piped_stdin(), opts.words)
         opts.overrides = with_template(template, opts.overrides)
+        api = template.api
     else:
         prompt = compose_prompt(opts.words, read_piped_stdin())
     approval = Approval(opts.yes)
     session = Session.start(opts, approval, approval.tool_call)
+    if api:
+        session.settings.openai.api = api  # the backends are made per request, after this
     session.ask(
         prompt, output.choose(opts.as_json), stream=opts.stream, max_cost_usd=opts.max_cost_usd
     )

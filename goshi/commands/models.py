@@ -2,7 +2,8 @@
 
     OpenAI (or a compatible server) GET {base_url}/models, Ollama GET /api/tags
     -> each id: standard price (goshi.cost.prices: cost.prices, then the table), context window (the
-       table's, when it has one), default or not -> a table, or JSON
+       table's, when it has one), the endpoint goshi asks an OpenAI model on (chat completions or
+       the Responses API: goshi/llm/api_choice.py), default or not -> a table, or JSON
 
 Model ids come from servers: they are bounded in length and number, and reach a terminal only
 through the sanitiser. Ollama's list is also kept for Tab completion (goshi/model_names.py).
@@ -17,6 +18,7 @@ from goshi import config, model_names
 from goshi.cost import prices
 from goshi.credentials import key_problem, mask_url, remember
 from goshi.errors import Unavailable
+from goshi.llm import api_choice
 from goshi.llm.probe import get_json, ollama_names
 from goshi.llm.select import openai_key_configured
 from goshi.sanitize import one_line
@@ -38,6 +40,7 @@ class ModelInfo:
     output_per_mtok: float | None
     price_source: str | None  # "table", "goshi.yaml", "local" (Ollama is free), or None
     context_window: int | None
+    endpoint: str | None = None  # OpenAI: "chat" or "responses", the one goshi asks it on
 
 
 @dataclass
@@ -80,7 +83,25 @@ def _openai(settings: config.Settings) -> BackendModels:
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         return BackendModels("openai", shown, False, _not_listed(body, detail), model)
     ids = [m.get("id") for m in body["data"] if isinstance(m, dict)]
-    return BackendModels("openai", shown, True, detail, model, _describe(settings, "openai", ids))
+    listed = _describe(settings, "openai", ids)
+    remembered = _remembered(url)
+    for m in listed:
+        said = remembered.get(api_choice.memory_key(m.id))
+        m.endpoint = api_choice.expected(settings.openai.api, url, m.id, said)
+    return BackendModels("openai", shown, True, detail, model, listed)
+
+
+def _remembered(url: str) -> dict[str, str]:
+    """What servers said before (goshi/llm/params.py), when the store can be read."""
+    import sqlite3
+
+    from goshi.errors import GoshiError
+    from goshi.store import Store
+
+    try:
+        return Store().params_for(mask_url(url.rstrip("/")))
+    except (GoshiError, sqlite3.Error, OSError):
+        return {}
 
 
 def _ollama(settings: config.Settings) -> BackendModels:
@@ -144,12 +165,17 @@ def render(listing: list[BackendModels]) -> str:
             out.append("  no models")
             continue
         width = min(SHOWN_ID, max(len(m.id) for m in b.models))
-        out.append(f"  {'model':<{width}}  {'in $/1M':>8}  {'out $/1M':>8}  {'context':>8}")
+        api = any(m.endpoint for m in b.models)
+        out.append(
+            f"  {'model':<{width}}  {'in $/1M':>8}  {'out $/1M':>8}  {'context':>8}"
+            + (f"  {'api':<9}" if api else "")
+        )
         for m in b.models:
             name = one_line(m.id if len(m.id) <= width else m.id[: width - 1] + "…")
             out.append(
                 f"  {name:<{width}}  {_price(m, m.input_per_mtok):>8}"
                 f"  {_price(m, m.output_per_mtok):>8}  {_window(m.context_window):>8}"
+                + (f"  {m.endpoint or '-':<9}" if api else "")
                 + ("  default" if m.default else "")
             )
         if not any(m.default for m in b.models):

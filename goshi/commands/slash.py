@@ -157,7 +157,8 @@ class SlashCommands:
 
     @contextmanager
     def front_matter(self, template: templates.Template) -> Iterator[None]:
-        """A template's system prompt, model, backend and tools, for its one turn."""
+        """A template's system prompt, model, backend, tools and OpenAI endpoint, for its one
+        turn."""
         settings, conversation = self.settings, self.session.conversation
         saved = (
             settings.backend,
@@ -165,7 +166,10 @@ class SlashCommands:
             settings.ollama.model,
             settings.tools.enabled,
             conversation.system,
+            settings.openai.api,
         )
+        if template.api:
+            settings.openai.api = template.api
         if template.backend:
             settings.backend = template.backend
         if template.model:
@@ -183,6 +187,7 @@ class SlashCommands:
                 settings.ollama.model,
                 settings.tools.enabled,
                 conversation.system,
+                settings.openai.api,
             ) = saved
 
     def tools(self, arg: str) -> None:

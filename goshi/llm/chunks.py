@@ -131,13 +131,18 @@ class Chunks:
             yield event
 
     def flush(self) -> Iterator[Event]:
-        if out := self.reasoning.flush():
-            yield ReasoningDelta(out)
-        if out := self.text.flush():
-            yield TextDelta(out)
-        if out := self.refusal.flush():
-            yield RefusalDelta(out)
+        return flush_held(self.reasoning, self.text, self.refusal)
 
     def done(self) -> Done:
         calls = finished_calls(self.whole_calls) if self.whole_calls else self.calls.calls()
         return Done(self.finish, self.model, calls, self.tier)
+
+
+def flush_held(reasoning: TextJoiner, text: TextJoiner, refusal: TextJoiner) -> Iterator[Event]:
+    """What each channel still holds back (half a surrogate pair) at the end of an answer."""
+    if out := reasoning.flush():
+        yield ReasoningDelta(out)
+    if out := text.flush():
+        yield TextDelta(out)
+    if out := refusal.flush():
+        yield RefusalDelta(out)

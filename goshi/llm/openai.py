@@ -25,22 +25,12 @@ import httpx
 from goshi import json_bounds
 from goshi.config import HttpSettings, OpenAISettings
 from goshi.credentials import mask_url
-from goshi.errors import (
-    AuthError,
-    BackendError,
-    ModelNotFound,
-    QuotaExceeded,
-    RateLimited,
-    RequestRejected,
-    ServerError,
-    StreamCut,
-    ToolsUnsupported,
-)
-from goshi.llm import error_body, http, sse
+from goshi.errors import BackendError, StreamCut
+from goshi.llm import api_choice, error_body, http, sse
 from goshi.llm.chunks import Chunks, is_error
 from goshi.llm.error_body import ServerFault
+from goshi.llm.faults import error_from_fault, read_json, status_of
 from goshi.llm.params import ParamMemory, remembered
-from goshi.llm.retry import parse_retry_after
 from goshi.llm.types import (
     ChatRequest,
     Event,
@@ -52,15 +42,18 @@ log = logging.getLogger("goshi")
 NAME = "openai"
 CAP_FIELDS = ("max_tokens", "max_completion_tokens")
 FINISH_MAX = 40
+# Responses fields a server may refuse (named, or by what its message says): dropped, remembered
+RESPONSES_OPTIONAL = {"include": "encrypted content", "reasoning.summary": "reasoning summar"}
 
 
 AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
 
 
-def endpoint(base_url: str) -> str:
-    """{base_url}/chat/completions, any query kept at the end (Azure's ?api-version=...)."""
+def endpoint(base_url: str, path: str = "/chat/completions") -> str:
+    """{base_url}/chat/completions (or /responses), any query kept at the end (Azure's
+    ?api-version=...)."""
     base, mark, query = base_url.partition("?")
-    return base.rstrip("/") + "/chat/completions" + mark + query
+    return base.rstrip("/") + path + mark + query
 
 
 def is_azure(base_url: str) -> bool:
@@ -100,6 +93,9 @@ class OpenAIBackend:
         learned = known.get("cap_field") or default_cap_field(self.base_url)
         self.cap_field = forced if self.cap_forced else learned
         self.stream_options = settings.stream_options and known.get("stream_options") != "off"
+        self.responses_url = endpoint(settings.base_url, "/responses")
+        self.api_setting = settings.api
+        self.default_api = api_choice.default_api(settings.base_url)
 
     def chat(self, request: ChatRequest) -> Iterator[Event]:
         headers = {"Accept": "text/event-stream" if request.stream else "application/json"}
@@ -108,23 +104,49 @@ class OpenAIBackend:
             if is_azure(self.settings.base_url):  # Azure's keys go in api-key
                 headers["api-key"] = self.api_key
         client = http.client(self.http_settings)
+        api, switched = self.api_for(request.model), False
         with translate_errors(NAME, self.settings.base_url, self.http_settings.read_timeout_s):
             while True:
-                body = self._body(request)
-                with client.stream("POST", self.url, json=body, headers=headers) as response:
+                if api == api_choice.RESPONSES:
+                    url, body = self.responses_url, self._responses_body(request)
+                else:
+                    url, body = self.url, self._body(request)
+                with client.stream("POST", url, json=body, headers=headers) as response:
                     if response.status_code != 200:
                         fault = error_body.parse(error_body.read_bounded(response.iter_bytes()))
-                        if response.status_code in (400, 422) and self._adapt(fault, body):
+                        if response.status_code in (400, 422) and self._adapt(fault, body, api):
                             continue
+                        other = api_choice.other_endpoint(fault, api)
+                        if other and not switched and response.status_code in (400, 404, 422):
+                            if self.api_setting == "auto":
+                                api, switched = self._switch(request.model, other), True
+                                continue
+                            fault = _forced(fault, self.api_setting)
                         raise self._error(fault, response.status_code, request.model, response)
-                    if request.stream and "event-stream" in response.headers.get(
+                    streamed = request.stream and "event-stream" in response.headers.get(
                         "content-type", ""
-                    ):
+                    )
+                    if api == api_choice.RESPONSES:
+                        yield from self._responses(response, request.model, body, streamed)
+                    elif streamed:
                         yield from self._stream(response, request.model)
                     else:
                         response.read()
-                        yield from self._whole(_json(response), request.model, response)
+                        yield from self._whole(read_json(response), request.model, response)
                     return
+
+    def api_for(self, model: str) -> str:
+        """The endpoint this model is asked on (goshi/llm/api_choice.py)."""
+        if self.api_setting != "auto":
+            return self.api_setting
+        known = self.memory.params_for(self.base_url).get(api_choice.memory_key(model))
+        return known if known in (api_choice.CHAT, api_choice.RESPONSES) else self.default_api
+
+    def _switch(self, model: str, api: str) -> str:
+        where = "/responses" if api == api_choice.RESPONSES else "/chat/completions"
+        log.info("%s: %s answers on %s here; asking there from now on", NAME, model, where)
+        self.memory.remember_param(self.base_url, api_choice.memory_key(model), api)
+        return api
 
     def _body(self, request: ChatRequest) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -137,22 +159,47 @@ class OpenAIBackend:
         if request.tools:
             body["tools"] = request.tools
             body["tool_choice"] = "auto"
-        if (cap := request.max_tokens or self.settings.max_tokens) is not None:
-            most = self.memory.params_for(self.base_url).get(f"max_output {request.model}")
-            body[self.cap_field] = min(cap, int(most)) if most and most.isdigit() else cap
+        if (cap := self._cap(request)) is not None:
+            body[self.cap_field] = cap
         if self.settings.temperature is not None:
             body["temperature"] = self.settings.temperature
         if self.settings.service_tier is not None:
             body["service_tier"] = self.settings.service_tier
+        if self.settings.reasoning_effort is not None:
+            body["reasoning_effort"] = self.settings.reasoning_effort
         return body
 
-    def _adapt(self, fault: ServerFault, sent: dict[str, Any]) -> bool:
+    def _cap(self, request: ChatRequest) -> int | None:
+        """The answer's cap: the request's or openai.max_tokens, within what the model allows."""
+        if (cap := request.max_tokens or self.settings.max_tokens) is None:
+            return None
+        most = self.memory.params_for(self.base_url).get(f"max_output {request.model}")
+        return min(cap, int(most)) if most and most.isdigit() else cap
+
+    def _responses_body(self, request: ChatRequest) -> dict[str, Any]:
+        from goshi.llm import responses  # a chat completions ask never loads the other dialect
+
+        known = self.memory.params_for(self.base_url)
+        dropped = {f for f in RESPONSES_OPTIONAL if known.get(f"{f} {request.model}") == "off"}
+        return responses.body(request, self.settings, self._cap(request), dropped)
+
+    def _adapt(self, fault: ServerFault, sent: dict[str, Any], api: str) -> bool:
         """A 400/422 that names a field this server will not take: change it once, remember."""
+        model = sent["model"]
         most = error_body.output_limit(fault)
-        if most is not None and sent.get(self.cap_field, 0) > most:
-            log.info("%s: %s allows at most %d output tokens", NAME, sent["model"], most)
-            self.memory.remember_param(self.base_url, f"max_output {sent['model']}", str(most))
+        field = self.cap_field if api == api_choice.CHAT else "max_output_tokens"
+        if most is not None and sent.get(field, 0) > most:
+            log.info("%s: %s allows at most %d output tokens", NAME, model, most)
+            self.memory.remember_param(self.base_url, f"max_output {model}", str(most))
             return True
+        if api == api_choice.RESPONSES:
+            for name, said in RESPONSES_OPTIONAL.items():
+                top = name.partition(".")[0]
+                if top in sent and (error_body.rejects_param(fault, name) or fault.mentions(said)):
+                    log.info("%s: %s takes no %s here; asking without it", NAME, model, name)
+                    self.memory.remember_param(self.base_url, f"{name} {model}", "off")
+                    return True
+            return False
         if (
             not self.cap_forced
             and self.cap_field in sent
@@ -192,7 +239,7 @@ class OpenAIBackend:
                 continue
             try:
                 chunk = json_bounds.loads(event.data)
-            except ValueError:
+            except (ValueError, RecursionError):
                 chunk = None
             if event.event == "error":
                 fault = (
@@ -220,6 +267,19 @@ class OpenAIBackend:
             )
         yield chunks.done()
 
+    def _responses(
+        self, response: httpx.Response, model: str, sent: dict[str, Any], streamed: bool
+    ) -> Iterator[Event]:
+        """A Responses API answer (goshi/llm/responses_stream.py); a failure classed by its code."""
+        from goshi.llm.responses_stream import ResponseFailed, ResponseReader, answer
+
+        reader = ResponseReader(model, sent.get("max_output_tokens"))
+        try:
+            yield from answer(response, reader, streamed, self.api_key)
+        except ResponseFailed as failed:
+            fault, said = failed.fault, f"{NAME}: the response failed"
+            raise self._error(fault, status_of(fault), reader.model, response, said) from None
+
     def _whole(self, body: dict[str, Any], model: str, response: httpx.Response) -> Iterator[Event]:
         if is_error(body):
             raise self._mid_stream(error_body.from_json(body), model, response, whole=True)
@@ -244,79 +304,9 @@ class OpenAIBackend:
         response: httpx.Response,
         said: str | None = None,
     ) -> BackendError:
-        return _error_from_fault(
+        return error_from_fault(
             fault, status, model, self.api_key, self.settings.api_key_env, response, said
         )
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = json_bounds.loads(response.content)
-    except json_bounds.TooDeep as exc:
-        raise ServerError(f"{NAME}: the server sent {exc}", "try again", backend=NAME) from None
-    except ValueError:
-        fault = error_body.parse(response.content)
-        raise ServerError(
-            f"{NAME}: the server sent a body that is not JSON"
-            + (f": {fault.text}" if fault.text else ""),
-            "try again",
-            backend=NAME,
-        ) from None
-    if not isinstance(body, dict):
-        raise ServerError(f"{NAME}: the server sent an unexpected answer", backend=NAME)
-    return body
-
-
-def _error_from_fault(
-    fault: ServerFault,
-    status: int,
-    model: str,
-    key: str | None,
-    key_env: str,
-    response: httpx.Response,
-    said: str | None = None,
-) -> BackendError:
-    text = redact(fault.text, key) or response.reason_phrase or "no reason given"
-    said = f"{said}: {text}" if said else f"{NAME}: HTTP {status}: {text}"
-    if status in (401, 403):
-        hint = (
-            f"set {key_env} to a valid API key"
-            if not key
-            else f"check the key in ${key_env}: it may be wrong, revoked or lack access"
-        )
-        return AuthError(
-            f"{NAME}: the API key was rejected (HTTP {status}: {text})", hint, backend=NAME
-        )
-    if status == 404:
-        if fault.code == "model_not_found" or "model" in text.lower():
-            return ModelNotFound(
-                f"{NAME}: model {model!r} not found (HTTP 404: {text})",
-                "pick another with -m MODEL, or set openai.model",
-                backend=NAME,
-            )
-        return RequestRejected(
-            said, f"check openai.base_url ({response.request.url})", backend=NAME
-        )
-    if status in (400, 422) and error_body.tools_unsupported(fault):
-        return ToolsUnsupported(f"{NAME}: {text}", "goshi goes on without tools", backend=NAME)
-    if status in (400, 413, 422) and error_body.context_exceeded(fault):
-        return RequestRejected(
-            said, "the conversation is too long for the model: start a new one", backend=NAME
-        )
-    if status in (402, 429) and error_body.quota_exhausted(fault):
-        return QuotaExceeded(
-            f"{NAME}: quota exhausted (HTTP {status}: {text})",
-            "check your plan and billing, or use -b ollama",
-            backend=NAME,
-        )
-    retry_after = parse_retry_after(response.headers)
-    if status == 429:
-        return RateLimited(
-            said, "wait a little and try again", backend=NAME, retry_after=retry_after
-        )
-    if status >= 500 or status in (408, 409):
-        return ServerError(said, "try again later", backend=NAME, retry_after=retry_after)
-    return RequestRejected(said, "the server refused this request as sent", backend=NAME)
 
 
 def _message(message: Message) -> dict[str, Any]:
@@ -330,3 +320,9 @@ def _message(message: Message) -> dict[str, Any]:
     if message.tool_call_id:
         out["tool_call_id"] = message.tool_call_id
     return out
+
+
+def _forced(fault: ServerFault, api: str) -> ServerFault:
+    """A refusal that names the other endpoint, while openai.api forces this one."""
+    hint = f" (openai.api is {api}; `auto` would ask the other endpoint)"
+    return ServerFault(fault.text + hint, fault.code, fault.param)

@@ -27,6 +27,9 @@ class ToolCall:
     id: str
     name: str
     arguments: str  # JSON text, as the model wrote it (it may be invalid)
+    # Responses API only: the output items that came right before this call, sent back in place
+    # next round (reasoning items unchanged; {"type": "message"} marks where the text stood)
+    carried: tuple[Any, ...] = field(default=(), compare=False)
 
 
 @record(slots=True)

@@ -1,0 +1,122 @@
+"""A request to OpenAI's Responses API (POST {base_url}/responses), made from goshi's messages.
+
+    leading system messages       -> instructions
+    user / assistant / system     -> {"role", "content"} input items
+    an assistant's tool calls     -> the items carried before each call (reasoning, unchanged;
+                                     the answer's text where it stood), then a function_call
+    a tool result                 -> function_call_output with the same call_id
+    tools (chat shape)            -> {"type": "function", "name", "description", "parameters"}
+
+Nothing is stored at OpenAI unless openai.store says so: goshi sends the conversation itself
+every time, and a reasoning model is asked for its reasoning encrypted
+(`include: ["reasoning.encrypted_content"]`) so it can be sent back within a turn's tool rounds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from goshi.config import OpenAISettings
+from goshi.llm.api_choice import reasons
+from goshi.llm.types import ChatRequest, Message
+
+ENCRYPTED = "reasoning.encrypted_content"
+
+
+def body(
+    request: ChatRequest, settings: OpenAISettings, cap: int | None, dropped: set[str]
+) -> dict[str, Any]:
+    """The request body; `dropped` names the optional fields this server refused before
+    (`include`, `reasoning.summary`)."""
+    instructions, items = input_items(request.messages)
+    store = settings.store
+    out: dict[str, Any] = {"model": request.model, "input": items, "stream": request.stream}
+    out["store"] = store
+    if instructions:
+        out["instructions"] = instructions
+    if request.tools:
+        out["tools"] = [_tool(t) for t in request.tools]
+        out["tool_choice"] = "auto"
+    if cap is not None:
+        out["max_output_tokens"] = cap
+    if settings.temperature is not None:
+        out["temperature"] = settings.temperature
+    if settings.service_tier is not None:
+        out["service_tier"] = settings.service_tier
+    effort = settings.reasoning_effort
+    if reasons(request.model):
+        reasoning: dict[str, Any] = {} if "reasoning.summary" in dropped else {"summary": "auto"}
+        if effort:
+            reasoning["effort"] = effort
+        if reasoning:
+            out["reasoning"] = reasoning
+        if not store and "include" not in dropped:
+            out["include"] = [ENCRYPTED]
+    elif effort:
+        out["reasoning"] = {"effort": effort}
+    return out
+
+
+def input_items(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
+    """(instructions, input items) of a conversation."""
+    lead = 0
+    while lead < len(messages) and messages[lead].role == "system":
+        lead += 1
+    instructions = "\n\n".join(m.content for m in messages[:lead] if m.content)
+    items: list[dict[str, Any]] = []
+    for m in messages[lead:]:
+        if m.role == "tool":
+            items.append(
+                {
+                    "type": "function_call_output",
+                    "call_id": m.tool_call_id or "",
+                    "output": m.content,
+                }
+            )
+        elif m.role == "assistant" and m.tool_calls:
+            items += _assistant_with_calls(m)
+        elif m.content or m.role == "user":
+            items.append({"role": m.role, "content": m.content})
+    return instructions, items
+
+
+def _assistant_with_calls(m: Message) -> list[dict[str, Any]]:
+    """The answer's text, the reasoning carried from the round, and the calls, in the order the
+    model produced them (a reasoning item must come right before the item that followed it)."""
+    text = {"role": "assistant", "content": m.content} if m.content else None
+    out: list[dict[str, Any]] = []
+    placed = not any(_is_text_mark(i) for c in m.tool_calls for i in c.carried)
+    if placed and text:
+        out.append(text)
+    for call in m.tool_calls:
+        for item in call.carried:
+            if not _is_text_mark(item):
+                out.append(item)
+            elif not placed:
+                placed = True
+                if text:
+                    out.append(text)
+        out.append(
+            {
+                "type": "function_call",
+                "call_id": call.id,
+                "name": call.name,
+                "arguments": call.arguments,
+            }
+        )
+    return out
+
+
+def _is_text_mark(item: Any) -> bool:
+    return isinstance(item, dict) and item.get("type") == "message"
+
+
+def _tool(schema: dict[str, Any]) -> dict[str, Any]:
+    fn = schema.get("function")
+    if schema.get("type") != "function" or not isinstance(fn, dict):
+        return schema
+    out = {"type": "function", "name": fn.get("name", "")}
+    if "description" in fn:
+        out["description"] = fn["description"]
+    out["parameters"] = fn.get("parameters") or {"type": "object", "properties": {}}
+    return out

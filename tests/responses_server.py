@@ -1,0 +1,367 @@
+"""OpenAI's Responses API (POST /v1/responses) for the test server, byte for byte in OpenAI's shape.
+
+    event: TYPE
+    data: {"type": TYPE, "sequence_number": n, ...}
+
+response.created, response.in_progress, then per output item (reasoning, message, function
+calls) output_item.added -> its deltas -> .done events -> output_item.done, then one of
+response.completed / response.incomplete / response.failed. No [DONE]. With `stream: false` the
+final response object is the whole body. Faults as on the chat path (reset, stall, pause, an
+error event mid-answer), and refusals of chat completions in each wording OpenAI uses for a
+model that answers only here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from tests.wire_server import (
+    CREATED,
+    Handler,
+    Reply,
+    compact,
+    completion_tokens,
+    sse_stream,
+    tokens_of,
+)
+from tests.wire_server import (
+    STREAM_KEYS as WIRE_STREAM_KEYS,
+)
+
+RESP_ID = "resp_0123456789abcdef0123456789abcdef"
+ENCRYPTED = "gAAAAABo-encrypted-reasoning-0123456789"
+
+# The ways a server says a model is not served on chat completions (status, error object)
+WRONG_ENDPOINT: dict[str, tuple[int, dict[str, Any]]] = {
+    "code": (
+        400,
+        {
+            "message": "This model is only supported in v1/responses and not in"
+            " v1/chat/completions.",
+            "type": "invalid_request_error",
+            "param": "model",
+            "code": "unsupported_api_for_model",
+        },
+    ),
+    "names-responses": (
+        400,
+        {
+            "message": "This model is only supported in v1/responses and not in"
+            " v1/chat/completions.",
+            "type": "invalid_request_error",
+            "param": "model",
+            "code": None,
+        },
+    ),
+    "not-accessible": (
+        400,
+        {
+            "message": "The model `gpt-5.5-pro` is not accessible via the /chat/completions"
+            " endpoint.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": None,
+        },
+    ),
+    "not-a-chat-model": (
+        404,
+        {
+            "message": "This is not a chat model and thus not supported in the"
+            " v1/chat/completions endpoint. Did you mean to use v1/completions?",
+            "type": "invalid_request_error",
+            "param": "model",
+            "code": None,
+        },
+    ),
+}
+# ... and what /v1/responses says of a chat-only model
+CHAT_ONLY = (
+    400,
+    {
+        "message": "The model gpt-4o-search-preview is not supported with the Responses API.",
+        "type": "invalid_request_error",
+        "param": "model",
+        "code": None,
+    },
+)
+
+
+def response_object(
+    model: str,
+    status: str,
+    output: list[dict[str, Any]],
+    usage: dict[str, Any] | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "id": RESP_ID,
+        "object": "response",
+        "created_at": CREATED,
+        "status": status,
+        "background": False,
+        "error": extra.pop("error", None),
+        "incomplete_details": extra.pop("incomplete_details", None),
+        "instructions": None,
+        "max_output_tokens": None,
+        "model": model,
+        "output": output,
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None},
+        "service_tier": extra.pop("service_tier", "default"),
+        "store": False,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": "auto",
+        "tools": [],
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": usage,
+        "user": None,
+        "metadata": {},
+        **extra,
+    }
+
+
+def usage_object(inp: int, out: int, cached: int = 0, reasoning: int = 0) -> dict[str, Any]:
+    return {
+        "input_tokens": inp,
+        "input_tokens_details": {"cached_tokens": cached},
+        "output_tokens": out,
+        "output_tokens_details": {"reasoning_tokens": reasoning},
+        "total_tokens": inp + out,
+    }
+
+
+def responses_events(
+    pieces: Iterable[str],
+    *,
+    model: str = "gpt-5.3-codex",
+    usage: tuple[int, int, int, int] | None = None,
+    tool_calls: list[tuple[str, str, str]] | None = None,
+    reasoning: list[str] | None = None,
+    encrypted: str | None = ENCRYPTED,
+    refusal: list[str] | None = None,
+    status: str = "completed",
+    incomplete_reason: str = "max_output_tokens",
+    failure: dict[str, Any] | None = None,
+    service_tier: str = "default",
+    raw_usage: Any = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """(type, payload) of each event of a streamed response, in OpenAI's order and shape."""
+    pieces = list(pieces)
+    events: list[tuple[str, dict[str, Any]]] = []
+    output: list[dict[str, Any]] = []
+
+    def add(kind: str, **fields: Any) -> None:
+        events.append((kind, {"type": kind, "sequence_number": len(events), **fields}))
+
+    add("response.created", response=response_object(model, "in_progress", [], None))
+    add("response.in_progress", response=response_object(model, "in_progress", [], None))
+    if reasoning:
+        n, rid = len(output), f"rs_{len(output)}abc"
+        item: dict[str, Any] = {"id": rid, "type": "reasoning", "summary": []}
+        add("response.output_item.added", output_index=n, item=item)
+        part = {"type": "summary_text", "text": ""}
+        add(
+            "response.reasoning_summary_part.added",
+            item_id=rid,
+            output_index=n,
+            summary_index=0,
+            part=part,
+        )
+        for piece in reasoning:
+            add(
+                "response.reasoning_summary_text.delta",
+                item_id=rid,
+                output_index=n,
+                summary_index=0,
+                delta=piece,
+                obfuscation="x1",
+            )
+        text = "".join(reasoning)
+        add(
+            "response.reasoning_summary_text.done",
+            item_id=rid,
+            output_index=n,
+            summary_index=0,
+            text=text,
+        )
+        add(
+            "response.reasoning_summary_part.done",
+            item_id=rid,
+            output_index=n,
+            summary_index=0,
+            part={"type": "summary_text", "text": text},
+        )
+        item = {"id": rid, "type": "reasoning", "summary": [{"type": "summary_text", "text": text}]}
+        if encrypted is not None:
+            item["encrypted_content"] = encrypted
+        add("response.output_item.done", output_index=n, item=item)
+        output.append(item)
+    if pieces or refusal:
+        n, mid = len(output), f"msg_{len(output)}abc"
+        item = {
+            "id": mid,
+            "type": "message",
+            "status": "in_progress",
+            "content": [],
+            "role": "assistant",
+        }
+        add("response.output_item.added", output_index=n, item=item)
+        kind, key = ("refusal", "refusal") if refusal else ("output_text", "text")
+        blank: dict[str, Any] = {"type": kind, key: ""}
+        if not refusal:
+            blank = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
+        add("response.content_part.added", item_id=mid, output_index=n, content_index=0, part=blank)
+        for piece in refusal or pieces:
+            extra = {} if refusal else {"logprobs": [], "obfuscation": "ab"}
+            add(
+                f"response.{'refusal' if refusal else 'output_text'}.delta",
+                item_id=mid,
+                output_index=n,
+                content_index=0,
+                delta=piece,
+                **extra,
+            )
+        text = "".join(refusal or pieces)
+        done_extra = {key: text} if refusal else {"text": text, "logprobs": []}
+        add(
+            f"response.{'refusal' if refusal else 'output_text'}.done",
+            item_id=mid,
+            output_index=n,
+            content_index=0,
+            **done_extra,
+        )
+        part = {**blank, key: text}
+        add("response.content_part.done", item_id=mid, output_index=n, content_index=0, part=part)
+        done_status = "incomplete" if status == "incomplete" else "completed"
+        item = {
+            "id": mid,
+            "type": "message",
+            "status": done_status,
+            "content": [part],
+            "role": "assistant",
+        }
+        add("response.output_item.done", output_index=n, item=item)
+        output.append(item)
+    for call_id, name, arguments in tool_calls or ():
+        n, fid = len(output), f"fc_{len(output)}abc"
+        head = {
+            "id": fid,
+            "type": "function_call",
+            "status": "in_progress",
+            "arguments": "",
+            "call_id": call_id,
+            "name": name,
+        }
+        add("response.output_item.added", output_index=n, item=head)
+        step = max(1, len(arguments) // 3)
+        for i in range(0, len(arguments), step):
+            add(
+                "response.function_call_arguments.delta",
+                item_id=fid,
+                output_index=n,
+                delta=arguments[i : i + step],
+                obfuscation="q",
+            )
+        add(
+            "response.function_call_arguments.done",
+            item_id=fid,
+            output_index=n,
+            name=name,
+            arguments=arguments,
+        )
+        item = {**head, "status": "completed", "arguments": arguments}
+        add("response.output_item.done", output_index=n, item=item)
+        output.append(item)
+    if failure is not None:
+        add(
+            "response.failed",
+            response=response_object(model, "failed", output, None, error=failure),
+        )
+        return events
+    inp, out, cached, thought = usage or (11, completion_tokens(pieces, tool_calls), 0, 0)
+    used = raw_usage if raw_usage is not None else usage_object(inp, out, cached, thought)
+    if status == "incomplete":
+        details = {"reason": incomplete_reason}
+        final = response_object(
+            model, "incomplete", output, used, incomplete_details=details, service_tier=service_tier
+        )
+        add("response.incomplete", response=final)
+    else:
+        add(
+            "response.completed",
+            response=response_object(model, "completed", output, used, service_tier=service_tier),
+        )
+    return events
+
+
+def frame(kind: str, payload: dict[str, Any]) -> bytes:
+    return f"event: {kind}\ndata: ".encode() + compact(payload) + b"\n\n"
+
+
+def typed_sse(
+    events: list[tuple[str, dict[str, Any]]],
+    *,
+    error_after: int | None = None,
+    error: dict[str, Any] | None = None,
+    **faults: Any,
+) -> Reply:
+    """Send typed events as `event:` + `data:`, with the chat path's faults (reset_after,
+    stall_after, pause_after, delay_s: tests/wire_server.py sse_stream); `error_after`: an
+    error event (flat as documented, unless `error` nests it) in place of the rest."""
+    frames = [frame(kind, payload) for kind, payload in events]
+    if error_after is not None:
+        fields = error or {"code": "server_error", "message": "The server had an error"}
+        payload = {"type": "error", "sequence_number": error_after, **fields}
+        frames = [*frames[:error_after], frame("error", payload)]
+    return sse_stream(frames, framed=True, done=False, **faults)
+
+
+STREAM_KEYS = {*WIRE_STREAM_KEYS, "error_after", "error"} - {"done"}
+
+
+def responses_stream(text: str | list[str], **kwargs: Any) -> Reply:
+    """An answer from /v1/responses: typed events, or one response object with stream: false."""
+    pieces = tokens_of(text) if isinstance(text, str) else text
+    stream_kwargs = {k: v for k, v in kwargs.items() if k in STREAM_KEYS}
+    event_kwargs = {k: v for k, v in kwargs.items() if k not in STREAM_KEYS}
+
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        events = responses_events(pieces, **event_kwargs)
+        if not body.get("stream"):
+            final = events[-1][1]["response"]
+            h.send_json(200, final)
+            return
+        typed_sse(events, **stream_kwargs)(h, body)
+
+    return reply
+
+
+def refuse_chat(model_prefix: str, shape: str, then: Reply) -> Reply:
+    """Chat completions that refuse models starting with `model_prefix` in the wording `shape`
+    (WRONG_ENDPOINT), and answer any other model with `then`."""
+    return refusing(model_prefix, *WRONG_ENDPOINT[shape], then)
+
+
+def refusing(model_prefix: str, status: int, error: dict[str, Any], then: Reply) -> Reply:
+    """An endpoint that refuses models starting with `model_prefix` (for /v1/responses, a
+    chat-only model: CHAT_ONLY) and answers any other with `then`."""
+
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        if str(body.get("model", "")).startswith(model_prefix):
+            h.send_json(status, {"error": error})
+            return
+        then(h, body)
+
+    return reply
+
+
+def dump(events: list[tuple[str, dict[str, Any]]]) -> str:
+    """The stream as text (for writing transcripts in tests/dialects/)."""
+    return "".join(
+        f"event: {k}\ndata: {json.dumps(p, separators=(',', ':'))}\n\n" for k, p in events
+    )
