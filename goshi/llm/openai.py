@@ -1,4 +1,9 @@
-"""The OpenAI chat-completions backend (also any OpenAI-compatible server).
+"""The OpenAI backend (also any OpenAI-compatible server), in its two dialects.
+
+    endpoint: goshi/llm/api_choice.py (openai.api, what this server said before, the host)
+        chat completions -> the body below, chunks read by goshi/llm/chunks.py
+        the Responses API -> goshi/llm/responses.py, typed events by goshi/llm/responses_stream.py
+    a refusal naming the other endpoint -> asked there once, remembered (openai.api: auto)
 
 POST {base_url}/chat/completions -> status check -> SSE events (goshi/llm/sse.py), or one JSON
 body with --no-stream -> chunks read by goshi/llm/chunks.py -> ReasoningDelta / TextDelta /
