@@ -336,3 +336,65 @@ def test_reasoning_effort_goes_in_each_dialects_own_field(server: WireServer) ->
     on_responses, on_chat = (r.body for r in server.chat_requests())
     assert on_responses["reasoning"] == {"summary": "auto", "effort": "high"}
     assert on_chat["reasoning_effort"] == "high" and "reasoning" not in on_chat
+
+
+def test_text_between_reasoning_and_calls_keeps_its_place(server: WireServer) -> None:
+    server.responses.push(
+        responses_stream(["Let me look."], tool_calls=CALLS[:1], reasoning=["Plan."])
+    )
+    end = done(list(backend(server).chat(ask())))
+    first = end.tool_calls[0]
+    assert [i["type"] for i in first.carried] == ["reasoning", "message"]
+    messages = [
+        Message("user", "hi"),
+        Message("assistant", "Let me look.", list(end.tool_calls)),
+        Message("tool", "A", tool_call_id="call_a"),
+    ]
+    list(backend(server).chat(ask(messages=messages)))
+    sent = server.chat_requests()[1].body["input"]
+    assert [i.get("type", i.get("role")) for i in sent] == [
+        "user",
+        "reasoning",
+        "assistant",
+        "function_call",
+        "function_call_output",
+    ]
+
+
+def test_what_no_delta_brought_comes_from_the_done_events(server: WireServer) -> None:
+    """A server that sends only part of a text (or none of a call's arguments) as deltas and the
+    whole in the .done events: goshi passes on the rest, once."""
+    from tests.responses_server import typed_sse
+
+    call = {"id": "fc_1", "type": "function_call", "call_id": "call_z", "name": "read_file"}
+    events: list[tuple[str, dict[str, Any]]] = [
+        ("response.output_item.added", {"output_index": 0, "item": {"id": "m", "type": "message"}}),
+        ("response.output_text.delta", {"output_index": 0, "item_id": "m", "delta": "Hel"}),
+        ("response.output_text.done", {"output_index": 0, "item_id": "m", "text": "Hello"}),
+        ("response.output_item.added", {"output_index": 1, "item": {**call, "arguments": ""}}),
+        (
+            "response.function_call_arguments.done",
+            {"output_index": 1, "item_id": "fc_1", "arguments": '{"path": "a"}'},
+        ),
+        ("response.completed", {"response": {"status": "completed", "model": "m1"}}),
+    ]
+    server.responses.push(typed_sse([(k, {"type": k, **v}) for k, v in events]))
+    got = list(backend(server).chat(ask()))
+    assert text(got) == "Hello"
+    assert [(c.id, c.arguments) for c in done(got).tool_calls] == [("call_z", '{"path": "a"}')]
+
+
+def test_summary_parts_are_paragraphs_of_the_reasoning(server: WireServer) -> None:
+    from tests.responses_server import typed_sse
+
+    kind = "response.reasoning_summary_text.delta"
+    parts = [(0, "**Plan**"), (0, " read it."), (1, "**Check**"), (1, " then test.")]
+    events = [
+        (kind, {"type": kind, "item_id": "rs_1", "output_index": 0, "summary_index": n, "delta": d})
+        for n, d in parts
+    ]
+    done_event = {"type": "response.completed", "response": {"status": "completed"}}
+    server.responses.push(typed_sse([*events, ("response.completed", done_event)]))
+    got = list(backend(server).chat(ask()))
+    reasoning = "".join(e.text for e in got if isinstance(e, ReasoningDelta))
+    assert reasoning == "**Plan** read it.\n\n**Check** then test."
