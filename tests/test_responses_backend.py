@@ -275,16 +275,27 @@ def test_forced_chat_does_not_move_and_says_why(server: WireServer) -> None:
     assert len(server.chat_requests()) == 1
 
 
-def test_an_optional_field_the_server_refuses_is_dropped_once(server: WireServer) -> None:
+@pytest.mark.parametrize(
+    ("said", "field"),
+    [
+        ("Encrypted content is not supported with this model.", "include"),
+        (
+            "Your organization must be verified to generate reasoning summaries. Please go to:"
+            " https://platform.openai.com/settings/organization/general",
+            "reasoning",
+        ),
+    ],
+)
+def test_an_optional_field_the_server_refuses_is_dropped_once(
+    server: WireServer, said: str, field: str
+) -> None:
     from tests.wire_server import openai_error
 
-    server.responses.push(
-        openai_error(400, "Encrypted content is not supported with this model.", code=None)
-    )
+    server.responses.push(openai_error(400, said, code="unsupported_value"))
     memory = InProcess()
     list(backend(server, memory=memory).chat(ask()))
     list(backend(server, memory=memory).chat(ask()))
-    sent = ["include" in r.body for r in server.chat_requests()]
+    sent = [field in r.body for r in server.chat_requests()]
     assert sent == [True, False, False]
 
 
