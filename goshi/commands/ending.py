@@ -5,6 +5,7 @@ GoshiError -> one line, its exit code   SQLite error -> StoreError naming goshi.
 Ctrl-C / SIGTERM / SIGHUP outside a turn -> 130 / 143 / 129   a reader that left -> 0
 """
 
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -50,17 +51,21 @@ def unexpected(exc: Exception) -> GoshiError:
     import sqlite3
 
     from goshi import paths
-    from goshi.errors import InternalError
+    from goshi.errors import InternalError, UsageError
 
     if isinstance(exc, sqlite3.Error):
         from goshi.store.db import failure
 
         return failure(exc, paths.store_file())
+    if isinstance(exc, OSError) and exc.filename is not None and exc.errno in _PATH_ERRNOS:
+        return UsageError(  # a path the user gave that the system will not take
+            f"{exc.strerror}: {_short(str(exc.filename))}", "check the path and try again"
+        )
     logging.getLogger("goshi").error(
         "internal error: %s: %s", type(exc).__name__, exc, exc_info=exc, extra={"file_only": True}
     )
     return InternalError(
-        f"internal error ({type(exc).__name__}: {exc})",
+        f"internal error ({type(exc).__name__}: {_short(str(exc))})",
         f"this is a bug in goshi: the details are in {paths.log_file()}; please report it",
     )
 
@@ -77,3 +82,19 @@ def report(exc: GoshiError, verbose: int) -> None:
         sys.stderr.flush()
     except (OSError, ValueError):  # the terminal went away (SIGHUP): the exit code still says it
         pass
+
+
+def _short(text: str, most: int = 160) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
+_PATH_ERRNOS = {
+    errno.ENAMETOOLONG,
+    errno.ENOENT,
+    errno.ENOTDIR,
+    errno.EISDIR,
+    errno.EACCES,
+    errno.EPERM,
+    errno.ELOOP,
+    errno.EINVAL,
+}
