@@ -118,9 +118,13 @@ class Session:
         messages = self.messages()  # as it stands: without the questions still pending
         question_id = self.store.add_message(self.cid, Message("user", prompt), "pending")
         messages.append(Message("user", prompt, stored_id=question_id))
-        return TurnRunner(self.parts, self.context).run(
-            question_id, messages, out, stream, max_cost_usd
-        )
+        return self._turn().run(question_id, messages, out, stream, max_cost_usd)
+
+    def _turn(self) -> TurnRunner:
+        """A new turn: a change written unseen in the last one counts no longer (allow-listed
+        commands run unasked again; goshi/ui/approve.py)."""
+        self.tools.approve.new_turn()
+        return TurnRunner(self.parts, self.context)
 
     def retry(
         self, out: Output, *, stream: bool = True, max_cost_usd: float | None = None
@@ -130,6 +134,4 @@ class Session:
         if question_id is None:
             raise UsageError("nothing to retry yet", "ask something first")
         messages = self.messages(question_id)
-        return TurnRunner(self.parts, self.context).run(
-            question_id, messages, out, stream, max_cost_usd
-        )
+        return self._turn().run(question_id, messages, out, stream, max_cost_usd)

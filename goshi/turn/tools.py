@@ -46,6 +46,7 @@ class ConversationTools:
                 tools.allow_commands,
                 tools.command_timeout_s,
                 s.openai.api_key_env,
+                tools.command_env,
             )
             self._toolbox = Toolbox(workspace, self.approve, commands if tools.commands else None)
         return self._toolbox

@@ -1,0 +1,68 @@
+"""What an approval screen shows, laid out for the terminal it is on: every line of a proposal,
+folded at the terminal's width (never clipped), and whether all of it fits at once.
+
+    a line through goshi/sanitize.py for_review (invisible characters escaped, long blank runs
+    counted) -> folded into rows of at most `cols` cells (a wide character counts two, tabs
+    are expanded; a row that continues a line starts with FOLD) -> Sheet: the rows, and
+    whether header + rows + question fit the terminal's height
+
+A proposal that does not fit is not shown at all: the question is never asked about text that
+has scrolled off the screen (goshi/ui/approve.py refuses it with one line).
+"""
+
+from __future__ import annotations
+
+from goshi.record import record
+
+FOLD = "↪ "  # starts a row that continues the line above it
+MIN_COLS = 20
+TAB = 8
+
+
+def cells(char: str) -> int:
+    """How many terminal columns a (printable) character takes."""
+    if char.isascii():
+        return 1
+    import unicodedata  # a wide or combining character is rare: loaded for the first one
+
+    if unicodedata.category(char) in ("Mn", "Me"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def fold(text: str, cols: int, first: str = "", more: str = FOLD) -> list[str]:
+    """One line (already sanitised) as rows of at most `cols` columns: `first` leads the first
+    row, `more` each row after it. Nothing is cut: a row ends where the next begins."""
+    cols = max(cols, MIN_COLS)
+    text = text.expandtabs(TAB)
+    lead, indent = sum(map(cells, first)), sum(map(cells, more))
+    if text.isascii():  # one column a character
+        room, step = cols - lead, cols - indent
+        rest = text[room:]
+        tail = [more + rest[i : i + step] for i in range(0, len(rest), step)]
+        return [first + text[:room], *tail]
+    rows: list[str] = []
+    row, width = first, lead
+    for char in text:
+        w = cells(char)
+        if width + w > cols:
+            rows.append(row)
+            row, width = more, indent
+        row += char
+        width += w
+    rows.append(row)
+    return rows
+
+
+@record
+class Sheet:
+    """A proposal laid out: its rows, and the height of the terminal it is for."""
+
+    rows: list[str]
+    height: int
+    cols: int
+
+    def fits(self, question: str) -> bool:
+        """Do the rows and the question fit on the screen together (one row spare, for a
+        cursor that was not at the start of a line)?"""
+        return len(self.rows) + len(fold(question, self.cols)) <= self.height - 1
