@@ -201,3 +201,49 @@ def test_arguments_an_mcp_tool_does_not_declare_are_refused(goshi, server, home)
     assert r.code == 0, r.stderr
     (said,) = results(server)
     assert said.startswith("error: t__echo does not declare the argument(s) 'path'"), said
+
+
+def test_without_a_terminal_each_refusal_is_one_line_on_stderr(goshi, server, work) -> None:
+    server.openai.push(
+        tool_round(
+            call("write_file", path="new.txt", content="hello\n"),
+            call("run_command", command="touch x"),
+        ),
+        openai_stream("refused"),
+    )
+    r = goshi("ask", "go")  # no -v: the lines are warnings
+    assert (r.code, r.stdout) == (0, "refused\n")
+    assert r.stderr.splitlines() == [
+        "goshi: no terminal to ask: write_file new.txt was not written (approve it in a "
+        "terminal, or use -y)",
+        "goshi: no terminal to ask: run_command `touch x` was not run (approve it in a "
+        "terminal, or list it in tools.allow_commands in your own goshi.yaml)",
+    ]
+    assert not (work / "new.txt").exists() and not (work / "x").exists()
+
+
+def _green_rows(t: Term, text: str) -> list[bool]:
+    """For each row holding `text`: is its first character drawn green?"""
+    return [
+        t.screen.buffer[y][0].fg == "green"
+        for y, row in enumerate(t.screen.display)
+        if row.startswith(text)
+    ]
+
+
+@pytest.mark.parametrize("no_color", ["", "1"])
+def test_the_yes_diff_is_coloured_only_on_a_terminal_and_without_no_color(
+    goshi, env, server: WireServer, work, no_color: str
+) -> None:
+    server.openai.push(
+        tool_round(call("write_file", path="new.txt", content="hello\n")), openai_stream("done")
+    )
+    r = goshi("ask", "-y", "write", NO_COLOR=no_color)  # stderr is a pipe here
+    assert r.code == 0 and "+hello\n" in r.stderr and "\x1b" not in r.stderr, repr(r.stderr)
+    server.openai.push(
+        tool_round(call("write_file", path="two.txt", content="hello\n")), openai_stream("done")
+    )
+    t = spawn({**env, "NO_COLOR": no_color}, work, "ask", "-y", "write")  # stderr: a terminal
+    t.wait_for(r"done")
+    assert _green_rows(t, "+hello") == [not no_color]
+    assert t.wait_exit() == 0

@@ -34,8 +34,9 @@ from goshi.sanitize import one_line
 class Approver(Protocol):
     """Who says yes: the terminal (goshi/ui/approve.py), or a test's stand-in."""
 
-    def __call__(self, rel: str, diff: str, new_file: bool) -> bool:
-        """A change to a file (path relative to the workspace, its unified diff): approved?"""
+    def __call__(self, rel: str, diff: str, new_file: bool, tool: str = "write_file") -> bool:
+        """A change to a file (path relative to the workspace, its unified diff) that `tool`
+        proposes: approved?"""
 
     def command(self, command: str, cwd: str, timeout_s: float, why: str = "") -> str | None:
         """A command the model wants to run: the command to run (the user may have edited

@@ -87,7 +87,8 @@ def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
     before = state_of(change.file)
     asked = time.monotonic()
     try:
-        approved = approve(rel, diff, not change.exists)
+        tool = "write_file" if change.spans is None else "edit_file"
+        approved = approve(rel, diff, not change.exists, tool)
     except NotShown as exc:
         return not_shown(exc, time.monotonic() - asked)
     waited = time.monotonic() - asked

@@ -59,8 +59,9 @@ def _plain() -> bool:
 
 def _colour(diff: str) -> str:
     """The diff for stderr (-y): every line through for_review, so a control, a bidi override
-    or a zero-width character is shown, not obeyed; coloured unless NO_COLOR or TERM=dumb."""
-    plain = _plain()
+    or a zero-width character is shown, not obeyed; coloured only when stderr itself is a
+    terminal (`2>file` gets no escape codes), and not with NO_COLOR or TERM=dumb."""
+    plain = _plain() or not sys.stderr.isatty()
     lines = diff.removesuffix("\n").split("\n")
     return "".join(f"{row}\n" for ln in lines for row in _paint([for_review(ln)], _kind(ln), plain))
 
@@ -135,7 +136,7 @@ class Approval:
             return "a file was changed in this turn without being shown to you"
         return ""
 
-    def __call__(self, rel: str, diff: str, new_file: bool) -> bool:
+    def __call__(self, rel: str, diff: str, new_file: bool, tool: str = "write_file") -> bool:
         if self.always:
             sys.stderr.write(_colour(diff))
             self.unseen = True
@@ -147,6 +148,11 @@ class Approval:
                 _show(tty, diff_sheet(diff, tty.size()), question, f"the change to {rel}")
                 answer = _ask(tty, question, "yna")
         except OSError:  # no controlling terminal: nobody to ask
+            log.warning(
+                "no terminal to ask: %s %s was not written (approve it in a terminal, or use -y)",
+                tool,
+                rel,
+            )
             return False
         if answer == "a":
             self.always = True
@@ -172,6 +178,12 @@ class Approval:
                     command[:200],
                     why,
                 )
+            else:
+                log.warning(
+                    "no terminal to ask: run_command `%s` was not run (approve it in a terminal,"
+                    " or list it in tools.allow_commands in your own goshi.yaml)",
+                    command[:200],
+                )
             return None
         return command if answer == "y" else None
 
@@ -193,6 +205,11 @@ class Approval:
                 _show(tty, sheet, question, f"the call to {name}")
                 answer = _ask(tty, question, "yna")
         except OSError:
+            log.warning(
+                "no terminal to ask: %s was not run (approve it in a terminal, or list the tool"
+                " in its server's allow)",
+                name,
+            )
             return False
         if answer == "a":
             self.always_tools.add(name)
