@@ -8,7 +8,7 @@
     started with it (timeout, Ctrl-C) -> exit code, duration, bounded output
 
 The allow-list rule: an entry approves exactly that command line; an entry ending in ` *`
-approves that command followed by more plain words (letters, digits, `_ . / : @ % + ,`, and
+approves that command alone or followed by more plain words (letters, digits, `_ . / : @ % + ,`, and
 after the first character `- ~ ^`), never an option (a word starting with `-`: `git log *` does
 not approve `git log --output=FILE`) and never a word that, taken as a path, resolves outside
 the workspace (`git diff *` does not approve `git diff ../../.ssh`). Nothing else is a pattern.
@@ -33,7 +33,7 @@ from goshi.agent.calls import Approver, NotShown, ToolResult, not_shown, size_te
 from goshi.agent.process import Ran, run_group
 
 PASSED_ENV = frozenset(("PATH", "HOME", "USER", "LANG", "TERM", "SHELL", "TMPDIR"))
-URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]*@")
+URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")  # to the last @
 MORE_WORDS = " *"
 PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:@%+,][A-Za-z0-9_./:@%+,~^-]*")  # ~ and ^: HEAD~1
 BLANKS = re.compile(r"[ \t]+")
@@ -68,6 +68,8 @@ def allowed(command: str, entries: list[str], root: str | Path) -> bool:
             return True
         if entry.endswith(MORE_WORDS):
             base = entry.removesuffix(MORE_WORDS).rstrip()
+            if command == base:  # none more
+                return True
             rest = command[len(base) :]
             more = base and command.startswith(base) and rest[:1] in (" ", "\t")
             if more and _plain_words(rest, Path(root)):
