@@ -67,21 +67,25 @@ def _colour(diff: str) -> str:
 
 
 def diff_sheet(diff: str, size: os.terminal_size) -> Sheet:
-    plain = _plain()
-    rows: list[str] = []
+    """The diff's rows, coloured; laying out stops once they cannot fit the screen."""
+    plain, cols, height = _plain(), size.columns, size.lines
+    sheet = Sheet([], height, cols)
     for line in diff.removesuffix("\n").split("\n"):
-        rows.extend(_paint(fold(for_review(line), size.columns), _kind(line), plain))
-    return Sheet(rows, size.lines, size.columns)
+        shown = for_review(line)
+        if not sheet.fold_in(shown) or not sheet.add(_paint(fold(shown, cols), _kind(line), plain)):
+            break
+    return sheet
 
 
 def text_sheet(header: str, lines: list[str], lead: str, size: os.terminal_size) -> Sheet:
-    """A header, then each line of `text` after `lead`; rows that continue a line say so."""
-    cols = size.columns
-    rows = fold(for_review(header), cols)
+    """A header, then each line after `lead`; rows that continue a line say so."""
+    cols, height = size.columns, size.lines
+    sheet = Sheet(fold(for_review(header), cols), height, cols)
     more = " " * (len(lead) - len(FOLD)) + FOLD
-    for line in lines:
-        rows.extend(fold(for_review(line), cols, lead, more))
-    return Sheet(rows, size.lines, cols)
+    for line in map(for_review, lines):
+        if not sheet.fold_in(line) or not sheet.add(fold(line, cols, lead, more)):
+            break
+    return sheet
 
 
 def _tty() -> Tty:
@@ -96,12 +100,13 @@ def _show(tty: Tty, sheet: Sheet, question: str, what: str) -> None:
     if not sheet.fits(question):
         what = for_review(one_line(what))
         tall = len(sheet.rows) + len(fold(question, sheet.cols))
+        rows = f"more than {sheet.height - 1}" if sheet.cut else f"{tall:,}"
         tty.write(
-            f"goshi: {what} takes {tall:,} rows and this terminal has {sheet.height}: it cannot"
-            " be shown whole, so it is refused (`goshi history show` has what was proposed)\n"
+            f"goshi: {what} needs {rows} rows, this terminal has {sheet.height}: refused, not"
+            " shown (`goshi history show` has it whole)\n"
         )
         raise NotShown(
-            f"{what} is too big to show on the user's terminal ({tall:,} rows, the terminal has"
+            f"{what} is too big to show on the user's terminal ({rows} rows, the terminal has"
             f" {sheet.height}); it was refused unseen. Propose it in smaller parts."
         )
     tty.write("".join(f"{row}\n" for row in sheet.rows))

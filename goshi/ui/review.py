@@ -61,8 +61,24 @@ class Sheet:
     rows: list[str]
     height: int
     cols: int
+    cut: bool = False  # laying out stopped early: taller than the screen, and than its rows
 
     def fits(self, question: str) -> bool:
         """Do the rows and the question fit on the screen together (one row spare, for a
         cursor that was not at the start of a line)?"""
-        return len(self.rows) + len(fold(question, self.cols)) <= self.height - 1
+        return not self.cut and len(self.rows) + len(fold(question, self.cols)) <= self.height - 1
+
+    def fold_in(self, line: str) -> bool:
+        """May this (sanitised) line be laid out at all? One with more characters than the
+        screen has cells cannot fit (zero-width ones might, but it is refused: the safe side),
+        and is not folded in vain."""
+        if len(line) > self.height * max(self.cols, MIN_COLS):
+            self.cut = True
+        return not self.cut
+
+    def add(self, rows: list[str]) -> bool:
+        """Add rows; False once the sheet cannot fit (then laying out may stop)."""
+        self.rows.extend(rows)
+        if len(self.rows) >= self.height:
+            self.cut = True
+        return not self.cut
