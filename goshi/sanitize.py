@@ -30,6 +30,7 @@ Caret notation is what `cat -v` and most terminals' users already read.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 _C0 = [c for c in range(0x20) if c not in (0x09, 0x0A)]
@@ -80,10 +81,7 @@ _IGNORABLE = (
 )
 _HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))
 _BLANK_LOOKING = frozenset((0x2800,))  # braille pattern blank: a glyph of nothing
-_REVIEW_RUN = (
-    rf"(?P<space> {{{RUN + 1},}})|(?P<tab>\t{{{RUN + 1},}})"
-    rf"|(?P<run>(?P<c>[^\x20-\x7e\n\t])(?P=c){{{RUN},}})|[^\x20-\x7e\n\t]"
-)
+_REVIEW_RUN = rf"(?P<space> {{{RUN + 1},}})|(?P<tab>\t{{{RUN + 1},}})|[^\x20-\x7e\n\t]+"
 
 
 @functools.cache
@@ -112,10 +110,14 @@ def _review_piece(match: re.Match[str]) -> str:
         return f"⟨{len(piece):,} spaces⟩"
     if match.group("tab"):
         return f"⟨{len(piece):,} tabs⟩"
-    shown = review_char(piece[0])
-    if len(piece) == 1 or shown == piece[0]:
-        return shown if len(piece) == 1 else piece
-    return f"⟨{len(piece):,} × {shown}⟩"
+    if all(review_char(char) == char for char in set(piece)):  # letters, CJK: nothing hides
+        return piece
+    out = []
+    for char, same in itertools.groupby(piece):  # a run of characters that are not ASCII
+        count = sum(1 for _ in same)
+        shown = review_char(char)
+        out.append(f"⟨{count:,} × {shown}⟩" if count > RUN and shown != char else shown * count)
+    return "".join(out)
 
 
 def for_review(text: str) -> str:
