@@ -17,7 +17,9 @@ one of these functions (stdout to a pipe is the exception on purpose: it gets th
                         unassigned, and separators other than the space. A run of one blank or
                         escaped character longer than RUN is a count: ⟨20,000 spaces⟩. CR stays
                         ^M even before a newline (it is written too), and a literal ⟨ or ⟩ is
-                        escaped, so every ⟨...⟩ on an approval screen is goshi's.
+                        escaped, so every ⟨...⟩ on an approval screen is goshi's. More
+                        than MAX_MARKS combining marks in a row are escaped too (a stack
+                        of them draws as one smudge and could carry anything).
     for_log(text)       a value from outside inside a log line: newlines and controls escaped
                         as \\n, \\x1b, \\u202e, so a server cannot forge log lines.
 
@@ -66,6 +68,7 @@ def one_line(text: str) -> str:
 
 
 RUN = 16  # for_review: a run of one blank or escaped character longer than this is a count
+MAX_MARKS = 4  # combining marks on one character past this are escaped: a stack hides them
 # Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt) less what the categories
 # below already catch (its Cf and Cn members): what renders as nothing although it is there
 _IGNORABLE = (
@@ -104,13 +107,24 @@ def review_char(char: str) -> str:
     return char
 
 
+def _combining(chars: set[str]) -> set[str]:
+    import unicodedata
+
+    return {c for c in chars if unicodedata.category(c) in ("Mn", "Me")}
+
+
 def _review_piece(match: re.Match[str]) -> str:
     piece = match.group()
     if match.group("space"):
         return f"⟨{len(piece):,} spaces⟩"
     if match.group("tab"):
         return f"⟨{len(piece):,} tabs⟩"
-    if all(review_char(char) == char for char in set(piece)):  # letters, CJK: nothing hides
+    distinct = set(piece)
+    if marks := _combining(distinct):  # stacked past MAX_MARKS, marks hide what they carry
+        stacked = f"[{re.escape(''.join(marks))}]{{{MAX_MARKS + 1},}}"
+        piece = re.sub(stacked, lambda m: "".join(f"<U+{ord(c):04X}>" for c in m.group()), piece)
+        distinct = set(piece)
+    if all(review_char(char) == char for char in distinct):  # letters, CJK: nothing hides
         return piece
     out = []
     for char, same in itertools.groupby(piece):  # a run of characters that are not ASCII

@@ -104,3 +104,11 @@ def test_review_counts_long_blank_runs_and_keeps_short_ones() -> None:
 def test_review_shows_every_cr_and_escapes_its_own_markers() -> None:
     assert for_review("total\r\nnext") == "total^M\nnext"
     assert for_review("⟨20,000 spaces⟩") == "<U+27E8>20,000 spaces<U+27E9>"
+
+
+def test_review_escapes_a_stack_of_combining_marks_but_not_an_accent() -> None:
+    """Marks stacked on one letter draw as a smudge that could carry any bits; one accent, or a
+    script's vowel signs, stay as written."""
+    hidden = "".join(chr(0x0300 + (ord(c) % 0x30)) for c in "run rm -rf")
+    assert for_review("a" + hidden) == "a" + "".join(f"<U+{ord(c):04X}>" for c in hidden)
+    assert for_review("café, e\u0301, नमस्ते") == "café, e\u0301, नमस्ते"
