@@ -112,3 +112,15 @@ def test_review_escapes_a_stack_of_combining_marks_but_not_an_accent() -> None:
     hidden = "".join(chr(0x0300 + (ord(c) % 0x30)) for c in "run rm -rf")
     assert for_review("a" + hidden) == "a" + "".join(f"<U+{ord(c):04X}>" for c in hidden)
     assert for_review("café, e\u0301, नमस्ते") == "café, e\u0301, नमस्ते"
+
+
+def test_an_approval_row_is_never_wider_than_the_terminal() -> None:
+    """Rows are laid out for the widest a terminal may draw them: wide and ambiguous-width
+    characters (wide in CJK locales) count two columns, combining marks one, so no row wraps
+    on its own and pushes the top of an approval off the screen."""
+    from goshi.ui.review import fold
+
+    assert [len(row) for row in fold("世" * 50, 40, "+")] == [20, 21, 14]  # 19, 19 and 12
+    assert [len(row) for row in fold("①" * 50, 40, "+")] == [20, 21, 14]
+    assert [len(row) for row in fold("e\u0301" * 30, 40)] == [40, 22]
+    assert [len(row) for row in fold("x" * 50, 40)] == [40, 12]

@@ -20,14 +20,17 @@ TAB = 8
 
 
 def cells(char: str) -> int:
-    """How many terminal columns a (printable) character takes."""
+    """How many terminal columns a (printable) character may take, never fewer than it does:
+    a row laid out too short is harmless, one too long wraps and pushes the top of the sheet
+    off the screen. So a combining mark counts one, and an ambiguous-width character (wide in
+    CJK locales: Greek, Cyrillic, ①) two."""
     if char.isascii():
         return 1
-    import unicodedata  # a wide or combining character is rare: loaded for the first one
+    import unicodedata  # a wide character is rare: loaded for the first one
 
     if unicodedata.category(char) in ("Mn", "Me"):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        return 1
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 1
 
 
 def fold(text: str, cols: int, first: str = "", more: str = FOLD) -> list[str]:
