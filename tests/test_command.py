@@ -277,23 +277,27 @@ def _ends(pid_file: Path) -> bool:
             os.kill(pid, 9)  # do not leave the test's daemon behind, whatever happened
 
 
+@pytest.mark.parametrize(
+    ("tail", "timeout_s", "said"), [("", None, "started\n"), ("sleep 60\n", 1, "")]
+)
 def test_a_process_that_leaves_the_group_ends_with_its_command(
-    goshi, server: WireServer, work, home
+    goshi, server: WireServer, work, home, tail: str, timeout_s: int | None, said: str
 ) -> None:
-    (work / "daemon.sh").write_text(DAEMON)
+    """At the command's end, and at its timeout."""
+    (work / "daemon.sh").write_text(DAEMON + tail)
     cfg = home / "d.yaml"
     cfg.write_text(FAST_CONFIG + "tools: {allow_commands: ['sh daemon.sh']}\n")
-    server.openai.push(tool_round(run("sh daemon.sh")), openai_stream("done"))
+    server.openai.push(tool_round(run("sh daemon.sh", timeout_s=timeout_s)), openai_stream("ok"))
     r = goshi("ask", "start it", GOSHI_CONFIG=str(cfg))
     assert r.code == 0, r.stderr
-    assert results(server)[0].endswith("output (stdout and stderr):\nstarted\n")
+    assert said in results(server)[0]
     assert _ends(work / "daemon.pid"), "the setsid'd process outlived its command"
 
 
-def test_sigterm_to_goshi_ends_what_a_command_left_outside_its_group(
-    env, server: WireServer, work, home
+@pytest.mark.parametrize(("sig", "code"), [(15, 143), (1, 129)])
+def test_sigterm_or_sighup_to_goshi_ends_what_a_command_left_outside_its_group(
+    env, server: WireServer, work, home, sig: int, code: int
 ) -> None:
-    import signal
     import subprocess
 
     from tests.conftest import GOSHI
@@ -315,6 +319,6 @@ def test_sigterm_to_goshi_ends_what_a_command_left_outside_its_group(
     while not (work / "daemon.pid").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.2)
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(20) == 143
-    assert _ends(work / "daemon.pid"), "the setsid'd process outlived goshi's SIGTERM"
+    proc.send_signal(sig)
+    assert proc.wait(20) == code
+    assert _ends(work / "daemon.pid"), f"the setsid'd process outlived goshi's {sig}"
