@@ -34,11 +34,17 @@ from tests.wire_server import WireServer, completion_tokens, openai_stream
 
 
 class Yes:
-    def __call__(self, rel: str, diff: str, new_file: bool) -> bool:
+    def __call__(self, rel: str, diff: str, new_file: bool, tool: str = "write_file") -> bool:
         return True
 
-    def command(self, command: str, cwd: str, timeout_s: float) -> str | None:
+    def command(self, command: str, cwd: str, timeout_s: float, why: str = "") -> str | None:
         return None
+
+    def allowlist_applies(self) -> str:
+        return ""
+
+    def new_turn(self) -> None:
+        pass
 
 
 def tool(name: str, **args: object) -> ToolCall:

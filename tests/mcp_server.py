@@ -2,10 +2,10 @@
 
     python tests/mcp_server.py [--mode MODE] [--pids FILE]
 
-Tools: echo {text}, sleep {seconds}, crash {}, big {} (1 MB of text), escapes {} (terminal escape
-sequences), fail {} (isError), env {name}, seen {} (the methods received so far), picture {}
-(an image and a resource), deep {} (a reply nested 200,000 levels deep), surrogate {} (a lone
-surrogate in its description and its result).
+Tools: echo {text, api_token?}, sleep {seconds}, crash {}, big {} (1 MB of text), escapes {}
+(terminal escape sequences), fail {} (isError), env {name}, seen {} (the methods received so
+far), picture {} (an image and a resource), deep {} (a reply nested 200,000 levels deep),
+surrogate {} (a lone surrogate in its description and its result).
 Modes: normal, broken-schema (a tool whose inputSchema is not an object schema), garbage (writes
 non-JSON and never answers), exit (exits at once, code 3), old-version (answers initialize with
 a protocol version nobody speaks), flood (100,000 stderr lines before answering), grandchild
@@ -31,7 +31,7 @@ TOOLS: list[dict[str, Any]] = [
         "description": "Say the text back.",
         "inputSchema": {
             "type": "object",
-            "properties": {"text": {"type": "string"}},
+            "properties": {"text": {"type": "string"}, "api_token": {"type": "string"}},
             "required": ["text"],
         },
     },

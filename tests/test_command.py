@@ -36,7 +36,7 @@ def allow(home: Path) -> dict[str, str]:
     """A user config allowing `sh check.sh`, `sh big.sh`, `sh bg.sh` and `env`."""
     cfg = home / "allow.yaml"
     cfg.write_text(
-        FAST_CONFIG + "tools: {allow_commands: ['sh check.sh', 'sh b*.sh', env], "
+        FAST_CONFIG + "tools: {allow_commands: ['sh check.sh', 'sh big.sh', 'sh bg.sh', env], "
         "command_timeout_s: 30}\n"
     )
     return {"GOSHI_CONFIG": str(cfg)}
@@ -77,7 +77,8 @@ def test_without_a_terminal_other_commands_are_refused_even_with_yes(
 def test_an_allowed_command_covers_whole_words_never_a_longer_name(
     goshi, server: WireServer, work, allow
 ) -> None:
-    """`env` allowed is not `envx`, `sh check.sh` is not `sh check.sh2`; more arguments are."""
+    """`env` allowed is not `envx`, `sh check.sh` is not `sh check.sh2`, and an entry without
+    ` *` approves no more arguments (#22: `git log` is not `git log --output=FILE`)."""
     (work / "check.sh2").write_text("touch ran-check2\n")
     server.openai.push(
         tool_round(run("envx"), run("sh check.sh2"), run("sh check.sh --again"), run("env -0")),
@@ -86,33 +87,46 @@ def test_an_allowed_command_covers_whole_words_never_a_longer_name(
     r = goshi("ask", "go", **allow)
     assert r.code == 0
     envx, check2, again, env0 = results(server)
-    assert envx == check2 == "the user did not approve running this command; it was not run"
+    refused = "the user did not approve running this command; it was not run"
+    assert envx == check2 == again == env0 == refused
     assert not (work / "ran-check2").exists()
-    assert again.startswith("$ sh check.sh --again\nexit code 3, ")
-    assert env0.startswith("$ env -0\nexit code 0, ")
 
 
-def test_the_child_gets_no_secrets(goshi, server: WireServer, work, home) -> None:
+def test_the_child_gets_only_the_allowed_environment(goshi, server: WireServer, work, home) -> None:
+    """An allow-list, not a denylist: secrets under names no list would guess stay home, and
+    a URL's credentials are taken out even of a variable the user passes on."""
     cfg = home / "env.yaml"
-    cfg.write_text(FAST_CONFIG + "openai: {api_key_env: LLM}\ntools: {allow_commands: [env]}\n")
+    cfg.write_text(
+        FAST_CONFIG + "openai: {api_key_env: LLM}\n"
+        "tools: {allow_commands: [env], command_env: [PROXY_FOR_TESTS, LLM, PROJECT_MODE]}\n"
+    )
     secrets = {
-        "LLM": TEST_KEY,  # the configured key variable
+        "LLM": TEST_KEY,  # the configured key variable, even when the user lists it
         "COPY_OF_IT": TEST_KEY,  # its value under another name
         "GITHUB_TOKEN": "ghp_x",
-        "AWS_SECRET_ACCESS_KEY": "aws",
-        "PGPASSWORD": "pg",
-        "npm_config__auth": "npm",
-        "GOOGLE_APPLICATION_CREDENTIALS": "/creds.json",
-        "SSH_AUTH_SOCK": "/tmp/agent",
+        "DATABASE_URL": "postgres://app:hunter2@db/app",
+        "MYSQL_PWD": "mysql-secret",
+        "BW_SESSION": "bitwarden-session",
+        "HTTPS_PROXY": "http://me:proxy-pass@proxy:3128",
+        "HARMLESS_SETTING": "not listed either",
+    }
+    passed = {
+        "PROXY_FOR_TESTS": "http://me:proxy@pass@proxy:3128/x",  # an @ in the password too
+        "PROJECT_MODE": "dev",
+        "LC_TIME": "C",
+        "TMPDIR": "/tmp",
     }
     server.openai.push(tool_round(run("env")), openai_stream("ok"))
-    r = goshi("ask", "env", GOSHI_CONFIG=str(cfg), HARMLESS_SETTING="kept", **secrets)
-    assert r.code == 0
+    r = goshi("ask", "env", GOSHI_CONFIG=str(cfg), **secrets, **passed)
+    assert r.code == 0, r.stderr
     (result,) = results(server)
-    names = {line.split("=", 1)[0] for line in result.splitlines() if "=" in line}
-    assert not names & set(secrets), names & set(secrets)
-    assert TEST_KEY not in result and "ghp_x" not in result
-    assert {"HARMLESS_SETTING", "PATH", "HOME"} <= names
+    got = dict(line.split("=", 1) for line in result.splitlines() if "=" in line)
+    assert not set(got) & set(secrets), set(got) & set(secrets)
+    for secret in (TEST_KEY, "ghp_x", "hunter2", "mysql-secret", "bitwarden", "pass@"):
+        assert secret not in result
+    assert got["PROXY_FOR_TESTS"] == "http://proxy:3128/x"
+    assert (got["PROJECT_MODE"], got["LC_TIME"], got["TMPDIR"]) == ("dev", "C", "/tmp")
+    assert {"PATH", "HOME"} <= set(got)
 
 
 def test_long_output_keeps_head_and_tail_and_says_what_was_cut(
@@ -179,3 +193,132 @@ def test_an_untrusted_project_file_cannot_allow_commands(
     assert "goshi.yaml untrusted: ignored 2 settings" in r.stderr  # one 80-column line
     shown = goshi("config", "show", GOSHI_CONFIG="", **env).stdout
     assert "ignored until trusted: tools.allow_commands, tools.command_timeout_s" in shown
+
+
+@pytest.mark.parametrize(
+    ("command", "runs"),
+    [
+        ("git log", True),  # exactly the entry
+        ("git log --oneline", False),  # `git log` is not a prefix
+        ("git log --output=../owned", False),
+        ("git diff HEAD~1 src/app.py", True),  # `git diff *`: more plain words
+        ("git diff --no-index /dev/null ../secret", False),  # an option, and paths outside
+        ("git diff ../../.ssh/id_ed25519", False),  # a path that resolves outside
+        ("git diff /etc/passwd", False),
+        ("git diff link-out", False),  # a link in the workspace that points out
+        ("git diff ~/x", False),
+        ("git diff $HOME", False),
+        ("git diff HEAD; touch pwned", False),
+        ("git diff HEAD\ntouch pwned", False),
+        ("git diff 'HEAD'", False),  # quotes are not plain
+        ("git diff", True),  # ` *`: no more words is fine too
+        ("git diffstat", False),
+        ("git -C .. diff HEAD", False),
+    ],
+)
+def test_an_allowlist_entry_approves_exactly_its_command_or_plain_words_after_it(
+    tmp_path: Path, command: str, runs: bool
+) -> None:
+    from goshi.agent.command import allowed
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "link-out").symlink_to("/etc")
+    assert allowed(command, ["git log", "git diff *"], tmp_path) is runs
+
+
+def test_the_issues_allowlist_bends_no_more(goshi, server: WireServer, work, home) -> None:
+    """`git log --output=FILE` writes outside the workspace and `git diff --no-index` reads
+    outside it: an allow-list of `git log` and `git diff` approves neither."""
+    cfg = home / "git.yaml"
+    cfg.write_text(FAST_CONFIG + "tools: {allow_commands: ['git log', 'git diff *']}\n")
+    outside = home / "owned.txt"
+    server.openai.push(
+        tool_round(
+            run(f"git log --output={outside} --format=%x41"),
+            run(f"git diff --no-index /dev/null {home / 'fast.yaml'}"),
+        ),
+        openai_stream("refused"),
+    )
+    r = goshi("ask", "look", GOSHI_CONFIG=str(cfg))
+    assert r.code == 0, r.stderr
+    assert results(server) == ["the user did not approve running this command; it was not run"] * 2
+    assert not outside.exists()
+
+
+def test_with_yes_and_no_terminal_an_allowlisted_command_is_refused_and_said(
+    goshi, server: WireServer, work, allow
+) -> None:
+    server.openai.push(tool_round(run("sh check.sh")), openai_stream("refused"))
+    r = goshi("ask", "-y", "check", **allow)
+    assert r.code == 0
+    assert results(server) == ["the user did not approve running this command; it was not run"]
+    assert (
+        "goshi: `sh check.sh` is allow-listed but was not run: -y approves no command, "
+        "allow-listed or not, and there is no terminal to ask"
+    ) in r.stderr
+
+
+DAEMON = (
+    "setsid -f sh -c 'echo $$ > daemon.pid; exec sleep 1000' >/dev/null 2>&1\n"
+    "while [ ! -s daemon.pid ]; do sleep 0.05; done\n"
+    "echo started\n"
+)
+
+
+def _ends(pid_file: Path) -> bool:
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    try:
+        while not gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return gone(pid)
+    finally:
+        if not gone(pid):
+            os.kill(pid, 9)  # do not leave the test's daemon behind, whatever happened
+
+
+@pytest.mark.parametrize(
+    ("tail", "timeout_s", "said"), [("", None, "started\n"), ("sleep 60\n", 1, "")]
+)
+def test_a_process_that_leaves_the_group_ends_with_its_command(
+    goshi, server: WireServer, work, home, tail: str, timeout_s: int | None, said: str
+) -> None:
+    """At the command's end, and at its timeout."""
+    (work / "daemon.sh").write_text(DAEMON + tail)
+    cfg = home / "d.yaml"
+    cfg.write_text(FAST_CONFIG + "tools: {allow_commands: ['sh daemon.sh']}\n")
+    server.openai.push(tool_round(run("sh daemon.sh", timeout_s=timeout_s)), openai_stream("ok"))
+    r = goshi("ask", "start it", GOSHI_CONFIG=str(cfg))
+    assert r.code == 0, r.stderr
+    assert said in results(server)[0]
+    assert _ends(work / "daemon.pid"), "the setsid'd process outlived its command"
+
+
+@pytest.mark.parametrize(("sig", "code"), [(15, 143), (1, 129)])
+def test_sigterm_or_sighup_to_goshi_ends_what_a_command_left_outside_its_group(
+    env, server: WireServer, work, home, sig: int, code: int
+) -> None:
+    import subprocess
+
+    from tests.conftest import GOSHI
+
+    (work / "daemon.sh").write_text(DAEMON + "sleep 60\n")
+    cfg = home / "d.yaml"
+    cfg.write_text(FAST_CONFIG + "tools: {allow_commands: ['sh daemon.sh']}\n")
+    server.openai.push(tool_round(run("sh daemon.sh")), openai_stream("done"))
+    proc = subprocess.Popen(
+        [GOSHI, "ask", "start it"],
+        env={**env, "GOSHI_CONFIG": str(cfg)},
+        cwd=work,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 20
+    while not (work / "daemon.pid").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    proc.send_signal(sig)
+    assert proc.wait(20) == code
+    assert _ends(work / "daemon.pid"), f"the setsid'd process outlived goshi's {sig}"

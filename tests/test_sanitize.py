@@ -51,3 +51,76 @@ def test_a_crlf_split_between_two_deltas_is_still_a_line_end() -> None:
     shown = safe.feed("one\r") + safe.feed("\ntwo\r") + safe.feed("three\x1b[2J") + safe.flush()
     assert shown == "one\ntwo^Mthree^[[2J"
     assert safe.feed("end\r") + safe.flush() == "end^M"
+
+
+@pytest.mark.parametrize(
+    "char",
+    [
+        "\U000e0041",  # a tag character: invisible ASCII
+        "\U000e0001",
+        "\u2061",  # invisible operators
+        "\u2064",
+        "\u206a",  # deprecated format characters
+        "\u206f",
+        "\u115f",  # Hangul fillers
+        "\u1160",
+        "\u3164",
+        "\uffa0",
+        "\ufe00",  # variation selectors
+        "\ufe0f",
+        "\U000e0100",
+        "\U000e01ef",
+        "\u034f",  # combining grapheme joiner
+        "\u180e",  # Mongolian vowel separator
+        "\u00a0",  # a space that is not a space
+        "\u2028",  # line separator: a line break the diff does not see
+        "\ue000",  # private use
+        "\U0010fffd",
+    ],
+)
+def test_review_escapes_every_invisible_character(char: str) -> None:
+    assert for_review(f"a{char}b") == f"a<U+{ord(char):04X}>b"
+
+
+def test_review_escapes_each_format_and_default_ignorable_character() -> None:
+    """Derived from Unicode's data, not a hand list: every format character (Cf) and every
+    Default_Ignorable code point Python knows of is escaped."""
+    import unicodedata
+
+    ignorable = [*range(0x115F, 0x1161), 0x3164, 0xFFA0, *range(0xFE00, 0xFE10)]
+    ignorable += [*range(0xE0000, 0xE1000), *range(0x180B, 0x1810), 0x034F, 0x17B4, 0x17B5]
+    formats = [c for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    for code in ignorable + formats:
+        assert for_review(chr(code)) == f"<U+{code:04X}>", hex(code)
+
+
+def test_review_counts_long_blank_runs_and_keeps_short_ones() -> None:
+    assert for_review("rm -rf ~" + " " * 20_000 + "# ok") == "rm -rf ~⟨20,000 spaces⟩# ok"
+    assert for_review("x" + "\t" * 40 + "y") == "x⟨40 tabs⟩y"
+    assert for_review("    indented    code") == "    indented    code"
+    assert for_review("a" + "\u200b" * 500 + "b") == "a⟨500 × <U+200B>⟩b"
+
+
+def test_review_shows_every_cr_and_escapes_its_own_markers() -> None:
+    assert for_review("total\r\nnext") == "total^M\nnext"
+    assert for_review("⟨20,000 spaces⟩") == "<U+27E8>20,000 spaces<U+27E9>"
+
+
+def test_review_escapes_a_stack_of_combining_marks_but_not_an_accent() -> None:
+    """Marks stacked on one letter draw as a smudge that could carry any bits; one accent, or a
+    script's vowel signs, stay as written."""
+    hidden = "".join(chr(0x0300 + (ord(c) % 0x30)) for c in "run rm -rf")
+    assert for_review("a" + hidden) == "a" + "".join(f"<U+{ord(c):04X}>" for c in hidden)
+    assert for_review("café, e\u0301, नमस्ते") == "café, e\u0301, नमस्ते"
+
+
+def test_an_approval_row_is_never_wider_than_the_terminal() -> None:
+    """Rows are laid out for the widest a terminal may draw them: wide and ambiguous-width
+    characters (wide in CJK locales) count two columns, combining marks one, so no row wraps
+    on its own and pushes the top of an approval off the screen."""
+    from goshi.ui.review import fold
+
+    assert [len(row) for row in fold("世" * 50, 40, "+")] == [20, 21, 14]  # 19, 19 and 12
+    assert [len(row) for row in fold("①" * 50, 40, "+")] == [20, 21, 14]
+    assert [len(row) for row in fold("e\u0301" * 30, 40)] == [40, 22]
+    assert [len(row) for row in fold("x" * 50, 40)] == [40, 12]

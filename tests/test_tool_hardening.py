@@ -27,7 +27,7 @@ def box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Toolbox:
     root = tmp_path / "work"
     root.mkdir()
     (root / "notes.txt").write_text("alpha\nbeta\ngamma\n")
-    return Toolbox(Workspace(root), lambda rel, diff, new: True)
+    return Toolbox(Workspace(root), lambda rel, diff, new, tool="write_file": True)
 
 
 def run(box: Toolbox, name: str, raw: str | None = None, **args: Any) -> ToolResult:

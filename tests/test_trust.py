@@ -93,7 +93,8 @@ def test_a_trusted_file_applies_until_it_changes(
     assert "(trusted)" in goshi("config", "show", **env).stdout
     r = goshi("ask", "hi", **env)
     assert r.code == 0, r.stderr
-    assert r.stderr == ""
+    # all of it applies but its workspace: only the user's own config may name / (issue #22)
+    assert r.stderr.startswith("goshi: the workspace would be / (the whole disk)"), r.stderr
     assert server.chat_requests() == []
     (request,) = other_server.chat_requests()
     assert request.headers["authorization"] == f"Bearer {STOLEN}"  # the user chose this

@@ -34,12 +34,26 @@ from goshi.sanitize import one_line
 class Approver(Protocol):
     """Who says yes: the terminal (goshi/ui/approve.py), or a test's stand-in."""
 
-    def __call__(self, rel: str, diff: str, new_file: bool) -> bool:
-        """A change to a file (path relative to the workspace, its unified diff): approved?"""
+    def __call__(self, rel: str, diff: str, new_file: bool, tool: str = "write_file") -> bool:
+        """A change to a file (path relative to the workspace, its unified diff) that `tool`
+        proposes: approved?"""
 
-    def command(self, command: str, cwd: str, timeout_s: float) -> str | None:
+    def command(self, command: str, cwd: str, timeout_s: float, why: str = "") -> str | None:
         """A command the model wants to run: the command to run (the user may have edited
-        it), or None when refused. -y never answers this."""
+        it), or None when refused. -y never answers this. `why`: the reason an allow-listed
+        command is asked about after all."""
+
+    def allowlist_applies(self) -> str:
+        """ "" when an allow-listed command may run unasked now, else why not: under -y, or
+        after a change was written in this turn that the user was not shown."""
+
+    def new_turn(self) -> None:
+        """A turn begins: what was written unseen in the last one no longer counts."""
+
+
+class NotShown(Exception):
+    """An approver could not show the whole proposal at once (too big for the user's terminal):
+    refused unseen; the message is for the model."""
 
 
 # (an MCP tool's SERVER__tool name, its arguments as JSON) -> approved?  -y never answers this
@@ -57,6 +71,13 @@ class ToolResult:
     tail: str = ""  # a command's last lines, shown under the tool line
     audit: dict[str, Any] = field(default_factory=dict)  # facts the audit records beside the call
     stop: bool = False  # the user pressed Ctrl-C: the turn ends after this result
+
+
+NOT_SHOWN = "too big to show"  # the summary of a call refused as NotShown: history shows it whole
+
+
+def not_shown(exc: NotShown, waited_s: float = 0.0) -> ToolResult:
+    return ToolResult(False, f"refused: {exc}", NOT_SHOWN, waited_s)
 
 
 def size_text(n: int) -> str:

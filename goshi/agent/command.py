@@ -1,60 +1,95 @@
 """run_command: a shell command the user approved (or allow-listed), run in the workspace root.
 
-    {command, timeout_s?} -> tools.allow_commands matches it? (a prefix or a glob; never a
-    command with ; & | < > ` $( or a line break, which could hide a second command)
+    {command, timeout_s?} -> tools.allow_commands approves it (`allowed`) and the approver says
+    the allow-list applies now (not under -y, nor after a change written unseen in this turn)?
     -> else the approver asks on the terminal: y / n / e(dit); -y never approves a command, and
     with no terminal the command is refused -> bash -c (sh without bash) in the workspace root
-    with the environment minus secrets (`child_environment`) -> goshi/agent/process.py runs it
-    as its own process group (timeout, Ctrl-C) -> exit code, duration, bounded output
+    with `child_environment` -> goshi/agent/process.py runs it to its end, and every process it
+    started with it (timeout, Ctrl-C) -> exit code, duration, bounded output
 
-The environment rule: the variable named by openai.api_key_env, every variable whose name
-contains KEY, TOKEN, SECRET, PASS, CREDENTIAL, AUTH, COOKIE or PRIVATE (any case), and any
-variable holding the API key's value are removed; everything else is inherited.
+The allow-list rule: an entry approves exactly that command line; an entry ending in ` *`
+approves that command alone or followed by more plain words (letters, digits, `_ . / : @ % + ,`, and
+after the first character `- ~ ^`), never an option (a word starting with `-`: `git log *` does
+not approve `git log --output=FILE`) and never a word that, taken as a path, resolves outside
+the workspace (`git diff *` does not approve `git diff ../../.ssh`). Nothing else is a pattern.
+
+The environment rule: the child gets only PATH, HOME, USER, LANG, LC_*, TERM, SHELL, TMPDIR and
+the names the user's own config lists in tools.command_env; never the variable named by
+openai.api_key_env nor any holding the API key's value, and a URL's credentials (user:pass@)
+are taken out of every value.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from goshi.agent.calls import Approver, ToolResult, size_text
+from goshi.agent.calls import Approver, NotShown, ToolResult, not_shown, size_text
 from goshi.agent.process import Ran, run_group
 
-SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASS|CREDENTIAL|AUTH|COOKIE|PRIVATE", re.IGNORECASE)
-COMPOUND = re.compile(r"[;&|<>`\n\r]|\$\(")
-GLOB = re.compile(r"[*?\[]")
+PASSED_ENV = frozenset(("PATH", "HOME", "USER", "LANG", "TERM", "SHELL", "TMPDIR"))
+URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")  # to the last @
+MORE_WORDS = " *"
+PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:@%+,][A-Za-z0-9_./:@%+,~^-]*")  # ~ and ^: HEAD~1
+BLANKS = re.compile(r"[ \t]+")
 TAIL_LINES = 5
 
 
-def child_environment(api_key_env: str, environ: dict[str, str] | None = None) -> dict[str, str]:
+def child_environment(
+    api_key_env: str, names: list[str] | None = None, environ: dict[str, str] | None = None
+) -> dict[str, str]:
+    """What a command may see of goshi's environment: an allow-list, not a denylist."""
     environ = dict(os.environ if environ is None else environ)
+    wanted = PASSED_ENV | set(names or ())
     key = environ.get(api_key_env)
     return {
-        name: value
+        name: URL_CREDENTIALS.sub(r"\1", value)
         for name, value in environ.items()
-        if name != api_key_env and not SECRET_NAME.search(name) and not (key and value == key)
+        if (name in wanted or name.startswith("LC_"))
+        and name != api_key_env
+        and not (key and key in value)
     }
 
 
-def allowed(command: str, patterns: list[str]) -> bool:
-    """Does the user's allow-list let this command run without asking?"""
+def allowed(command: str, entries: list[str], root: str | Path) -> bool:
+    """Does the user's allow-list approve exactly this command line?"""
     command = command.strip()
-    if not command or COMPOUND.search(command):
+    if not command:
         return False
-    for pattern in (p.strip() for p in patterns):
-        if not pattern:
+    for entry in (e.strip() for e in entries):
+        if not entry:
             continue
-        if GLOB.search(pattern):
-            if fnmatch.fnmatchcase(command, pattern):
-                return True
-        elif command == pattern or command.startswith(pattern + " "):
+        if command == entry:
             return True
+        if entry.endswith(MORE_WORDS):
+            base = entry.removesuffix(MORE_WORDS).rstrip()
+            if command == base:  # none more
+                return True
+            rest = command[len(base) :]
+            more = base and command.startswith(base) and rest[:1] in (" ", "\t")
+            if more and _plain_words(rest, Path(root)):
+                return True
     return False
+
+
+def _plain_words(rest: str, root: Path) -> bool:
+    """Only plain words, none an option, none a path outside the workspace."""
+    root = root.resolve()
+    for word in BLANKS.split(rest.strip(" \t")):
+        if not PLAIN_WORD.fullmatch(word):
+            return False
+        try:
+            real = (root / word).resolve()
+        except (OSError, RuntimeError):
+            return False
+        if real != root and root not in real.parents:
+            return False
+    return True
 
 
 def shell() -> list[str]:
@@ -69,6 +104,7 @@ class Commands:
     allow: list[str] = field(default_factory=list)
     timeout_s: float = 120.0
     api_key_env: str = "OPENAI_API_KEY"
+    env_names: list[str] = field(default_factory=list)  # tools.command_env
 
     def run(
         self,
@@ -86,9 +122,14 @@ class Commands:
         limit = self.timeout_s if not timeout_s else max(1.0, min(timeout_s, self.timeout_s))
         waited = 0.0
         ran_command = command
-        if not allowed(command, self.allow):
+        listed = allowed(command, self.allow, self.root)
+        why = approve.allowlist_applies() if listed else ""
+        if not listed or why:
             asked = time.monotonic()
-            answer = approve.command(command, self.root, limit)
+            try:
+                answer = approve.command(command, self.root, limit, why)
+            except NotShown as exc:
+                return not_shown(exc)
             waited = time.monotonic() - asked
             if answer is None or not answer.strip():
                 return ToolResult(
@@ -99,9 +140,8 @@ class Commands:
                     audit={"approved": False},
                 )
             ran_command = answer
-        ran = run_group(
-            [*shell(), ran_command], self.root, child_environment(self.api_key_env), limit, watch
-        )
+        env = child_environment(self.api_key_env, self.env_names)
+        ran = run_group([*shell(), ran_command], self.root, env, limit, watch)
         return _result(command, ran_command, ran, limit, waited)
 
 

@@ -7,8 +7,9 @@ environment, stdin /dev/null, stdout and stderr on one pipe (interleaved as writ
    | the timeout passes | Ctrl-C (SIGINT is goshi's while this runs) | SIGTERM or SIGHUP
    (raised by goshi/signals.py: goshi is ending, and takes the command with it)
 -> the group gets SIGTERM, then SIGKILL after KILL_AFTER_S; on a normal exit, SIGKILL for
-   whatever it left running. The leader is reaped last, so the group id cannot be reused
-   by an unrelated process while it is signalled.
+   whatever it left running; then every process that left the group (setsid, a daemon) is
+   ended too (goshi/agent/reaper.py: goshi is their subreaper). The leader is reaped last, so
+   the group id cannot be reused by an unrelated process while it is signalled.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from goshi.agent.reaper import Watch
 
 HEAD_CHARS = 4_000
 TAIL_CHARS = 12_000
@@ -86,6 +89,7 @@ def run_group(
     watch: Callable[[str], None] | None = None,
 ) -> Ran:
     started = time.monotonic()
+    left = Watch()  # what the command leaves outside its group is found at its end
     proc = subprocess.Popen(
         argv,
         cwd=cwd,
@@ -147,6 +151,7 @@ def run_group(
             _signal_group(proc.pid, signal.SIGTERM)
             _wait_exit(proc.pid, KILL_AFTER_S)
         _signal_group(proc.pid, signal.SIGKILL)  # what is left, while the leader holds the id
+        left.end(proc.pid)  # and what left the group (setsid, a daemon), found from goshi
         if not ending:
             _drain(fd, take)
         code = proc.wait()

@@ -10,9 +10,8 @@ next run).
 A regular file with more than one hard link is refused too: its other names may be outside the
 workspace (a link to ~/.ssh/id_rsa made inside it), and no system call lists them.
 
-A workspace that is `/` or the user's home directory is refused at start
-(goshi/turn/session.py) unless a config file goshi trusts names it in tools.workspace: the tools
-are turned off for the run.
+A workspace that is `/`, the user's home directory or a folder holding it is refused at start
+(goshi/agent/scope.py): the tools are turned off for the run.
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@
     changed since (goshi/agent/reads.py) -> apply_change
 
     apply_change: the file's line endings kept -> unified diff -> the approver (the terminal, or
-    -y; the wait is not goshi's time) -> temp file beside the target, rename (mode kept)
+    -y; the wait is not goshi's time; a diff too big to show whole is refused) -> the file
+    checked again: still the size, mtime and bytes it had when the question was asked, else
+    refused ("changed while you were deciding") -> temp file beside the target, rename (mode
+    kept)
 
 Only UTF-8 text is rewritten: a file that is not valid UTF-8 is refused (its bytes would be lost
 to U+FFFD), and so is content that cannot be written as UTF-8 (a lone surrogate). So the diff is
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -23,9 +28,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from goshi.agent.calls import Approver, ToolResult
+from goshi.agent.calls import Approver, NotShown, ToolResult, not_shown
 from goshi.agent.reads import Reads
 from goshi.agent.workspace import Refused, Workspace, text_lines
+
+log = logging.getLogger("goshi")
 
 CONTEXT = 3
 MAX_WRITE_BYTES = 10_000_000  # a file write_file or edit_file may replace (the diff holds it whole)
@@ -77,14 +84,28 @@ def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
     diff = unified_diff(change.old, change.new, rel, change.exists)
     if not diff:
         return ToolResult(True, f"{rel} already has that content; nothing written", "unchanged")
+    before = state_of(change.file)
     asked = time.monotonic()
-    approved = approve(rel, diff, not change.exists)
+    try:
+        tool = "write_file" if change.spans is None else "edit_file"
+        approved = approve(rel, diff, not change.exists, tool)
+    except NotShown as exc:
+        return not_shown(exc, time.monotonic() - asked)
     waited = time.monotonic() - asked
     if not approved:
         return ToolResult(
             False,
             f"the user did not approve the change to {rel}; it was not written",
             "not approved",
+            waited_s=waited,
+        )
+    if before != state_of(change.file) or not _is(before, change):
+        log.warning("%s changed while you were deciding: not written (the model is told)", rel)
+        return ToolResult(
+            False,
+            f"error: {rel} changed while the user was deciding (someone saved it); the change "
+            "was not written. read_file it again and propose the change anew",
+            "changed while you were deciding",
             waited_s=waited,
         )
     atomic_write(change.file, change.new)
@@ -95,6 +116,23 @@ def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
     return ToolResult(
         True, f"{verb} {rel} (+{added} -{removed} lines)", f"ok +{added} -{removed}", waited
     )
+
+
+def state_of(file: Path) -> tuple[int, int, str] | None:
+    """What a file is: size, mtime and the digest of its bytes; None when it does not exist."""
+    try:
+        info = os.stat(file)
+        data = file.read_bytes()
+    except FileNotFoundError:
+        return None
+    return info.st_size, info.st_mtime_ns, hashlib.sha256(data).hexdigest()
+
+
+def _is(state: tuple[int, int, str] | None, change: Change) -> bool:
+    """Is the file (in this state) the one the proposal was made from?"""
+    if state is None:
+        return not change.exists
+    return change.exists and state[2] == hashlib.sha256(change.old.encode()).hexdigest()
 
 
 def crlf(text: str) -> bool:

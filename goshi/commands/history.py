@@ -7,6 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Annotated, Any
 
+from goshi.agent.calls import NOT_SHOWN
 from goshi.cost.meter import format_usd, usd
 from goshi.errors import UsageError
 from goshi.sanitize import for_terminal, one_line
@@ -68,9 +69,30 @@ def _transcript(store: Store, cid: int) -> str:
         out.append(f"\n--- {who}{mark} {_when(m.created_at)}\n")
         if m.content:
             out.append(f"{m.content}\n")
-        for tool, arguments, status, summary, ms in store.tool_calls_of(m.id):
+        proposed = [raw for _, _, raw in m.tool_calls]
+        for i, (tool, arguments, status, summary, ms) in enumerate(store.tool_calls_of(m.id)):
             out.append(f"  -> {tool} {arguments}  {status}: {summary}  {ms:.0f} ms\n")
+            if summary == NOT_SHOWN and i < len(proposed):  # refused unseen: here it is whole
+                out.append(_proposal(proposed[i]))
     out.extend(_compaction_line(c) for c in marks)
+    return "".join(out)
+
+
+def _proposal(raw: str) -> str:
+    """A call's arguments as the model sent them, one per line; text with lines, indented."""
+    try:
+        args = json.loads(raw or "{}")
+    except (ValueError, RecursionError):
+        args = None
+    if not isinstance(args, dict):
+        return f"     {raw}\n"
+    out = []
+    for key, value in args.items():
+        if isinstance(value, str) and "\n" in value:
+            body = "".join(f"       {line}\n" for line in value.split("\n"))
+            out.append(f"     {key}:\n{body}")
+        else:
+            out.append(f"     {key}: {value if isinstance(value, str) else json.dumps(value)}\n")
     return "".join(out)
 
 

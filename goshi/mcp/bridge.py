@@ -3,7 +3,8 @@ approved, bounded and sanitised.
 
     McpTools(settings.mcp, approve).schemas -> every configured server started once per process
         (in parallel): handshake, tools/list, each schema checked -> OpenAI function schemas
-    McpTools.run(call) -> the allow list, or the user's y / n / a on /dev/tty (-y does not count)
+    McpTools.run(call) -> arguments the tool's schema does not declare: refused -> the allow
+        list, or the user's y / n / a on /dev/tty, every argument shown (-y does not count)
         -> tools/call within mcp.call_timeout_s -> the text, controls made visible, cut at
         MAX_RESULT_CHARS -> a ToolResult (never an exception)
 
@@ -26,7 +27,7 @@ from types import FrameType
 from typing import Any
 
 from goshi import json_bounds
-from goshi.agent.calls import ToolApprover, ToolResult
+from goshi.agent.calls import NotShown, ToolApprover, ToolResult, not_shown
 from goshi.config import McpServer, McpSettings
 from goshi.llm.types import ToolCall
 from goshi.mcp import protocol
@@ -172,7 +173,20 @@ class McpTools:
                 raise ValueError("expected a JSON object")
         except ValueError as exc:
             return ToolResult(False, f"error: the arguments are not valid JSON ({exc})", "bad JSON")
-        if tool.name not in server.spec.allow and not self.approve(call.name, call.arguments):
+        undeclared = sorted(set(args) - set(tool.input_schema.get("properties") or {}))
+        if undeclared:
+            named = ", ".join(repr(k)[:80] for k in undeclared[:5])
+            return ToolResult(
+                False,
+                f"error: {call.name} does not declare the argument(s) {named}; it was not run."
+                " Send only the arguments its schema lists",
+                "undeclared arguments",
+            )
+        try:
+            approved = tool.name in server.spec.allow or self.approve(call.name, call.arguments)
+        except NotShown as exc:
+            return not_shown(exc)
+        if not approved:
             return ToolResult(
                 False,
                 f"the user did not approve this call to {call.name}; it was not run",

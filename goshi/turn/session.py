@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import field
-from pathlib import Path
 
 from goshi import config
 from goshi.agent.calls import Approver, ToolApprover
+from goshi.agent.scope import workspace_refusal as workspace_refusal  # chat's /tools on
 from goshi.config import Settings
 from goshi.cost.meter import Meter
 from goshi.errors import UsageError
@@ -49,31 +49,6 @@ class SessionOptions:
     stream: bool = True
     yes: bool = False
     max_cost_usd: float | None = None
-
-
-def workspace_refusal(settings: Settings) -> str | None:
-    """The line that turns the tools off when the workspace is / or the home directory."""
-    named = settings.source("tools.workspace") != "default"
-    why = too_wide(settings.tools.workspace, named)
-    if why is None:
-        return None
-    return (
-        f"{why}; tools are off for this run: start goshi in a project directory, "
-        "or name it in tools.workspace in your own goshi.yaml"
-    )
-
-
-def too_wide(root: str | Path, named_explicitly: bool) -> str | None:
-    """Why the tools must stay off for this workspace, or None: `/` and the home directory
-    hold keys and every project; only a config file goshi trusts may name them."""
-    real = Path(root).expanduser().resolve()
-    if named_explicitly:
-        return None
-    if real == Path(real.anchor):
-        return "the workspace would be / (the whole disk)"
-    if real == Path.home().resolve():
-        return f"the workspace would be your home directory ({real})"
-    return None
 
 
 class Session:
@@ -143,9 +118,13 @@ class Session:
         messages = self.messages()  # as it stands: without the questions still pending
         question_id = self.store.add_message(self.cid, Message("user", prompt), "pending")
         messages.append(Message("user", prompt, stored_id=question_id))
-        return TurnRunner(self.parts, self.context).run(
-            question_id, messages, out, stream, max_cost_usd
-        )
+        return self._turn().run(question_id, messages, out, stream, max_cost_usd)
+
+    def _turn(self) -> TurnRunner:
+        """A new turn: a change written unseen in the last one counts no longer (allow-listed
+        commands run unasked again; goshi/ui/approve.py)."""
+        self.tools.approve.new_turn()
+        return TurnRunner(self.parts, self.context)
 
     def retry(
         self, out: Output, *, stream: bool = True, max_cost_usd: float | None = None
@@ -155,6 +134,4 @@ class Session:
         if question_id is None:
             raise UsageError("nothing to retry yet", "ask something first")
         messages = self.messages(question_id)
-        return TurnRunner(self.parts, self.context).run(
-            question_id, messages, out, stream, max_cost_usd
-        )
+        return self._turn().run(question_id, messages, out, stream, max_cost_usd)

@@ -46,6 +46,7 @@ class ConversationTools:
                 tools.allow_commands,
                 tools.command_timeout_s,
                 s.openai.api_key_env,
+                tools.command_env,
             )
             self._toolbox = Toolbox(workspace, self.approve, commands if tools.commands else None)
         return self._toolbox
@@ -62,7 +63,12 @@ class ConversationTools:
         return own + self._mcp.schemas
 
     def run(self, call: ToolCall, watch: Callable[[str], None] | None = None) -> ToolResult:
-        """The call's result from its owner; `watch` sees a command's output as it arrives."""
+        """The call's result from its owner; `watch` sees a command's output as it arrives.
+        With the tools off (refused workspace, --no-tools) none runs, whatever a server sends."""
+        if not self.settings.tools.enabled:
+            return ToolResult(
+                False, f"error: no tools are offered; {call.name} was not run", "tools are off"
+            )
         if self._mcp is not None and self._mcp.handles(call.name):
             return self._mcp.run(call)
         return self.toolbox.run(call, watch)

@@ -1,51 +1,91 @@
 """Asking before a change or a command, on the controlling terminal (/dev/tty), one keypress:
 
-    a change:  the unified diff (goshi/sanitize.py for_review), then y / n / a(lways, this session)
-    a command: the command and where it runs (for_review), then y / n / e(dit it, then it runs)
+    a change:  the unified diff, then y / n / a(lways, this session)
+    a command: the command and where it runs, then y / n / e(dit it, then it runs)
+    an MCP call: every argument, then y / n / a(lways, this tool)
+
+What is asked about is shown whole on the screen when the question is asked: every line through
+goshi/sanitize.py for_review (invisible characters escaped, long blank runs counted) and folded at
+the terminal's width (goshi/ui/review.py). A proposal that still does not fit the screen is not
+asked about: one line says so and it is refused (NotShown: the model is told).
 
 Enter, Esc and Ctrl-D answer no; Ctrl-C refuses and stops the turn (KeyboardInterrupt). -y
-approves every change (the diff still goes to stderr) but never a command. With no terminal to
-ask, changes (without -y) and commands are refused, and the model is told so.
+approves every change (the diff still goes to stderr) but never a command, and turns the
+allow-list off: every command is asked about. So does a change written unseen (-y, or `a`lways)
+in this turn. With no terminal to ask, changes (without -y) and commands are refused, and the
+model is told so.
 
-An MCP server's tool (SERVER__tool) is asked about the same way, with its arguments shown, every
-call unless `a`lways was said for that tool; -y does not approve it.
+An MCP server's tool (SERVER__tool) is asked about the same way, every call unless `a`lways was
+said for that tool; -y does not approve it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from typing import TYPE_CHECKING
 
+from goshi.agent.calls import NotShown
 from goshi.sanitize import for_review, one_line
+from goshi.ui.review import FOLD, Sheet, fold
 
 if TYPE_CHECKING:
     from goshi.ui.keys import Tty
 
+log = logging.getLogger("goshi")
+
 ANSWERS = {"y": "yes", "n": "no", "a": "always", "e": "edit"}
-MAX_SHOWN_ARGUMENTS = 2000
+COLOURS = {"+": "32", "-": "31", "@": "36"}
+
+
+def _kind(line: str) -> str:
+    """The colour key of a diff line: + added, - removed, @ a hunk header, "" the rest."""
+    if line.startswith(("+++", "---")):
+        return ""
+    return line[:1] if line[:1] in COLOURS else ""
+
+
+def _paint(rows: list[str], kind: str, plain: bool) -> list[str]:
+    if plain or not kind:
+        return rows
+    return [f"\x1b[{COLOURS[kind]}m{row}\x1b[0m" for row in rows]
+
+
+def _plain() -> bool:
+    return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
 
 
 def _colour(diff: str) -> str:
-    """The diff as the user reviews it: every line through for_review, so a control, a bidi
-    override or a zero-width character is shown, not obeyed (a CR before a newline too);
-    then coloured, unless NO_COLOR or TERM=dumb."""
-    plain = os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb"
-    out = []
+    """The diff for stderr (-y): every line through for_review, so a control, a bidi override
+    or a zero-width character is shown, not obeyed; coloured only when stderr itself is a
+    terminal (`2>file` gets no escape codes), and not with NO_COLOR or TERM=dumb."""
+    plain = _plain() or not sys.stderr.isatty()
+    lines = diff.removesuffix("\n").split("\n")
+    return "".join(f"{row}\n" for ln in lines for row in _paint([for_review(ln)], _kind(ln), plain))
+
+
+def diff_sheet(diff: str, size: os.terminal_size) -> Sheet:
+    """The diff's rows, coloured; laying out stops once they cannot fit the screen."""
+    plain, cols, height = _plain(), size.columns, size.lines
+    sheet = Sheet([], height, cols)
     for line in diff.removesuffix("\n").split("\n"):
         shown = for_review(line)
-        if plain:
-            out.append(f"{shown}\n")
-        elif line.startswith("+") and not line.startswith("+++"):
-            out.append(f"\x1b[32m{shown}\x1b[0m\n")
-        elif line.startswith("-") and not line.startswith("---"):
-            out.append(f"\x1b[31m{shown}\x1b[0m\n")
-        elif line.startswith("@@"):
-            out.append(f"\x1b[36m{shown}\x1b[0m\n")
-        else:
-            out.append(f"{shown}\n")
-    return "".join(out)
+        if not sheet.fold_in(shown) or not sheet.add(_paint(fold(shown, cols), _kind(line), plain)):
+            break
+    return sheet
+
+
+def text_sheet(header: str, lines: list[str], lead: str, size: os.terminal_size) -> Sheet:
+    """A header, then each line after `lead`; rows that continue a line say so."""
+    cols, height = size.columns, size.lines
+    sheet = Sheet(fold(for_review(header), cols), height, cols)
+    more = " " * (len(lead) - len(FOLD)) + FOLD
+    for line in map(for_review, lines):
+        if not sheet.fold_in(line) or not sheet.add(fold(line, cols, lead, more)):
+            break
+    return sheet
 
 
 def _tty() -> Tty:
@@ -53,6 +93,23 @@ def _tty() -> Tty:
     from goshi.ui.keys import Tty
 
     return Tty()
+
+
+def _show(tty: Tty, sheet: Sheet, question: str, what: str) -> None:
+    """The sheet, whole on the screen, or NotShown (one line on the terminal says why)."""
+    if not sheet.fits(question):
+        what = for_review(one_line(what))
+        tall = len(sheet.rows) + len(fold(question, sheet.cols))
+        rows = f"more than {sheet.height - 1}" if sheet.cut else f"{tall:,}"
+        tty.write(
+            f"goshi: {what} needs {rows} rows, this terminal has {sheet.height}: refused, not"
+            " shown (`goshi history show` has it whole)\n"
+        )
+        raise NotShown(
+            f"{what} is too big to show on the user's terminal ({rows} rows, the terminal has"
+            f" {sheet.height}); it was refused unseen. Propose it in smaller parts."
+        )
+    tty.write("".join(f"{row}\n" for row in sheet.rows))
 
 
 def _ask(tty: Tty, question: str, choices: str) -> str:
@@ -69,55 +126,95 @@ def _ask(tty: Tty, question: str, choices: str) -> str:
 
 class Approval:
     def __init__(self, yes: bool) -> None:
+        self.yes = yes
         self.always = yes  # changes only: commands and MCP tools are always asked
         self.always_tools: set[str] = set()
+        self.unseen = False  # a change was written in this turn without being shown
 
-    def __call__(self, rel: str, diff: str, new_file: bool) -> bool:
+    def new_turn(self) -> None:
+        self.unseen = False
+
+    def allowlist_applies(self) -> str:
+        if self.yes:
+            return "-y approves no command, allow-listed or not"
+        if self.unseen:
+            return "a file was changed in this turn without being shown to you"
+        return ""
+
+    def __call__(self, rel: str, diff: str, new_file: bool, tool: str = "write_file") -> bool:
         if self.always:
             sys.stderr.write(_colour(diff))
+            self.unseen = True
             return True
         verb = "create" if new_file else "change"
+        question = f"{verb} {for_review(one_line(rel))}? [y]es / [n]o / [a]lways this session: "
         try:
             with _tty() as tty:
-                tty.write(_colour(diff))
-                question = (
-                    f"{verb} {for_review(one_line(rel))}? [y]es / [n]o / [a]lways this session: "
-                )
+                _show(tty, diff_sheet(diff, tty.size()), question, f"the change to {rel}")
                 answer = _ask(tty, question, "yna")
         except OSError:  # no controlling terminal: nobody to ask
+            log.warning(
+                "no terminal to ask: %s %s was not written (approve it in a terminal, or use -y)",
+                tool,
+                rel,
+            )
             return False
         if answer == "a":
             self.always = True
         return answer in "ya"
 
-    def command(self, command: str, cwd: str, timeout_s: float) -> str | None:
-        shown = "\n".join("  $ " + line for line in for_review(command).splitlines())
+    def command(self, command: str, cwd: str, timeout_s: float, why: str = "") -> str | None:
+        header = f"run in {cwd} (timeout {timeout_s:g} s):"
+        if why:
+            header = f"allow-listed, but asked: {why}\n{header}"
+        question = "run it? [y]es / [n]o / [e]dit: "
         try:
             with _tty() as tty:
-                tty.write(f"run in {for_review(cwd)} (timeout {timeout_s:g} s):\n{shown}\n")
-                answer = _ask(tty, "run it? [y]es / [n]o / [e]dit: ", "yne")
+                lines = command.split("\n")
+                sheet = text_sheet(header, lines, "  $ ", tty.size())
+                _show(tty, sheet, question, "the command")
+                answer = _ask(tty, question, "yne")
                 if answer == "e":
                     return tty.edit("$ ", command)
         except OSError:
+            if why:
+                log.warning(
+                    "`%s` is allow-listed but was not run: %s, and there is no terminal to ask",
+                    command[:200],
+                    why,
+                )
+            else:
+                log.warning(
+                    "no terminal to ask: run_command `%s` was not run (approve it in a terminal,"
+                    " or list it in tools.allow_commands in your own goshi.yaml)",
+                    command[:200],
+                )
             return None
         return command if answer == "y" else None
 
     def tool_call(self, name: str, arguments: str) -> bool:
-        """May the MCP tool `name` run with these arguments (JSON from the model)?"""
+        """May the MCP tool `name` run with these arguments (JSON from the model)? Every
+        argument is shown: nothing is cut."""
         if name in self.always_tools:
             return True
         try:
             shown = json.dumps(json.loads(arguments or "{}"), indent=2, ensure_ascii=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             shown = arguments
-        if len(shown) > MAX_SHOWN_ARGUMENTS:
-            shown = shown[:MAX_SHOWN_ARGUMENTS] + f"\n[... {len(shown)} characters in all]"
         name = one_line(name)
+        question = f"run {name}? [y]es / [n]o / [a]lways this tool: "
         try:
             with _tty() as tty:
-                tty.write(f"MCP tool {name} wants to run with:\n{for_review(shown)}\n")
-                answer = _ask(tty, f"run {name}? [y]es / [n]o / [a]lways this tool: ", "yna")
+                header = f"MCP tool {name} wants to run with:"
+                sheet = text_sheet(header, shown.split("\n"), "", tty.size())
+                _show(tty, sheet, question, f"the call to {name}")
+                answer = _ask(tty, question, "yna")
         except OSError:
+            log.warning(
+                "no terminal to ask: %s was not run (approve it in a terminal, or list the tool"
+                " in its server's allow)",
+                name,
+            )
             return False
         if answer == "a":
             self.always_tools.add(name)

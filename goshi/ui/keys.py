@@ -1,6 +1,7 @@
 """Keys from the user's own terminal (/dev/tty), so questions work while stdout is a pipe.
 
 Tty() -> OSError when there is no controlling terminal
+size() -> the terminal's columns and lines (what an approval must fit in)
 key(choices) -> cbreak mode (no echo, no Enter needed; Ctrl-C is still SIGINT), typeahead
                 discarded so a key pressed before the question cannot answer it -> one key
                 -> the terminal's mode restored, always (Ctrl-C included)
@@ -29,6 +30,16 @@ class Tty:
         data = text.encode("utf-8", "replace")
         while data:
             data = data[os.write(self.fd, data) :]
+
+    def size(self) -> os.terminal_size:
+        """Columns and lines; 80 x 24 when the terminal does not say."""
+        try:
+            size = os.get_terminal_size(self.fd)
+        except OSError:
+            return os.terminal_size((80, 24))
+        if size.columns <= 0 or size.lines <= 0:
+            return os.terminal_size((80, 24))
+        return size
 
     def key(self, choices: str, default: str) -> str:
         """One of `choices` (lower-case letters); Enter, Esc or Ctrl-D give `default`."""
