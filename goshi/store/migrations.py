@@ -158,4 +158,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE ledger ADD COLUMN open INTEGER NOT NULL DEFAULT 0;
     """,
+    # 10: `goshi cost` adds up in SQL: one index for each way it groups the ledger, each
+    # holding the columns it adds, so a report over years reads no table row and sorts nothing
+    # (goshi/store/ledger.py); the time index serves the days and the spend limits
+    """
+    DROP INDEX ledger_by_time;
+    DROP INDEX ledger_by_conversation;
+    CREATE INDEX ledger_by_time ON ledger(at, cost_pico, estimated);
+    CREATE INDEX ledger_by_conversation ON ledger(conversation_id, at, cost_pico, estimated);
+    CREATE INDEX ledger_by_kind ON ledger(model, backend, service_tier, long_context, region, at,
+        cost_pico, prompt_tokens, completion_tokens, estimated, open);
+    """,
 )
