@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from goshi import config, paths, templates
-from goshi.commands import history, search
+from goshi.commands import export, history, search
 from goshi.config import BACKENDS
 from goshi.cost.meter import format_usd, local_midnight
 from goshi.errors import GoshiError, HungUp, Interrupted, Terminated, UsageError
@@ -193,7 +193,7 @@ class Chat:
         if not arg:
             raise UsageError("/save needs a file name", "e.g. /save notes.md")
         target = Path(arg).expanduser()
-        target.write_text(history.to_markdown(self.session.store, self.session.cid), "utf-8")
+        target.write_text(export.to_markdown(self.session.store, self.session.cid), "utf-8")
         self.say(f"saved conversation {self.session.cid} to {target}")
 
     def search(self, arg: str) -> None:

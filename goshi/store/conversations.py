@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 
 from goshi.errors import UsageError
 from goshi.llm.types import Message, ToolCall, Usage
@@ -115,32 +116,38 @@ class Conversations(Database):
 
     def transcript(self, cid: int) -> list[StoredMessage]:
         """Every message of a conversation, whatever its status, in order."""
+        return list(self.messages_of(cid))
+
+    def messages_of(self, cid: int) -> Iterator[StoredMessage]:
+        """The same, one message at a time as SQLite reads it: an export of any length holds
+        one message in memory."""
         rows = self.db.execute(
             "SELECT id, created_at, role, content, tool_calls, tool_call_id, status, backend,"
             " model, prompt_tokens, completion_tokens, finish_reason, refusal, reasoning"
             " FROM messages"
             " WHERE conversation_id = ? ORDER BY id",
             (cid,),
-        ).fetchall()
-        return [
-            StoredMessage(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                json.loads(r[4]) if r[4] else [],
-                r[5],
-                r[6],
-                r[7],
-                r[8],
-                r[9],
-                r[10],
-                r[11],
-                bool(r[12]),
-                r[13] or "",
-            )
-            for r in rows
-        ]
+        )
+        try:
+            for r in rows:
+                yield StoredMessage(
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    json.loads(r[4]) if r[4] else [],
+                    r[5],
+                    r[6],
+                    r[7],
+                    r[8],
+                    r[9],
+                    r[10],
+                    r[11],
+                    bool(r[12]),
+                    r[13] or "",
+                )
+        finally:
+            rows.close()  # an export cut short (a closed pipe) ends its read at once
 
     # --- messages --------------------------------------------------------------------------
 
