@@ -19,6 +19,10 @@ from goshi.store.db import Database
 # an answer is `ok`, or `interrupted` when Ctrl-C or a cut stream left only part of it, or
 # `superseded` when /retry asked again. `ok`, `interrupted` and `pending` are sent.
 SENDABLE = ("ok", "interrupted", "pending")
+# One write transaction of `history rm`: SQLite's FTS5 tokenizes what it takes out of the index
+# at ~50 MB/s, so 1 MB holds the write lock ~20 ms (see bench/README.md, the scale benchmark).
+DELETE_BATCH_BYTES = 1 << 20
+DELETE_BATCH_MESSAGES = 1000
 
 
 @record(slots=True)
@@ -68,6 +72,23 @@ def _first_line(text: str) -> str:
     return (text.strip().splitlines() or [""])[0]
 
 
+def _batches(rows: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """(newest id, oldest id) of runs of messages, newest first, each holding at most
+    DELETE_BATCH_BYTES of text or DELETE_BATCH_MESSAGES messages."""
+    size = count = 0
+    newest = None
+    for row_id, length in rows:
+        if newest is None:
+            newest = row_id
+        size += length
+        count += 1
+        if size >= DELETE_BATCH_BYTES or count >= DELETE_BATCH_MESSAGES:
+            yield newest, row_id
+            newest, size, count = None, 0, 0
+    if newest is not None:
+        yield newest, rows[-1][0]
+
+
 class Conversations(Database):
     def new_conversation(self, model: str, backend: str, system: str | None) -> Conversation:
         now = time.time()
@@ -94,7 +115,32 @@ class Conversations(Database):
         self.db.execute("UPDATE conversations SET system = ? WHERE id = ?", (system, cid))
 
     def delete_conversation(self, cid: int) -> None:
+        """Removes a conversation in short write transactions, so a goshi that waits to write
+        (an ask storing its question) waits for one batch, never for the whole conversation:
+        each message's words leave the search index as it goes, and that costs time in
+        proportion to its text. The newest messages go first: a removal cut short leaves the
+        conversation's beginning, which reads and continues as a shorter conversation."""
         self.conversation(cid)  # raises for an unknown id
+        rows = self.db.execute(
+            "SELECT id, length(content) FROM messages WHERE conversation_id = ? ORDER BY id DESC",
+            (cid,),
+        ).fetchall()
+        for newest, oldest in _batches(rows):
+            started = time.monotonic()
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute(
+                    "DELETE FROM messages WHERE conversation_id = ? AND id BETWEEN ? AND ?",
+                    (cid, oldest, newest),
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            # SQLite does not queue writers: one that waits polls (1, 2, 5, 10 ... 100 ms
+            # apart), so the lock is let go long enough for a poll to find it free
+            time.sleep(min(0.02, (time.monotonic() - started) / 2))
+        # the rest (messages added meanwhile) and the compactions go with the row
         self.db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
 
     def conversations(self, limit: int = 20) -> list[ConversationSummary]:
