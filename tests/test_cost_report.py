@@ -97,18 +97,27 @@ def test_the_text_report_marks_estimates_and_names_the_price_rule(goshi, home: P
     assert "\n  #2          ~$0.0350  \n  #3           $0.0175  \n" in r.stdout
 
 
-def test_every_sum_reads_an_index_and_sorts_no_ledger_rows(home: Path) -> None:
-    store = ledger(home)
+def plans(store: Store, home: Path, since: float) -> list[str]:
+    """SQLite's plan of each GROUP BY `goshi cost` runs from `since`."""
     traced: list[str] = []
     store.db.set_trace_callback(traced.append)
-    store.spend_by_kind(0.0)
-    store.spend_by_day([0.0, at("2024-03-10T00:00"), float("inf")])
-    store.costliest_conversations(0.0, 5)
-    queries = [q for q in traced if q.startswith("SELECT")]
+    store.spend_by_kind(since)
+    store.spend_by_day([since, at("2024-03-10T00:00"), float("inf")])
+    store.costliest_conversations(since, 5)
+    store.db.set_trace_callback(None)
+    queries = [q for q in traced if "GROUP BY" in q]
     assert len(queries) == 3
     db = sqlite3.connect(home / "data" / "goshi" / "goshi.db")
     db.execute("CREATE TEMP TABLE spend_days (n INTEGER PRIMARY KEY, start REAL, end REAL)")
-    for query in queries:
-        plan = " / ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {query}"))
+    return [" / ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {q}")) for q in queries]
+
+
+def test_a_report_over_years_reads_indexes_in_group_order_and_sorts_nothing(home: Path) -> None:
+    for plan in plans(ledger(home), home, 0.0):
         assert "COVERING INDEX ledger_by_" in plan, plan
         assert "TEMP B-TREE FOR GROUP BY" not in plan, plan
+
+
+def test_a_report_over_a_few_days_reads_only_their_rows_by_time(home: Path) -> None:
+    for plan in plans(ledger(home), home, at("2024-03-10T00:00")):
+        assert "INDEX ledger_by_time (at>?" in plan, plan

@@ -23,6 +23,8 @@ from goshi.llm.types import Usage
 from goshi.record import record
 from goshi.store.db import Database
 
+NARROW = 8  # rows in range under 1/NARROW of the ledger: read them by time (see _range_plan)
+
 
 @record(slots=True)
 class KindSpend:
@@ -146,8 +148,19 @@ class Ledger(Database):
             ).fetchone()
         return int(row[0])
 
-    # `+at` below keeps SQLite from walking the time index for the range: the grouping index
-    # gives the groups in order, so nothing is sorted; the range is a filter on its entries.
+    def _range_plan(self, since: float, grouping: str) -> str:
+        """How to read the rows since a time for a GROUP BY: when they are a small part of the
+        ledger (this month of years), the time index finds them and SQLite sorts those few;
+        otherwise the grouping index gives every group in order (nothing sorted) and the range
+        is a filter on its entries. SQLite cannot tell the two apart without statistics."""
+        total = self.db.execute("SELECT coalesce(max(id), 0) FROM ledger").fetchone()[0]
+        few = total // NARROW
+        (seen,) = self.db.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM ledger WHERE at >= ? LIMIT ?)", (since, few + 1)
+        ).fetchone()
+        if seen <= few:
+            return "ledger INDEXED BY ledger_by_time WHERE at >= ?"
+        return f"ledger INDEXED BY {grouping} WHERE +at >= ?"
 
     def spend_by_kind(self, since: float) -> list[KindSpend]:
         """Every kind of answer since a time, in the order each first appeared."""
@@ -155,8 +168,8 @@ class Ledger(Database):
             "SELECT model, backend, service_tier, long_context, region, count(*),"
             " sum(cost_pico IS NULL), sum(estimated), sum(open), sum(coalesce(cost_pico, 0)),"
             " sum(prompt_tokens), sum(completion_tokens), min(at)"
-            " FROM ledger WHERE +at >= ? GROUP BY model, backend, service_tier, long_context,"
-            " region",
+            f" FROM {self._range_plan(since, 'ledger_by_kind')}"
+            " GROUP BY model, backend, service_tier, long_context, region",
             (since,),
         ).fetchall()
         kinds = [KindSpend(*row) for row in rows]
@@ -184,7 +197,7 @@ class Ledger(Database):
         """The conversations that cost most since a time (ties: the earlier first)."""
         rows = self.db.execute(
             "SELECT conversation_id, sum(coalesce(cost_pico, 0)) AS pico, sum(estimated)"
-            " FROM ledger WHERE +at >= ? AND conversation_id != 0"
+            f" FROM {self._range_plan(since, 'ledger_by_conversation')} AND conversation_id != 0"
             " GROUP BY conversation_id ORDER BY pico DESC, min(at) LIMIT ?",
             (since, limit),
         ).fetchall()
