@@ -193,7 +193,9 @@ class Chat:
         if not arg:
             raise UsageError("/save needs a file name", "e.g. /save notes.md")
         target = Path(arg).expanduser()
-        target.write_text(export.to_markdown(self.session.store, self.session.cid), "utf-8")
+        with target.open("w", encoding="utf-8") as file:
+            pieces = export.markdown_pieces(self.session.store, self.session.cid)
+            export.write(pieces, file, terminal=False)
         self.say(f"saved conversation {self.session.cid} to {target}")
 
     def search(self, arg: str) -> None:

@@ -54,10 +54,6 @@ def write(pieces: Iterable[str], out: Any, *, terminal: bool) -> None:
     out.flush()
 
 
-def to_markdown(store: Store, cid: int) -> str:
-    return "".join(markdown_pieces(store, cid))
-
-
 def markdown_pieces(store: Store, cid: int) -> Iterator[str]:
     conv = store.conversation(cid)
     yield f"# goshi conversation {cid}\n\n*{when(conv.created_at)} · {conv.model}*\n"
