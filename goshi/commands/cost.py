@@ -1,10 +1,16 @@
-"""`goshi cost`: what was spent, by day, model and backend (from the ledger)."""
+"""`goshi cost`: what was spent, by day, model and backend (from the ledger).
+
+--since (default: this month's start) -> the local days from the earlier of it and the
+month's start -> three sums in SQL (goshi/store/ledger.py): by day (today, this month,
+by_day), by kind (totals, models, backends, price rules), the costliest conversations
+"""
 
 import json
+import math
 import sys
 import time
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 from goshi.cost.meter import format_usd, usd
@@ -29,56 +35,67 @@ def _since(text: str | None) -> float:
         raise UsageError(f"--since: expected a date YYYY-MM-DD, got {text!r}") from None
 
 
+def day_bounds(first: float) -> list[float]:
+    """Where each local day starts, from `first` (the first day starts there) to today's end
+    (which is open: a row from a clock ahead still counts today), in the user's time zone."""
+    bounds = [first]
+    day = date.fromtimestamp(first) + timedelta(days=1)
+    today = date.today()
+    while day <= today:
+        bounds.append(time.mktime(day.timetuple()))  # DST-aware: mktime asks the time zone
+        day += timedelta(days=1)
+    bounds.append(math.inf)
+    return bounds
+
+
 def spend(since_text: str | None, as_json: bool) -> int:
     store = Store()
     since = _since(since_text)
-    rows = store.spend_rows(min(since, _month_start()))
+    month_start = _month_start()
+    since_day = date.fromtimestamp(since).isoformat()
+    # a --since after the month's start counts from its day's start (as by_day shows it)
+    start = since if since < month_start else time.mktime(date.fromtimestamp(since).timetuple())
+    bounds = day_bounds(min(since, month_start))
+    first_day = date.fromtimestamp(bounds[0])
     today_s = date.today().isoformat()
     month_s = today_s[:7]
-    totals: dict[str, Any] = {"total": 0, "answers": 0, "unpriced": 0, "estimated": 0, "open": 0}
-    by_model: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    by_backend: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    by_day: dict[str, int] = defaultdict(int)
-    by_conversation: dict[int, int] = defaultdict(int)
-    estimated_conversations: dict[int, int] = {}  # estimated answers of each conversation
     today = this_month = 0
     today_est = month_est = False
-    since_day = date.fromtimestamp(since).isoformat()
-    by_rule: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        day, backend, model, prompt, completion, cost, cid, tier, long, region = row[:10]
-        estimated, still_open = row[10:]
-        pico = cost or 0
+    by_day: dict[str, int] = {}
+    for d in store.spend_by_day(bounds):
+        day = (first_day + timedelta(days=d.day)).isoformat()
         if day == today_s:
-            today += pico
-            today_est = today_est or bool(estimated)
+            today, today_est = d.pico, d.estimated
         if day[:7] == month_s:
-            this_month += pico
-            month_est = month_est or bool(estimated)
-        if day < since_day:
-            continue
-        totals["total"] += pico
-        totals["answers"] += 1
-        totals["unpriced"] += cost is None
-        totals["estimated"] += estimated
-        totals["open"] += still_open
-        for group in (by_model[model], by_backend[backend]):
-            group["pico"] += pico
-            group["answers"] += 1
-            group["prompt_tokens"] += prompt
-            group["completion_tokens"] += completion
-            group["estimated"] += estimated
-        by_day[day] += pico
+            this_month += d.pico
+            month_est = month_est or d.estimated
+        if day >= since_day:
+            by_day[day] = d.pico
+    kinds = store.spend_by_kind(start)
+    totals = {
+        "total": sum(k.pico for k in kinds),
+        "answers": sum(k.answers for k in kinds),
+        "unpriced": sum(k.unpriced for k in kinds),
+        "estimated": sum(k.estimated for k in kinds),
+        "open": sum(k.open for k in kinds),
+    }
+    by_model: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_backend: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_rule: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for k in kinds:
+        for group in (by_model[k.model], by_backend[k.backend]):
+            group["pico"] += k.pico
+            group["answers"] += k.answers
+            group["prompt_tokens"] += k.prompt_tokens
+            group["completion_tokens"] += k.completion_tokens
+            group["estimated"] += k.estimated
         for rule, name in (
-            ("service_tier", tier or "standard"),
-            ("long_context", "yes" if long else "no"),
-            ("region", region or "none"),
+            ("service_tier", k.service_tier or "standard"),
+            ("long_context", "yes" if k.long_context else "no"),
+            ("region", k.region or "none"),
         ):
-            by_rule[rule][name] += pico
-        if cid:
-            by_conversation[cid] += pico
-            estimated_conversations[cid] = estimated_conversations.get(cid, 0) + estimated
-    top = sorted(by_conversation.items(), key=lambda kv: -kv[1])[:5]
+            by_rule[rule][name] += k.pico
+    top = store.costliest_conversations(start, 5)
     if as_json:
         report = {
             "since": since_day,
@@ -91,19 +108,19 @@ def spend(since_text: str | None, as_json: bool) -> int:
             "open_answers": totals["open"],
             "by_model": {m: _group(g) for m, g in by_model.items()},
             "by_backend": {b: _group(g) for b, g in by_backend.items()},
-            "by_day": {d: usd(p) for d, p in sorted(by_day.items())},
+            "by_day": {d: usd(p) for d, p in by_day.items()},
             "by_rule": {
                 rule: {name: usd(p) for name, p in sorted(names.items())}
                 for rule, names in sorted(by_rule.items())
             },
             "top_conversations": [
                 {
-                    "id": cid,
-                    "usd": usd(p),
-                    "estimated_answers": estimated_conversations.get(cid, 0),
-                    "first_line": store.first_line(cid),
+                    "id": c.conversation_id,
+                    "usd": usd(c.pico),
+                    "estimated_answers": c.estimated,
+                    "first_line": store.first_line(c.conversation_id),
                 }
-                for cid, p in top
+                for c in top
             ],
         }
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
@@ -135,10 +152,10 @@ def spend(since_text: str | None, as_json: bool) -> int:
             out.write(f"  {one_line(name):<28} {format_usd(pico):>12}\n")
     if top:
         out.write("\ncostliest conversations:\n")
-        for cid, pico in top:
-            first = one_line(store.first_line(cid)[:60])
-            amount = _amount(pico, estimated_conversations.get(cid, 0))
-            out.write(f"  #{cid:<6} {amount:>12}  {first}\n")
+        for c in top:
+            first = one_line(store.first_line(c.conversation_id)[:60])
+            amount = _amount(c.pico, c.estimated)
+            out.write(f"  #{c.conversation_id:<6} {amount:>12}  {first}\n")
     if totals["estimated"]:
         out.write(
             f"\n~ includes estimates: {totals['estimated']} answers without a usage report"

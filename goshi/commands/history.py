@@ -1,24 +1,22 @@
-"""`goshi history` and the chat's /history and /save: conversations as a list, a transcript,
-Markdown or JSON. The list and the transcript are for a terminal: what models, servers and tools
-wrote passes the sanitiser. Exports (Markdown, JSON) keep every byte."""
+"""`goshi history` and the chat's /history: conversations as a list and a transcript, both for a
+terminal: what models, servers and tools wrote passes the sanitiser. The transcript is written
+message by message as the store yields them (memory flat in the conversation's length). Exports
+(Markdown, JSON) are goshi/commands/export.py."""
 
 import json
 import sys
-import time
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
 
 from goshi.agent.calls import NOT_SHOWN
-from goshi.cost.meter import format_usd, usd
-from goshi.errors import UsageError
+from goshi.commands import export
+from goshi.commands.export import when
+from goshi.cost.meter import format_usd
 from goshi.sanitize import for_terminal, one_line
 from goshi.store import Compaction, Store
 
 if TYPE_CHECKING:
     import typer
-
-
-def _when(at: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(at))
 
 
 def list_conversations(limit: int) -> int:
@@ -29,33 +27,32 @@ def list_conversations(limit: int) -> int:
         return 0
     for c in rows:
         sys.stdout.write(
-            f"{c.id:>5}  {_when(c.created_at)}  {one_line(c.model[:22]):<22} {c.turns:>3} turns"
+            f"{c.id:>5}  {when(c.created_at)}  {one_line(c.model[:22]):<22} {c.turns:>3} turns"
             f"  {format_usd(c.cost_pico):>10}  {one_line(c.first_line[:60])}\n"
         )
     return 0
 
 
 def show(cid: int) -> int:
-    sys.stdout.write(transcript_text(Store(), cid))
+    export.write(transcript_pieces(Store(), cid), sys.stdout, terminal=True)
     return 0
 
 
 def transcript_text(store: Store, cid: int) -> str:
     """The conversation as a terminal shows it (sanitised)."""
-    return for_terminal(_transcript(store, cid))
+    return for_terminal("".join(transcript_pieces(store, cid)))
 
 
-def _transcript(store: Store, cid: int) -> str:
+def transcript_pieces(store: Store, cid: int) -> Iterator[str]:
+    """The transcript, one piece per message, each ending at a line end (not sanitised)."""
     conv = store.conversation(cid)
-    out = [f"conversation {cid}, started {_when(conv.created_at)}, model {conv.model}\n"]
+    yield f"conversation {cid}, started {when(conv.created_at)}, model {conv.model}\n"
     if conv.system:
-        out.append(f"system: {conv.system}\n")
-    marks = store.compactions(cid)
-    above = 0  # a compaction's mark follows the message it folded up to
-    for m in store.transcript(cid):
-        while marks and marks[0].upto_message_id == above:
-            out.append(_compaction_line(marks.pop(0)))
-        above = m.id
+        yield f"system: {conv.system}\n"
+    for m in export.with_compactions(store, cid):
+        if isinstance(m, Compaction):
+            yield _compaction_line(m)
+            continue
         mark = "" if m.status == "ok" else f" [{m.status}]"
         if m.refusal:
             mark += " [refusal]"
@@ -63,19 +60,19 @@ def _transcript(store: Store, cid: int) -> str:
             mark += f" [cut: {m.finish_reason}]"
         if m.role == "tool":
             first = (m.content.splitlines() or [""])[0][:100]
-            out.append(f"    <- {first}\n")
+            yield f"    <- {first}\n"
             continue
         who = m.role if m.role != "assistant" else f"assistant ({m.backend} {m.model})"
-        out.append(f"\n--- {who}{mark} {_when(m.created_at)}\n")
+        out = [f"\n--- {who}{mark} {when(m.created_at)}\n"]
         if m.content:
             out.append(f"{m.content}\n")
-        proposed = [raw for _, _, raw in m.tool_calls]
-        for i, (tool, arguments, status, summary, ms) in enumerate(store.tool_calls_of(m.id)):
-            out.append(f"  -> {tool} {arguments}  {status}: {summary}  {ms:.0f} ms\n")
-            if summary == NOT_SHOWN and i < len(proposed):  # refused unseen: here it is whole
-                out.append(_proposal(proposed[i]))
-    out.extend(_compaction_line(c) for c in marks)
-    return "".join(out)
+        if m.role == "assistant":  # the tool-call audit names the answer that asked
+            proposed = [raw for _, _, raw in m.tool_calls]
+            for i, (tool, arguments, status, summary, ms) in enumerate(store.tool_calls_of(m.id)):
+                out.append(f"  -> {tool} {arguments}  {status}: {summary}  {ms:.0f} ms\n")
+                if summary == NOT_SHOWN and i < len(proposed):  # refused unseen: here it is whole
+                    out.append(_proposal(proposed[i]))
+        yield "".join(out)
 
 
 def _proposal(raw: str) -> str:
@@ -104,97 +101,14 @@ def _compaction_line(c: Compaction) -> str:
         if c.summary
         else "left out"
     )
-    when = _when(c.at)
-    return f"\n=== {when} context compacted: the {c.turns} turns above are {how} for the model\n"
+    at = when(c.at)
+    return f"\n=== {at} context compacted: the {c.turns} turns above are {how} for the model\n"
 
 
 def remove(cid: int) -> int:
     Store().delete_conversation(cid)
     sys.stdout.write(f"removed conversation {cid}\n")
     return 0
-
-
-def export(cid: int, fmt: str) -> int:
-    if fmt not in ("md", "json"):
-        raise UsageError(f"--format: expected md or json, got {fmt!r}")
-    store = Store()
-    sys.stdout.write(to_markdown(store, cid) if fmt == "md" else to_json(store, cid))
-    return 0
-
-
-def to_markdown(store: Store, cid: int) -> str:
-    conv = store.conversation(cid)
-    out = [f"# goshi conversation {cid}\n\n*{_when(conv.created_at)} · {conv.model}*\n"]
-    if conv.system:
-        out.append(f"\n> **system:** {conv.system}\n")
-    marks = store.compactions(cid)
-    above = 0  # a compaction's mark follows the message it folded up to
-    for m in store.transcript(cid):
-        while marks and marks[0].upto_message_id == above:
-            out.append(_compaction_note(marks.pop(0)))
-        above = m.id
-        if m.status in ("failed", "superseded"):
-            continue
-        title = {"user": "You", "assistant": "goshi", "tool": "Tool result"}.get(m.role, m.role)
-        note = " *(interrupted)*" if m.status == "interrupted" else ""
-        out.append(f"\n## {title}{note}\n\n{m.content}\n")
-    out.extend(_compaction_note(c) for c in marks)
-    return "".join(out)
-
-
-def _compaction_note(c: Compaction) -> str:
-    """Markdown: where the model's view was compacted, and the summary it was sent instead."""
-    if not c.summary:
-        return f"\n> *Context compacted: the {c.turns} turns above were left out for the model.*\n"
-    quoted = "\n".join(f"> {line}" if line else ">" for line in c.summary.splitlines())
-    return (
-        f"\n> *Context compacted: the {c.turns} turns above were folded into this summary "
-        f"for the model ({c.tokens} tokens, {format_usd(c.cost_pico)}):*\n>\n{quoted}\n"
-    )
-
-
-def to_json(store: Store, cid: int) -> str:
-    conv = store.conversation(cid)
-    data: dict[str, Any] = {
-        "id": cid,
-        "created_at": conv.created_at,
-        "model": conv.model,
-        "system": conv.system,
-        "cost_usd": usd(store.spent(cid=cid)),
-        "compactions": [
-            {
-                "at": c.at,
-                "after_message_id": c.upto_message_id,
-                "strategy": c.strategy,
-                "turns": c.turns,
-                "summary": c.summary,
-                "summary_tokens": c.tokens,
-                "cost_usd": None if c.cost_pico is None else usd(c.cost_pico),
-            }
-            for c in store.compactions(cid)
-        ],
-        "messages": [
-            {
-                "id": m.id,
-                "role": m.role,
-                "content": m.content,
-                "status": m.status,
-                "finish_reason": m.finish_reason,
-                "refusal": m.refusal,
-                "reasoning": m.reasoning or None,
-                "created_at": m.created_at,
-                "backend": m.backend,
-                "model": m.model,
-                "usage": {
-                    "prompt_tokens": m.prompt_tokens,
-                    "completion_tokens": m.completion_tokens,
-                },
-                "tool_calls": [{"id": i, "name": n, "arguments": a} for i, n, a in m.tool_calls],
-            }
-            for m in store.transcript(cid)
-        ],
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def register(app: "typer.Typer") -> None:
@@ -242,7 +156,7 @@ def register(app: "typer.Typer") -> None:
         verbose: Verbose = 0,
     ) -> None:
         """Print a conversation as Markdown or JSON."""
-        raise typer.Exit(finish(lambda: export(cid, fmt), verbose))
+        raise typer.Exit(finish(lambda: export.export(cid, fmt), verbose))
 
     @history_app.command("search")
     def history_search(

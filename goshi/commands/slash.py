@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from goshi import config, templates
-from goshi.commands import history, search
+from goshi.commands import export, history, search
 from goshi.config import BACKENDS
 from goshi.cost.meter import format_usd, local_midnight
 from goshi.errors import GoshiError, UsageError
@@ -131,9 +131,10 @@ class SlashCommands:
             )
         if target.exists() and not force:
             raise UsageError(f"/save: {target} exists", f"/save {arg}! replaces it")
-        text = history.to_markdown(self.session.store, self.session.cid)
         try:
-            target.write_text(text, "utf-8")
+            with target.open("w", encoding="utf-8") as out:
+                pieces = export.markdown_pieces(self.session.store, self.session.cid)
+                export.write(pieces, out, terminal=False)
         except OSError as exc:
             raise UsageError(f"/save: cannot write {target} ({exc.strerror or exc})") from None
         self.say(f"saved conversation {self.session.cid} to {target}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 
 from goshi.credentials import unstored
 from goshi.errors import UsageError
@@ -29,6 +30,14 @@ SENDABLE = ("ok", "interrupted", "pending")
 # rows stored before migration 12 have no question_id, and their id order is this order).
 TURN = "coalesce(question_id, id)"
 IN_ORDER = f"{TURN}, id"
+# One write transaction of `history rm`: SQLite's FTS5 tokenizes what it takes out of the index
+# at ~50 MB/s, so 1 MB holds the write lock ~20 ms (see bench/README.md, the scale benchmark).
+DELETE_BATCH_BYTES = 1 << 20
+DELETE_BATCH_MESSAGES = 1000
+# The pause after each batch, as a share of the batch's time, at most DELETE_PAUSE_MAX_S: on a
+# loaded 2-core machine an ask's longest wait was 0.26-0.85 s with no pause, 0.16-0.24 s with these.
+DELETE_PAUSE = 0.5
+DELETE_PAUSE_MAX_S = 0.05
 
 
 @record(slots=True)
@@ -78,6 +87,23 @@ def _first_line(text: str) -> str:
     return (text.strip().splitlines() or [""])[0]
 
 
+def _batches(rows: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """(newest id, oldest id) of runs of messages, newest first, each holding at most
+    DELETE_BATCH_BYTES of text or DELETE_BATCH_MESSAGES messages."""
+    size = count = 0
+    newest = None
+    for row_id, length in rows:
+        if newest is None:
+            newest = row_id
+        size += length
+        count += 1
+        if size >= DELETE_BATCH_BYTES or count >= DELETE_BATCH_MESSAGES:
+            yield newest, row_id
+            newest, size, count = None, 0, 0
+    if newest is not None:
+        yield newest, rows[-1][0]
+
+
 class Conversations(Database):
     def new_conversation(self, model: str, backend: str, system: str | None) -> Conversation:
         now = time.time()
@@ -104,7 +130,32 @@ class Conversations(Database):
         self.db.execute("UPDATE conversations SET system = ? WHERE id = ?", (system, cid))
 
     def delete_conversation(self, cid: int) -> None:
+        """Removes a conversation in short write transactions, so a goshi that waits to write
+        (an ask storing its question) waits for one batch, never for the whole conversation:
+        each message's words leave the search index as it goes, and that costs time in
+        proportion to its text. The newest messages go first: a removal cut short leaves the
+        conversation's beginning, which reads and continues as a shorter conversation."""
         self.conversation(cid)  # raises for an unknown id
+        rows = self.db.execute(
+            "SELECT id, length(content) FROM messages WHERE conversation_id = ? ORDER BY id DESC",
+            (cid,),
+        ).fetchall()
+        for newest, oldest in _batches(rows):
+            started = time.monotonic()
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute(
+                    "DELETE FROM messages WHERE conversation_id = ? AND id BETWEEN ? AND ?",
+                    (cid, oldest, newest),
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            # SQLite does not queue writers: one that waits polls (1, 2, 5, 10 ... 100 ms
+            # apart), so the lock is let go long enough for a poll to find it free
+            time.sleep(min(DELETE_PAUSE_MAX_S, (time.monotonic() - started) * DELETE_PAUSE))
+        # the rest (messages added meanwhile) and the compactions go with the row
         self.db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
 
     def conversations(self, limit: int = 20) -> list[ConversationSummary]:
@@ -126,32 +177,38 @@ class Conversations(Database):
 
     def transcript(self, cid: int) -> list[StoredMessage]:
         """Every message of a conversation, whatever its status, in order."""
+        return list(self.messages_of(cid))
+
+    def messages_of(self, cid: int) -> Iterator[StoredMessage]:
+        """The same, one message at a time as SQLite reads it: an export of any length holds
+        one message in memory."""
         rows = self.db.execute(
             "SELECT id, created_at, role, content, tool_calls, tool_call_id, status, backend,"
             " model, prompt_tokens, completion_tokens, finish_reason, refusal, reasoning"
             " FROM messages"
             f" WHERE conversation_id = ? ORDER BY {IN_ORDER}",
             (cid,),
-        ).fetchall()
-        return [
-            StoredMessage(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                json.loads(r[4]) if r[4] else [],
-                r[5],
-                r[6],
-                r[7],
-                r[8],
-                r[9],
-                r[10],
-                r[11],
-                bool(r[12]),
-                r[13] or "",
-            )
-            for r in rows
-        ]
+        )
+        try:
+            for r in rows:
+                yield StoredMessage(
+                    r[0],
+                    r[1],
+                    r[2],
+                    r[3],
+                    json.loads(r[4]) if r[4] else [],
+                    r[5],
+                    r[6],
+                    r[7],
+                    r[8],
+                    r[9],
+                    r[10],
+                    r[11],
+                    bool(r[12]),
+                    r[13] or "",
+                )
+        finally:
+            rows.close()  # an export cut short (a closed pipe) ends its read at once
 
     # --- messages --------------------------------------------------------------------------
 

@@ -158,9 +158,18 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE ledger ADD COLUMN open INTEGER NOT NULL DEFAULT 0;
     """,
-    # 10, 11: PLACEHOLDERS held for the other #24 branches' migrations; the lead replaces these
-    # two entries with theirs when merging (never ship an empty migration)
-    "",
+    # 10: `goshi cost` adds up in SQL: one index for each way it groups the ledger, each
+    # holding the columns it adds, so a report over years reads no table row and sorts nothing
+    # (goshi/store/ledger.py); the time index serves the days and the spend limits
+    """
+    DROP INDEX ledger_by_time;
+    DROP INDEX ledger_by_conversation;
+    CREATE INDEX ledger_by_time ON ledger(at, cost_pico, estimated);
+    CREATE INDEX ledger_by_conversation ON ledger(conversation_id, at, cost_pico, estimated);
+    CREATE INDEX ledger_by_kind ON ledger(model, backend, service_tier, long_context, region, at,
+        cost_pico, prompt_tokens, completion_tokens, estimated, open);
+    """,
+    # 11: a PLACEHOLDER held for the undo branch's migration; replaced when it merges
     "",
     # 12: an answer (assistant or tool message) names the question it answers, so a conversation
     # reads question by question however many processes answered at once: ordered by

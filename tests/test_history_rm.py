@@ -1,0 +1,85 @@
+"""`goshi history rm`: the conversation, its messages, their words in the search index and its
+compactions go; its spend stays; and other goshi processes get to write while it works."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+from goshi.llm.types import Message, Usage
+from goshi.store import Store
+from tests.conftest import GOSHI
+
+
+def store_of(home: Path) -> Store:
+    return Store(home / "data" / "goshi" / "goshi.db")
+
+
+def test_rm_takes_the_messages_their_words_and_compactions_and_keeps_the_spend(
+    goshi, home: Path
+) -> None:
+    store = store_of(home)
+    gone = store.new_conversation("gpt-4o-mini", "openai", None).id
+    kept = store.new_conversation("gpt-4o-mini", "openai", None).id
+    for i in range(3_000):  # more than one batch of 1,000 messages
+        store.add_message(gone, Message("user", f"zanzibar question {i}"), "ok")
+        store.add_message(kept, Message("user", f"kept question {i}"), "ok")
+    last = store.add_message(gone, Message("assistant", "zanzibar answer"), "ok")
+    store.add_compaction(gone, last, "drop", 10, None, 0, None)
+    store.record_spend(gone, "openai", "gpt-4o-mini", Usage(10, 5), 4_500_000, False)
+    store.close()
+    assert "zanzibar question 0" in goshi("history", "search", "zanzibar").stdout
+    r = goshi("history", "rm", str(gone))
+    assert (r.code, r.stdout) == (0, f"removed conversation {gone}\n")
+    db = sqlite3.connect(home / "data" / "goshi" / "goshi.db")
+    assert (
+        db.execute("SELECT count(*) FROM messages WHERE conversation_id = ?", (gone,)).fetchone()[0]
+        == 0
+    )
+    assert db.execute("SELECT count(*) FROM compactions").fetchone()[0] == 0
+    matches = "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?"
+    assert db.execute(matches, ("zanzibar",)).fetchone()[0] == 0
+    assert db.execute(matches, ("kept",)).fetchone()[0] == 3_000
+    db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+    assert goshi("history", "search", "zanzibar").stdout == "no conversation mentions 'zanzibar'\n"
+    assert json.loads(goshi("cost", "--json").stdout)["total_usd"] == 0.0000045
+    assert goshi("history", "show", str(gone)).code == 2
+
+
+def test_other_processes_write_while_a_long_conversation_is_removed(home: Path, env) -> None:
+    store = store_of(home)
+    cid = store.new_conversation("gpt-4o-mini", "openai", None).id
+    store.db.execute("BEGIN")
+    for i in range(2_000):  # 16 MB: sixteen write transactions of 1 MB
+        store.add_message(cid, Message("user", f"{i} " + "words to index " * 540), "ok")
+    store.db.execute("COMMIT")
+    store.close()
+    total = 2_000
+    writer = sqlite3.connect(home / "data" / "goshi" / "goshi.db", timeout=30, isolation_level=None)
+    rm = subprocess.Popen(
+        [GOSHI, "history", "rm", str(cid)],
+        env=env,
+        cwd=home / "work",
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    seen = set()  # how many of its messages were left each time this writer got the lock
+    while rm.poll() is None:
+        writer.execute("BEGIN IMMEDIATE")  # as an ask storing its question
+        left = writer.execute(
+            "SELECT count(*) FROM messages WHERE conversation_id = ?", (cid,)
+        ).fetchone()[0]
+        writer.execute(
+            "INSERT INTO conversations (created_at, model, backend) VALUES (0, 'm', 'b')"
+        )
+        writer.execute("COMMIT")
+        seen.add(left)
+        time.sleep(0.005)  # an ask writes a few times a turn, not in a loop
+    assert rm.wait() == 0, rm.communicate()[1]
+    assert any(0 < left < total for left in seen), sorted(seen)
