@@ -211,6 +211,8 @@ def test_an_untrusted_project_file_cannot_allow_commands(
         ("git diff $HOME", False),
         ("git diff HEAD; touch pwned", False),
         ("git diff HEAD\ntouch pwned", False),
+        ("git log\n", False),  # a line break is not the entry's, even at the end
+        (" git log ", True),
         ("git diff 'HEAD'", False),  # quotes are not plain
         ("git diff", True),  # ` *`: no more words is fine too
         ("git diffstat", False),
