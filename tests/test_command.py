@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
@@ -210,6 +211,8 @@ def test_an_untrusted_project_file_cannot_allow_commands(
         ("git diff $HOME", False),
         ("git diff HEAD; touch pwned", False),
         ("git diff HEAD\ntouch pwned", False),
+        ("git log\n", False),  # a line break is not the entry's, even at the end
+        (" git log ", True),
         ("git diff 'HEAD'", False),  # quotes are not plain
         ("git diff", True),  # ` *`: no more words is fine too
         ("git diffstat", False),
@@ -322,3 +325,30 @@ def test_sigterm_or_sighup_to_goshi_ends_what_a_command_left_outside_its_group(
     proc.send_signal(sig)
     assert proc.wait(20) == code
     assert _ends(work / "daemon.pid"), f"the setsid'd process outlived goshi's {sig}"
+
+
+def test_ending_what_a_command_left_never_touches_an_mcp_server(goshi, server, work, home) -> None:
+    """goshi's own children from before the command (an MCP server) are not the command's."""
+    import yaml
+
+    from tests.test_mcp import SERVER, mcp_call
+
+    (work / "daemon.sh").write_text(DAEMON)
+    spec = {"t": {"command": sys.executable, "args": [SERVER], "allow": ["echo"]}}
+    cfg = home / "both.yaml"
+    cfg.write_text(
+        FAST_CONFIG
+        + "tools: {allow_commands: ['sh daemon.sh']}\n"
+        + yaml.safe_dump({"mcp": {"servers": spec}})
+    )
+    server.openai.push(
+        tool_round(mcp_call("t__echo", text="before")),
+        tool_round(run("sh daemon.sh")),
+        tool_round(mcp_call("t__echo", text="after")),
+        openai_stream("done"),
+    )
+    r = goshi("ask", "go", GOSHI_CONFIG=str(cfg))
+    assert r.code == 0, r.stderr
+    assert results(server, 1) == ["before"] and results(server, 3) == ["after"]
+    assert "restarted" not in r.stderr and "stopped" not in r.stderr, r.stderr
+    assert _ends(work / "daemon.pid")

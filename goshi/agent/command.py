@@ -58,7 +58,7 @@ def child_environment(
 
 def allowed(command: str, entries: list[str], root: str | Path) -> bool:
     """Does the user's allow-list approve exactly this command line?"""
-    command = command.strip()
+    command = command.strip(" \t")  # a line break, even at the end, is not the entry
     if not command:
         return False
     for entry in (e.strip() for e in entries):

@@ -107,14 +107,16 @@ def _descendants(table: dict[int, int], roots: set[int]) -> set[int]:
 
 
 def _mine(me: int) -> set[int]:
-    """goshi's children, zombies included (they are goshi's to reap): each thread's list
-    (an orphan comes to any thread of goshi), and the parents in /proc."""
-    kids = _children(parents(), me)
+    """goshi's children, zombies included (they are goshi's to reap): each thread's list (an
+    orphan comes to any thread of goshi), else, without those lists, the parents in /proc."""
+    kids: set[int] = set()
+    read = False
     with contextlib.suppress(OSError):
         for task in os.listdir(f"/proc/{me}/task"):
             with contextlib.suppress(OSError), open(f"/proc/{me}/task/{task}/children") as f:
                 kids |= {int(pid) for pid in f.read().split()}
-    return kids
+                read = True
+    return kids if read else _children(parents(), me)
 
 
 def _reap(pids: set[int]) -> None:

@@ -37,10 +37,18 @@ def named_by_user(settings: Settings) -> bool:
 def too_wide(root: str | Path) -> str | None:
     """Why this workspace is too wide for the tools, or None: `/` and the home directory, and
     every folder above it, hold keys and every project."""
-    real = Path(root).expanduser().resolve()
-    home = Path.home().resolve()
+    try:
+        home: Path | None = Path.home().resolve()
+    except (RuntimeError, KeyError, OSError):  # no $HOME and no passwd entry: only / is known
+        home = None
+    try:
+        real = Path(root).expanduser().resolve()
+    except (RuntimeError, KeyError, OSError):
+        real = Path(root).resolve()
     if real == Path(real.anchor):
         return "the workspace would be / (the whole disk)"
+    if home is None:
+        return None
     if real == home:
         return f"the workspace would be your home directory ({real})"
     if real in home.parents:
