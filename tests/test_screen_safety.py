@@ -218,7 +218,7 @@ def test_a_commands_output_is_shown_never_obeyed(
 
 
 # OSC 8: ESC ] 8 ; params ; URI ST, the visible text, ESC ] 8 ; ; ST
-HYPERLINK = re.compile(r"\x1b\]8;[^;\x1b]*;([^\x1b]*)\x1b\\(.*?)\x1b\]8;;\x1b\\", re.DOTALL)
+HYPERLINK = re.compile(r"\x1b\]8;([^;\x1b]*);([^\x1b]*)\x1b\\(.*?)\x1b\]8;;\x1b\\", re.DOTALL)
 
 
 def with_raw(screen: Term) -> list[str]:
@@ -234,6 +234,9 @@ def with_raw(screen: Term) -> list[str]:
     return raw
 
 
+CELL = "https://github.com.evil.example/steal?k=1"
+
+
 def test_a_link_whose_text_is_another_url_shows_its_target(
     env: dict[str, str], home: Path, server: WireServer
 ) -> None:
@@ -241,7 +244,10 @@ def test_a_link_whose_text_is_another_url_shows_its_target(
         openai_stream(
             "See [https://github.com/acme/docs](https://evil.example/?k=stolen) now, "
             "![https://github.com/logo.png](https://evil.example/t.png) and "
-            "[https://same.example/x](https://same.example/x).\n"
+            "[https://same.example/x](https://same.example/x).\n\n"
+            "| a | b | c | d | e | link |\n|---|---|---|---|---|---|\n"
+            f"| {'wide words ' * 3} | {'wide words ' * 3} | {'wide words ' * 3} | "
+            f"{'wide words ' * 3} | {'wide words ' * 3} | [docs]({CELL}) |\n"
         )
     )
     screen = spawn(env, home / "work", ["ask", "hi"], "xterm-256color")
@@ -253,8 +259,14 @@ def test_a_link_whose_text_is_another_url_shows_its_target(
     assert "and https://same.example/x." in text  # text and target agree: shown once
     links = HYPERLINK.findall("".join(raw))
     assert links, "no hyperlink at all: the test would prove nothing"
-    for target, visible in links:  # what can be clicked says where it goes
-        assert re.sub(r"\x1b\[[0-9;]*m", "", visible) == target, (target, visible)
+    pieces: dict[tuple[str, str], str] = {}  # one link folded over lines comes in pieces
+    for params, target, visible in links:
+        key = (params, target)
+        pieces[key] = pieces.get(key, "") + re.sub(r"\x1b\[[0-9;]*m", "", visible)
+    for (_, target), visible in pieces.items():  # what can be clicked says where it goes: all
+        assert visible == target, (target, visible)
+    assert CELL in {target for _, target in pieces}
+    assert "…" not in screen.text()  # a table cell never cuts a target short
 
 
 def test_text_nested_past_20_levels_is_shown_flattened(

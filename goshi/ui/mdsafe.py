@@ -7,10 +7,13 @@
     nesting    past MAX_NESTING blockquote/list levels markdown-it drops the rest of the text
                (its recursion guard): those lines are kept as one plain paragraph instead
     width      a quote or list item that would leave its text under MIN_TEXT_WIDTH cells adds
-               no more indent: deeper levels flatten instead of squeezing the text to nothing
+               no more indent: deeper levels flatten instead of squeezing the text to nothing;
+               a table cell folds a long word instead of cutting it with `…` (a target cut to
+               `https://github.c…` could be github.com.evil.example)
 
 `parser()` is the one markdown-it the renderer uses; `shown_links(tokens)` rewrites a parse in
-place before Rich renders it; `FlatBlockQuote` and `FlatListItem` replace Rich's elements.
+place before Rich renders it; `FlatBlockQuote`, `FlatListItem` and `FoldedCell` replace Rich's
+elements.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markdown import BlockQuote, ListItem
+from rich.console import Console, ConsoleOptions, JustifyMethod, RenderResult
+from rich.markdown import BlockQuote, ListItem, TableDataElement
 from rich.segment import Segment
+from rich.text import Text
 
 MAX_NESTING = 20  # markdown-it's own guard for CommonMark, kept: each level is a recursion
 MIN_TEXT_WIDTH = 20
@@ -153,3 +157,9 @@ class FlatListItem(ListItem):
             yield from super().render_number(console, options, number, last_number)
         else:
             yield from _flat(console, options, self)
+
+
+class FoldedCell(TableDataElement):
+    def __init__(self, justify: JustifyMethod) -> None:
+        super().__init__(justify)
+        self.content = Text("", justify=justify, overflow="fold")

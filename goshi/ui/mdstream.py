@@ -41,7 +41,7 @@ from rich.segment import Segment, Segments
 from rich.syntax import Syntax, SyntaxTheme
 
 from goshi.sanitize import TerminalStream
-from goshi.ui.mdsafe import FlatBlockQuote, FlatListItem, parser, shown_links
+from goshi.ui.mdsafe import FlatBlockQuote, FlatListItem, FoldedCell, parser, shown_links
 
 MIN_INTERVAL_S, MAX_INTERVAL_S = 0.1, 0.5  # at most 10 redraws a second: smooth for text
 
@@ -127,6 +127,8 @@ class Parsed(Markdown):
         "code_block": CachedCodeBlock,
         "blockquote_open": FlatBlockQuote,
         "list_item_open": FlatListItem,
+        "td_open": FoldedCell,
+        "th_open": FoldedCell,
     }
 
     @classmethod
