@@ -207,3 +207,32 @@ def test_sse_reads_error_lines_and_keeps_unicode_line_separators() -> None:
     got = [(e.event, e.data) for e in sse.events(body)]
     assert got == [("message", '{"a":"x\u2028y"}'), ("error", '{"message":"boom"}'), ("error", "1")]
     assert json.loads(got[0][1]) == {"a": "x\u2028y"}
+
+
+# --- JSON depth --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [str, bytes])
+def test_json_nested_64_deep_parses_and_65_is_refused(kind: type) -> None:
+    from goshi import json_bounds
+
+    def doc(depth: int) -> str:
+        return '{"a":[' * (depth // 2) + "1" + "]}" * (depth // 2)
+
+    def data(text: str) -> str | bytes:
+        return text if kind is str else text.encode()
+
+    assert json_bounds.loads(data(doc(64))) is not None
+    for deep in (
+        doc(66),
+        "[" * 65 + "]" * 65,
+        "[" * 200_000 + "]" * 200_000,
+        "[[]," * 70 + "]" * 70,
+    ):
+        with pytest.raises(json_bounds.TooDeep, match="nested more than 64 levels deep"):
+            json_bounds.loads(data(deep))
+    # brackets inside strings are text, escaped quotes included; many side by side are not deep
+    assert json_bounds.loads(data(json.dumps({"s": "[" * 500 + '\\"{' * 100}))) is not None
+    assert len(json_bounds.loads(data("[" + ",".join(["[[1]]"] * 5_000) + "]"))) == 5_000
+    with pytest.raises(ValueError):  # broken JSON is still json's ValueError, never a hang
+        json_bounds.loads(data("[" * 100))
