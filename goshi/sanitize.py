@@ -5,7 +5,9 @@ one of these functions (stdout to a pipe is the exception on purpose: it gets th
 
     for_terminal(text)  C0 controls but newline and tab, DEL and C1 controls made visible:
                         ESC -> ^[, CR -> ^M, BEL -> ^G, DEL -> ^?, U+009B (CSI) -> <U+009B>.
-                        CRLF is a line end and becomes LF.
+                        CRLF is a line end and becomes LF. A lone surrogate (`"\\udc9b"` in a
+                        server's JSON) -> <U+DC9B>: in a C locale Python would write it as the
+                        raw byte 0x9B, an 8-bit CSI.
     one_line(text)      the same, and newline and tab too (^J, ^I): for names, error messages
                         and anything that must stay on its line.
     for_review(text)    what an approval shows: every byte that will run or be written,
@@ -45,8 +47,9 @@ _TERMINAL[0x7F] = "^?"
 _TERMINAL.update({c: f"<U+{c:04X}>" for c in _C1})
 _ONE_LINE = {**_TERMINAL, 0x09: "^I", 0x0A: "^J"}
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # compiled on first use (re's cache): each costs 0.6-0.7 ms, and most runs need neither
 _LOG = (
     "[\x00-\x1f\x7f-\x9f\\\\"
@@ -58,13 +61,13 @@ _LOG = (
 def for_terminal(text: str) -> str:
     if not _UNSAFE.search(text):  # the common case costs one scan in C
         return text
-    return text.replace("\r\n", "\n").translate(_TERMINAL)
+    return _surrogates_shown(text.replace("\r\n", "\n").translate(_TERMINAL))
 
 
 def one_line(text: str) -> str:
     if not _UNSAFE_LINE.search(text):
         return text
-    return text.translate(_ONE_LINE)
+    return _surrogates_shown(text.translate(_ONE_LINE))
 
 
 RUN = 16  # for_review: a run of one blank or escaped character longer than this is a count
@@ -138,6 +141,12 @@ def for_review(text: str) -> str:
     if text.isascii() and text.isprintable() and " " * (RUN + 1) not in text:
         return text
     return re.sub(_REVIEW_RUN, _review_piece, text)
+
+
+def _surrogates_shown(text: str) -> str:
+    if not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
 def _escape(match: re.Match[str]) -> str:

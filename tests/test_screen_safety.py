@@ -284,3 +284,30 @@ def test_text_nested_past_20_levels_is_shown_flattened(
     for i in (0, 19, 20, 39):
         assert f"item{i}" in text, text
     assert "the end" in text
+
+
+@pytest.mark.parametrize("locale", ["C", "C.UTF-8"])
+def test_a_lone_surrogate_reaches_the_screen_as_its_code_point(
+    env: dict[str, str], home: Path, server: WireServer, locale: str
+) -> None:
+    """`"\\udc9b"` in tool arguments: in a C locale Python writes it as the raw byte 0x9B (an
+    8-bit CSI), in a UTF-8 one it cannot write it at all."""
+    server.openai.push(
+        openai_stream([], tool_calls=[("c1", "read_file", '{"path": "x\\udc9b[2J.txt"}')]),
+        openai_stream("went on"),
+    )
+    child = pexpect.spawn(
+        GOSHI,
+        ["ask", "read it"],
+        env={**env, "TERM": "xterm-256color", "LC_ALL": locale},
+        cwd=str(home / "work"),
+        encoding="utf-8",
+        codec_errors="replace",
+        timeout=20,
+        dimensions=(40, 120),
+    )
+    screen = Term(child, 40, 120)
+    assert screen.wait_exit(20) == 0
+    text = screen.text()
+    assert "-> read_file x<U+DC9B>[2J.txt  bad arguments: a lone surrogate" in text, text
+    assert "went on" in text and "\ufffd" not in text and "Traceback" not in text
