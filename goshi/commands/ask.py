@@ -32,13 +32,14 @@ class AskOptions(SessionOptions):
     template: str | None = None
 
 
-def compose_prompt(words: list[str], piped: str | None) -> str:
-    """`cmd | goshi ask "summarize"`: the piped text, a blank line, then the instruction."""
+def compose_prompt(words: list[str], piped: str | None, attached: bool = False) -> str:
+    """`cmd | goshi ask "summarize"`: the piped text, a blank line, then the instruction.
+    With files attached, the files may be the whole question."""
     prompt = " ".join(words).strip()
     piped = (piped or "").strip("\n")
     if piped and prompt:
         return f"{piped}\n\n{prompt}"
-    if piped or prompt:
+    if piped or prompt or attached:
         return piped or prompt
     raise UsageError("nothing to ask", 'give a prompt (goshi ask "...") or pipe text on stdin')
 
@@ -62,6 +63,11 @@ def with_template(template: "templates.Template", flags: Overrides) -> Overrides
 
 def run(opts: AskOptions) -> int:
     api = None
+    attached = None
+    if opts.files:  # read first: a missing file sends nothing
+        from goshi.agent import attach
+
+        attached = attach.read(opts.files)
     if opts.template is not None:
         from goshi import templates
 
@@ -70,13 +76,17 @@ def run(opts: AskOptions) -> int:
         opts.overrides = with_template(template, opts.overrides)
         api = template.api
     else:
-        prompt = compose_prompt(opts.words, read_piped_stdin())
+        prompt = compose_prompt(opts.words, read_piped_stdin(), bool(attached))
     approval = Approval(opts.yes)
     session = Session.start(opts, approval, approval.tool_call)
     if api:
         session.settings.openai.api = api  # the backends are made per request, after this
     session.ask(
-        prompt, output.choose(opts.as_json), stream=opts.stream, max_cost_usd=opts.max_cost_usd
+        prompt,
+        output.choose(opts.as_json),
+        stream=opts.stream,
+        max_cost_usd=opts.max_cost_usd,
+        attached=attached,
     )
     return 0
 

@@ -23,6 +23,8 @@ from goshi.ui.live import MarkdownOutput, make_console
 if TYPE_CHECKING:
     import typer
 
+    from goshi.agent.attach import Attachments
+
 
 class Chat(SlashCommands):
     """The loop: read a line, run a slash command (goshi/commands/slash.py) or ask."""
@@ -34,6 +36,7 @@ class Chat(SlashCommands):
         self.console = make_console()
         self.running = True
         self.handlers = self.slash_handlers()
+        self.attached: Attachments | None = None  # -f and /add: they go with the next question
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -59,9 +62,14 @@ class Chat(SlashCommands):
         return 0
 
     def ask(self, text: str) -> None:
+        attached, self.attached = self.attached, None
         self.turn(
             lambda out: self.session.ask(
-                text, out, stream=self.opts.stream, max_cost_usd=self.opts.max_cost_usd
+                text,
+                out,
+                stream=self.opts.stream,
+                max_cost_usd=self.opts.max_cost_usd,
+                attached=attached,
             )
         )
 
@@ -102,8 +110,15 @@ class Chat(SlashCommands):
 def run(opts: SessionOptions) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("goshi chat needs a terminal", 'in scripts use goshi ask "..."')
+    attached = None
+    if opts.files:  # read first: a missing file is exit 2 before the chat starts
+        from goshi.agent import attach
+
+        attached = attach.read(opts.files)
     approval = Approval(opts.yes)
-    return Chat(Session.start(opts, approval, approval.tool_call), opts).run()
+    chat = Chat(Session.start(opts, approval, approval.tool_call), opts)
+    chat.attached = attached
+    return chat.run()
 
 
 def register(app: "typer.Typer") -> None:

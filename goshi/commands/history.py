@@ -64,6 +64,8 @@ def transcript_pieces(store: Store, cid: int) -> Iterator[str]:
             continue
         who = m.role if m.role != "assistant" else f"assistant ({m.backend} {m.model})"
         out = [f"\n--- {who}{mark} {when(m.created_at)}\n"]
+        if m.attached:
+            out.append(f"attached: {', '.join(m.attached)}\n")
         if m.content:
             out.append(f"{m.content}\n")
         if m.role == "assistant":  # the tool-call audit names the answer that asked

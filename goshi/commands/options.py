@@ -1,7 +1,7 @@
 """The options commands share, declared once: Typer reads them from these annotations.
 
     @turn_options                       the options ask and chat both take (-m, -b, -s, --config,
-    def ask(prompt, ..., turn: Turn)    -c, --cid, --no-stream, --no-tools, -y, --max-cost, -v)
+    def ask(prompt, ..., turn: Turn)    -c, --cid, -f, --no-stream, --no-tools, -y, --max-cost, -v)
                                         arrive as one `Turn`; Typer sees them in the signature
 
 Imported only when a command's parser is built (goshi/cli.py), never on `goshi ask WORDS`'s fast
@@ -100,6 +100,18 @@ TURN_OPTIONS: dict[str, tuple[Any, Any]] = {
         ],
         None,
     ),
+    "files": (
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                "-f",
+                "--file",
+                help="Attach a file or image (repeatable; a quoted glob is expanded).",
+                show_default=False,
+            ),
+        ],
+        None,
+    ),
     "no_stream": (
         Annotated[bool, typer.Option("--no-stream", help="Wait for whole answers.")],
         False,
@@ -157,6 +169,7 @@ class Turn:
             stream=not v["no_stream"],
             yes=v["yes"],
             max_cost_usd=v["max_cost"],
+            files=v["files"] or [],
         )
 
 

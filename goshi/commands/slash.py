@@ -22,6 +22,8 @@ from goshi.ui.live import MarkdownOutput
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from goshi.agent.attach import Attachments
+
 COMMANDS = {
     "/help": "list the commands and keys",
     "/model": "NAME: answer with this model from now on",
@@ -30,6 +32,7 @@ COMMANDS = {
     "/cost": "what this conversation and today have cost",
     "/clear": "start a new conversation",
     "/retry": "ask the last question again",
+    "/add": "PATH...: attach files or images to the next question (a quoted glob too)",
     "/history": "show this conversation",
     "/save": "FILE: save this conversation as Markdown (FILE! replaces a file)",
     "/search": "TEXT: find past conversations (continue one with goshi chat --cid ID)",
@@ -53,6 +56,7 @@ class SlashCommands:
     opts: SessionOptions
     running: bool
     console: "Console"
+    attached: "Attachments | None"
 
     def say(self, text: str) -> None: ...
 
@@ -105,6 +109,25 @@ class SlashCommands:
                 out, stream=self.opts.stream, max_cost_usd=self.opts.max_cost_usd
             )
         )
+
+    def add(self, arg: str) -> None:
+        """/add PATH...: files for the next question; a path with spaces in quotes."""
+        import shlex
+
+        from goshi.agent import attach
+
+        try:
+            named = shlex.split(arg)
+        except ValueError as exc:
+            raise UsageError(f"/add: {exc}", "close the quote") from None
+        if not named:
+            raise UsageError("/add needs a file", "e.g. /add src/app.py or /add 'src/*.py'")
+        read = attach.read(named)
+        if self.attached is None:
+            self.attached = read
+        else:
+            self.attached.add(read)
+        self.say(f"attached {', '.join(read.names())}: they go with your next question")
 
     def history(self, arg: str) -> None:
         self.console.print(

@@ -224,6 +224,8 @@ def _message(message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role, "content": message.content}
     if message.reasoning and message.role == "assistant":
         out["thinking"] = message.reasoning
+    if message.images:
+        out["images"] = [i.data for i in message.images]
     if message.tool_calls:
         out["tool_calls"] = [
             {"function": {"name": c.name, "arguments": _arguments(c.arguments)}}

@@ -316,6 +316,11 @@ class OpenAIBackend:
 
 def _message(message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.images:  # the text, then each image as a data URL
+        out["content"] = [
+            {"type": "text", "text": message.content},
+            *({"type": "image_url", "image_url": {"url": i.data_url()}} for i in message.images),
+        ]
     if message.tool_calls:
         out["content"] = message.content or None
         out["tool_calls"] = [

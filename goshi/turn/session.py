@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 from goshi import config
 from goshi.agent.calls import Approver, ToolApprover
@@ -35,6 +36,9 @@ from goshi.turn.runner import Outcome, TurnRunner
 from goshi.turn.tools import ConversationTools
 from goshi.ui.output import Output
 
+if TYPE_CHECKING:
+    from goshi.agent.attach import Attachments
+
 log = logging.getLogger("goshi")
 
 
@@ -49,6 +53,7 @@ class SessionOptions:
     stream: bool = True
     yes: bool = False
     max_cost_usd: float | None = None
+    files: list[str] = field(default_factory=list)  # -f: attached to the (first) question
 
 
 class Session:
@@ -113,11 +118,21 @@ class Session:
         return self.context.view(system, question)
 
     def ask(
-        self, prompt: str, out: Output, *, stream: bool = True, max_cost_usd: float | None = None
+        self,
+        prompt: str,
+        out: Output,
+        *,
+        stream: bool = True,
+        max_cost_usd: float | None = None,
+        attached: Attachments | None = None,
     ) -> Outcome:
+        """`attached`: files that go with the question (goshi/agent/attach.py), stored with it."""
         messages = self.messages()  # as it stands: without the questions still pending
-        question_id = self.store.add_message(self.cid, Message("user", prompt), "pending")
-        messages.append(Message("user", prompt, stored_id=question_id))
+        question = attached.question(prompt) if attached else Message("user", prompt)
+        names = attached.names() if attached else None
+        question_id = self.store.add_message(self.cid, question, "pending", attached=names)
+        question.stored_id = question_id
+        messages.append(question)
         return self._turn().run(question_id, messages, out, stream, max_cost_usd)
 
     def _turn(self) -> TurnRunner:
