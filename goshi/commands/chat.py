@@ -20,6 +20,8 @@ from goshi.turn.session import Session, SessionOptions
 from goshi.ui.approve import Approval
 from goshi.ui.live import MarkdownOutput, make_console
 
+SHOWN_LINES = 6  # of a question shown when a conversation is taken up again
+
 if TYPE_CHECKING:
     import typer
 
@@ -49,6 +51,8 @@ class Chat(SlashCommands):
             f"{self.session.selector.primary_model()} · conversation {self.session.cid} · "
             "/help for commands, Ctrl-D to leave"
         )
+        if self.opts.cid is not None or self.opts.continue_last:
+            self.show_last()
         while self.running:
             text = prompt.read()
             if text is None:
@@ -101,6 +105,17 @@ class Chat(SlashCommands):
             handler(arg.strip())
         except GoshiError as exc:
             self.console.print(f"goshi: {exc.line()}", style="red", markup=False, highlight=False)
+
+    def show_last(self) -> None:
+        """A conversation taken up again: its last question (its first lines) and answer."""
+        last = self.session.store.last_exchange(self.session.cid)
+        if last is None:
+            return
+        question, answer = last
+        lines = question.splitlines() or [""]
+        more = f"\n… ({len(lines) - SHOWN_LINES} more lines)" if len(lines) > SHOWN_LINES else ""
+        self.say("› " + "\n  ".join(lines[:SHOWN_LINES]) + more)
+        self.console.print(for_terminal(answer), markup=False, highlight=False)
 
     def say(self, text: str) -> None:
         """A line of goshi's own; model names and paths in it may come from outside."""

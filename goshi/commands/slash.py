@@ -1,5 +1,6 @@
-"""The chat's slash commands: /help, /model, /backend, /system, /cost, /clear, /retry, /history,
-/save, /search, /tools, /context, /compact, /exit, and `/NAME TEXT` for the user's templates.
+"""The chat's slash commands: /help, /model, /backend, /system, /cost, /clear, /resume, /retry,
+/add, /history, /save, /search, /tools, /context, /compact, /exit, and `/NAME TEXT` for the
+user's templates.
 
 Each is a method `name(arg)`; what it says goes through `say` (sanitised). A command that cannot do
 what was asked raises UsageError: one red line, and the chat goes on.
@@ -31,6 +32,7 @@ COMMANDS = {
     "/system": "TEXT: set this conversation's system prompt",
     "/cost": "what this conversation and today have cost",
     "/clear": "start a new conversation",
+    "/resume": "ID: go on with conversation ID, with its model and backend",
     "/retry": "ask the last question again",
     "/add": "PATH...: attach files or images to the next question (a quoted glob too)",
     "/history": "show this conversation",
@@ -45,6 +47,7 @@ KEYS = (
     "Enter sends · Alt+Enter (Esc Enter) adds a line · a paste stays one message\n"
     "Ctrl-C clears the line, or stops an answer · Ctrl-D leaves · Tab completes /commands"
 )
+MAX_ROWID = 2**63 - 1
 TEMPLATE_HELP = "/NAME TEXT asks with your template NAME ({dir})"
 
 
@@ -59,6 +62,8 @@ class SlashCommands:
     attached: "Attachments | None"
 
     def say(self, text: str) -> None: ...
+
+    def show_last(self) -> None: ...
 
     def ask(self, text: str) -> None: ...
 
@@ -102,6 +107,18 @@ class SlashCommands:
     def clear(self, arg: str) -> None:
         self.session.new_conversation()
         self.say(f"new conversation {self.session.cid}")
+
+    def resume(self, arg: str) -> None:
+        if not (arg.isascii() and arg.isdigit()):
+            raise UsageError("/resume needs a conversation id", "/search TEXT finds one")
+        if int(arg) > MAX_ROWID:
+            raise UsageError(f"no conversation {arg}", "/search TEXT finds one")
+        self.session.resume(int(arg))
+        self.say(
+            f"conversation {self.session.cid} · {self.session.selector.primary_backend()} "
+            f"{self.session.selector.primary_model()}"
+        )
+        self.show_last()
 
     def retry(self, arg: str) -> None:
         self.turn(

@@ -142,6 +142,30 @@ class Conversations(Database):
         row = self.db.execute("SELECT max(id) FROM conversations").fetchone()
         return None if row[0] is None else self.conversation(row[0])
 
+    def set_route(self, cid: int, backend: str, model: str) -> None:
+        """The backend setting and model a conversation last asked with (a resume takes them)."""
+        self.db.execute(
+            "UPDATE conversations SET backend = ?, model = ? WHERE id = ?", (backend, model, cid)
+        )
+
+    def last_exchange(self, cid: int) -> tuple[str, str] | None:
+        """The last question sent and its answer (every round's text, as `ask` printed it)."""
+        last = self.db.execute(
+            "SELECT max(id) FROM messages WHERE conversation_id = ? AND role = 'user'"
+            " AND status IN (?, ?, ?)",
+            (cid, *SENDABLE),
+        ).fetchone()[0]
+        rows = self.db.execute(  # its answers name it (rows from before migration 12 follow it)
+            "SELECT role, content FROM messages WHERE conversation_id = ?1"
+            " AND status IN (?2, ?3, ?4) AND role IN ('user', 'assistant')"
+            f" AND ({TURN} = ?5 OR (question_id IS NULL AND id > ?5)) ORDER BY {IN_ORDER}",
+            (cid, *SENDABLE, last),
+        ).fetchall()
+        if not rows:
+            return None
+        answer = "\n\n".join(text for role, text in rows[1:] if role == "assistant" and text)
+        return rows[0][1], answer
+
     def set_system(self, cid: int, system: str | None) -> None:
         self.db.execute("UPDATE conversations SET system = ? WHERE id = ?", (system, cid))
 

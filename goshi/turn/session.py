@@ -32,6 +32,7 @@ from goshi.record import record
 from goshi.store import Conversation, Store
 from goshi.turn.keeper import ContextKeeper
 from goshi.turn.parts import Parts
+from goshi.turn.resume import resume_route
 from goshi.turn.runner import Outcome, TurnRunner
 from goshi.turn.tools import ConversationTools
 from goshi.ui.output import Output
@@ -98,7 +99,15 @@ class Session:
         if conversation is None:
             model = Selector(settings, store).primary_model()
             conversation = store.new_conversation(model, settings.backend, settings.system)
+        else:
+            resume_route(settings, conversation, opts.overrides)
         return cls(settings, store, conversation, approve, approve_tool)
+
+    def resume(self, cid: int) -> None:
+        """Go on with conversation `cid` (chat's /resume), with its backend and model."""
+        conversation = self.store.conversation(cid)
+        resume_route(self.settings, conversation, config.Overrides())
+        self._begin(conversation)
 
     @property
     def cid(self) -> int:
@@ -127,6 +136,7 @@ class Session:
         attached: Attachments | None = None,
     ) -> Outcome:
         """`attached`: files that go with the question (goshi/agent/attach.py), stored with it."""
+        self._keep_route()
         messages = self.messages()  # as it stands: without the questions still pending
         question = attached.question(prompt) if attached else Message("user", prompt)
         names = attached.names() if attached else None
@@ -148,5 +158,14 @@ class Session:
         question_id = self.store.reopen_last_question(self.cid)
         if question_id is None:
             raise UsageError("nothing to retry yet", "ask something first")
+        self._keep_route()
         messages = self.messages(question_id)
         return self._turn().run(question_id, messages, out, stream, max_cost_usd)
+
+    def _keep_route(self) -> None:
+        """The backend setting and model asked with, kept on the conversation: a resume goes on
+        with them (goshi/turn/resume.py)."""
+        c, backend, model = self.conversation, self.settings.backend, self.selector.primary_model()
+        if (c.backend, c.model) != (backend, model):
+            self.store.set_route(c.id, backend, model)
+            c.backend, c.model = backend, model
