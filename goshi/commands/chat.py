@@ -43,9 +43,10 @@ class Chat(SlashCommands):
     # --- the loop --------------------------------------------------------------------------
 
     def run(self) -> int:
+        from goshi.commands.completion import models
         from goshi.ui.repl import Prompt
 
-        prompt = Prompt(paths.chat_history_file(), {**COMMANDS, **template_commands()})
+        prompt = Prompt(paths.chat_history_file(), {**COMMANDS, **template_commands()}, models)
         self.say(
             f"goshi chat · {self.session.selector.primary_backend()} "
             f"{self.session.selector.primary_model()} · conversation {self.session.cid} · "

@@ -45,7 +45,8 @@ COMMANDS = {
 }
 KEYS = (
     "Enter sends · Alt+Enter (Esc Enter) adds a line · a paste stays one message\n"
-    "Ctrl-C clears the line, or stops an answer · Ctrl-D leaves · Tab completes /commands"
+    "Ctrl-X Ctrl-E edits the question in $VISUAL/$EDITOR · Tab completes /commands and /model\n"
+    "Ctrl-C clears the line, or stops an answer · Ctrl-D leaves"
 )
 MAX_ROWID = 2**63 - 1
 TEMPLATE_HELP = "/NAME TEXT asks with your template NAME ({dir})"

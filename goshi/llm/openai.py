@@ -166,8 +166,9 @@ class OpenAIBackend:
             body["tool_choice"] = "auto"
         if (cap := self._cap(request)) is not None:
             body[self.cap_field] = cap
-        if self.settings.temperature is not None:
-            body["temperature"] = self.settings.temperature
+        for name in ("temperature", "top_p", "seed"):
+            if (value := getattr(self.settings, name)) is not None:
+                body[name] = value
         if self.settings.service_tier is not None:
             body["service_tier"] = self.settings.service_tier
         if self.settings.reasoning_effort is not None:
