@@ -72,7 +72,7 @@ def _stamp(file: Path) -> list[Any] | None:
         st = file.stat()
     except OSError:
         return None
-    return [str(file.resolve()), st.st_size, st.st_mtime_ns]
+    return [os.path.abspath(file), st.st_size, st.st_mtime_ns]
 
 
 def remember_aliases(file: Path, aliases: dict[str, str]) -> None:

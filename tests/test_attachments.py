@@ -96,6 +96,9 @@ def test_a_missing_or_binary_file_is_exit_2_naming_it_and_nothing_is_sent(
     r = goshi("ask", "-f", "blob.bin", "hi")
     no_traceback(r.stderr)
     assert r.code == 2 and "blob.bin is a binary file" in r.stderr
+    r = goshi("ask", "-f", "x" * 5000, "hi")  # a name longer than the system takes
+    no_traceback(r.stderr)
+    assert r.code == 2 and "cannot read" in r.stderr
     assert server.chat_requests() == []
     assert goshi("history").stdout.startswith("no conversations")
 

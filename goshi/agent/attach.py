@@ -70,8 +70,12 @@ def read(paths: list[str]) -> Attachments:
     """Every file the paths name, in order; a glob's matches sorted."""
     out = Attachments()
     for named in paths:
-        for name in expand(named):
-            read_one(name, out)
+        try:
+            for name in expand(named):
+                read_one(name, out)
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte in it
+            said = getattr(exc, "strerror", None) or exc
+            raise UsageError(f"cannot read {named!r} ({said})", "check the path") from None
     return out
 
 
@@ -92,25 +96,22 @@ def read_one(name: str, out: Attachments) -> None:
         raise UsageError(f"no such file: {name}", "check the path; nothing was sent")
     if path.is_dir():
         raise UsageError(f"{name} is a folder", f"attach its files, e.g. -f '{name}/*.py'")
-    try:
-        with path.open("rb") as f:
-            head = f.read(BINARY_SNIFF)
-            mime = image_type(head)
-            if mime is not None:
-                data = head + f.read(MAX_IMAGE_BYTES + 1 - len(head))
-                if len(data) > MAX_IMAGE_BYTES:
-                    raise UsageError(
-                        f"{name} is larger than {MAX_IMAGE_BYTES // 1_000_000} MB",
-                        "attach a smaller image",
-                    )
-                out.images.append(Image(name, mime, base64.b64encode(data).decode("ascii")))
-                return
-            if b"\x00" in head:
-                raise UsageError(f"{name} is a binary file", f"goshi attaches {KINDS}")
-            f.seek(0)
-            lines, cut = _read_lines(f, 1, None)
-    except OSError as exc:
-        raise UsageError(f"cannot read {name} ({exc.strerror or exc})") from None
+    with path.open("rb") as f:
+        head = f.read(BINARY_SNIFF)
+        mime = image_type(head)
+        if mime is not None:
+            data = head + f.read(MAX_IMAGE_BYTES + 1 - len(head))
+            if len(data) > MAX_IMAGE_BYTES:
+                raise UsageError(
+                    f"{name} is larger than {MAX_IMAGE_BYTES // 1_000_000} MB",
+                    "attach a smaller image",
+                )
+            out.images.append(Image(name, mime, base64.b64encode(data).decode("ascii")))
+            return
+        if b"\x00" in head:
+            raise UsageError(f"{name} is a binary file", f"goshi attaches {KINDS}")
+        f.seek(0)
+        lines, cut = _read_lines(f, 1, None)
     if cut:
         log.warning(
             "%s: only its first %d lines or %d KB are attached (read_file's cap)",

@@ -318,8 +318,9 @@ class OpenAIBackend:
 def _message(message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role, "content": message.content}
     if message.images:  # the text, then each image as a data URL
+        text = [{"type": "text", "text": message.content}] if message.content else []
         out["content"] = [
-            {"type": "text", "text": message.content},
+            *text,
             *({"type": "image_url", "image_url": {"url": i.data_url()}} for i in message.images),
         ]
     if message.tool_calls:
