@@ -3,6 +3,8 @@
     price table (the updated one in the data dir, else the shipped one) -> OpenAI-side names
     $XDG_STATE_HOME/goshi/ollama_models.json <- written whenever goshi reads Ollama's /api/tags
                                                (`goshi models`, `goshi status`)
+    $XDG_STATE_HOME/goshi/aliases.json       <- the user's `aliases:`, written when goshi reads
+                                               a goshi.yaml whose aliases the file does not hold
 
 Completion runs while the user waits on Tab, so nothing here imports more than the standard
 library, and the only network call is a refresh of a stale cache from a loopback Ollama, bounded
@@ -46,18 +48,51 @@ def plausible(names: list[Any]) -> list[str]:
 
 
 def remember_ollama(host: str, names: list[Any]) -> None:
-    """Keep the names Ollama just listed, atomically; a failure to write is not an error."""
-    target = paths.ollama_models_file()
-    data = json.dumps({"host": host, "at": time.time(), "models": plausible(names)})
+    """Keep the names Ollama just listed; a failure to write is not an error."""
+    data = {"host": host, "at": time.time(), "models": plausible(names)}
+    _keep(paths.ollama_models_file(), data)
+
+
+def _keep(target: Path, data: dict[str, Any]) -> None:
+    """Write a cache file atomically; a failure to write is not an error."""
     try:
         paths.private_dir(target.parent)
-        tmp = target.with_name(f".ollama_models.{os.getpid()}.tmp")
+        tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(data)
+            out.write(json.dumps(data))
         tmp.replace(target)
     except OSError:
         pass
+
+
+def _stamp(file: Path) -> list[Any] | None:
+    """What tells a config file's versions apart without reading it: path, size, mtime."""
+    try:
+        st = file.stat()
+    except OSError:
+        return None
+    return [os.path.abspath(file), st.st_size, st.st_mtime_ns]
+
+
+def remember_aliases(file: Path, aliases: dict[str, str]) -> None:
+    """The user's `aliases:`, kept with the stamp of the file they were read from, so Tab can
+    offer them without reading YAML (whenever goshi reads the user's goshi.yaml)."""
+    stamp = _stamp(file)
+    if stamp is not None and cached_aliases(file) != aliases:
+        _keep(paths.state_dir() / "aliases.json", {"file": stamp, "aliases": aliases})
+
+
+def cached_aliases(file: Path) -> dict[str, str] | None:
+    """The aliases kept for this very version of `file`, or None."""
+    try:
+        data = json.loads((paths.state_dir() / "aliases.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    kept = data.get("aliases") if isinstance(data, dict) else None
+    if data.get("file") != _stamp(file) or not isinstance(kept, dict):
+        return None
+    return {str(k): str(v) for k, v in kept.items()}
 
 
 def cached_ollama() -> tuple[str, float, list[str]]:

@@ -862,6 +862,8 @@ def server_tokens(body: dict[str, Any]) -> int:
     total = 3
     for m in body.get("messages") or ():
         text = m.get("content") or ""
+        if isinstance(text, list):  # text and image parts
+            text = "".join(p.get("text") or "" for p in text)
         for call in m.get("tool_calls") or ():
             fn = call.get("function") or {}
             args = fn.get("arguments")

@@ -30,15 +30,17 @@ class AskOptions(SessionOptions):
     words: list[str] = field(default_factory=list)
     as_json: bool = False
     template: str | None = None
+    code: bool = False  # -x: print only the code of the answer
 
 
-def compose_prompt(words: list[str], piped: str | None) -> str:
-    """`cmd | goshi ask "summarize"`: the piped text, a blank line, then the instruction."""
+def compose_prompt(words: list[str], piped: str | None, attached: bool = False) -> str:
+    """`cmd | goshi ask "summarize"`: the piped text, a blank line, then the instruction.
+    With files attached, the files may be the whole question."""
     prompt = " ".join(words).strip()
     piped = (piped or "").strip("\n")
     if piped and prompt:
         return f"{piped}\n\n{prompt}"
-    if piped or prompt:
+    if piped or prompt or attached:
         return piped or prompt
     raise UsageError("nothing to ask", 'give a prompt (goshi ask "...") or pipe text on stdin')
 
@@ -60,8 +62,23 @@ def with_template(template: "templates.Template", flags: Overrides) -> Overrides
     )
 
 
+def choose_output(opts: AskOptions) -> output.Output:
+    if not opts.code:
+        return output.choose(opts.as_json)
+    if opts.as_json:
+        raise UsageError("--json and -x/--code do not go together", "choose one")
+    from goshi.ui.code import CodeOutput
+
+    return CodeOutput(sys.stdout)
+
+
 def run(opts: AskOptions) -> int:
     api = None
+    attached = None
+    if opts.files:  # read first: a missing file sends nothing
+        from goshi.agent import attach
+
+        attached = attach.read(opts.files)
     if opts.template is not None:
         from goshi import templates
 
@@ -70,13 +87,18 @@ def run(opts: AskOptions) -> int:
         opts.overrides = with_template(template, opts.overrides)
         api = template.api
     else:
-        prompt = compose_prompt(opts.words, read_piped_stdin())
+        prompt = compose_prompt(opts.words, read_piped_stdin(), bool(attached))
+    out = choose_output(opts)
     approval = Approval(opts.yes)
     session = Session.start(opts, approval, approval.tool_call)
     if api:
         session.settings.openai.api = api  # the backends are made per request, after this
     session.ask(
-        prompt, output.choose(opts.as_json), stream=opts.stream, max_cost_usd=opts.max_cost_usd
+        prompt,
+        out,
+        stream=opts.stream,
+        max_cost_usd=opts.max_cost_usd,
+        attached=attached,
     )
     return 0
 
@@ -102,8 +124,13 @@ def register(app: "typer.Typer") -> None:
                 autocompletion=completion.templates,
             ),
         ] = None,
+        code: Annotated[
+            bool, typer.Option("-x", "--code", help="Print only the code of the answer.")
+        ] = False,
         verbose: Verbose = 0,
     ) -> None:
         """Ask one question; piped stdin is sent along. Output is clean when piped."""
-        opts = turn.options(AskOptions, words=prompt or [], as_json=as_json, template=template)
+        opts = turn.options(
+            AskOptions, words=prompt or [], as_json=as_json, template=template, code=code
+        )
         raise typer.Exit(finish(lambda: run(opts), turn.verbose))

@@ -20,8 +20,12 @@ from goshi.turn.session import Session, SessionOptions
 from goshi.ui.approve import Approval
 from goshi.ui.live import MarkdownOutput, make_console
 
+SHOWN_LINES = 6  # of a question shown when a conversation is taken up again
+
 if TYPE_CHECKING:
     import typer
+
+    from goshi.agent.attach import Attachments
 
 
 class Chat(SlashCommands):
@@ -34,18 +38,22 @@ class Chat(SlashCommands):
         self.console = make_console()
         self.running = True
         self.handlers = self.slash_handlers()
+        self.attached: Attachments | None = None  # -f and /add: they go with the next question
 
     # --- the loop --------------------------------------------------------------------------
 
     def run(self) -> int:
+        from goshi.commands.completion import models
         from goshi.ui.repl import Prompt
 
-        prompt = Prompt(paths.chat_history_file(), {**COMMANDS, **template_commands()})
+        prompt = Prompt(paths.chat_history_file(), {**COMMANDS, **template_commands()}, models)
         self.say(
             f"goshi chat · {self.session.selector.primary_backend()} "
             f"{self.session.selector.primary_model()} · conversation {self.session.cid} · "
             "/help for commands, Ctrl-D to leave"
         )
+        if self.opts.cid is not None or self.opts.continue_last:
+            self.show_last()
         while self.running:
             text = prompt.read()
             if text is None:
@@ -59,9 +67,14 @@ class Chat(SlashCommands):
         return 0
 
     def ask(self, text: str) -> None:
+        attached, self.attached = self.attached, None
         self.turn(
             lambda out: self.session.ask(
-                text, out, stream=self.opts.stream, max_cost_usd=self.opts.max_cost_usd
+                text,
+                out,
+                stream=self.opts.stream,
+                max_cost_usd=self.opts.max_cost_usd,
+                attached=attached,
             )
         )
 
@@ -94,6 +107,17 @@ class Chat(SlashCommands):
         except GoshiError as exc:
             self.console.print(f"goshi: {exc.line()}", style="red", markup=False, highlight=False)
 
+    def show_last(self) -> None:
+        """A conversation taken up again: its last question (its first lines) and answer."""
+        last = self.session.store.last_exchange(self.session.cid)
+        if last is None:
+            return
+        question, answer = last
+        lines = question.splitlines() or [""]
+        more = f"\n… ({len(lines) - SHOWN_LINES} more lines)" if len(lines) > SHOWN_LINES else ""
+        self.say("› " + "\n  ".join(lines[:SHOWN_LINES]) + more)
+        self.console.print(for_terminal(answer), markup=False, highlight=False)
+
     def say(self, text: str) -> None:
         """A line of goshi's own; model names and paths in it may come from outside."""
         self.console.print(for_terminal(text), style="dim", markup=False, highlight=False)
@@ -102,8 +126,15 @@ class Chat(SlashCommands):
 def run(opts: SessionOptions) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError("goshi chat needs a terminal", 'in scripts use goshi ask "..."')
+    attached = None
+    if opts.files:  # read first: a missing file is exit 2 before the chat starts
+        from goshi.agent import attach
+
+        attached = attach.read(opts.files)
     approval = Approval(opts.yes)
-    return Chat(Session.start(opts, approval, approval.tool_call), opts).run()
+    chat = Chat(Session.start(opts, approval, approval.tool_call), opts)
+    chat.attached = attached
+    return chat.run()
 
 
 def register(app: "typer.Typer") -> None:

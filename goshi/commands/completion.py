@@ -14,12 +14,17 @@ is shown as a label of plain characters only.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Choices = list[tuple[str, str]]
 RECENT = 30
 # Shells re-read what completion prints (zsh evals it), and Typer renders help text as Rich
 # markup: a label from the store keeps only letters, digits and harmless punctuation.
 _UNSAFE_LABEL = re.compile(r"[^\w .,!?#%+=@/-]+")
+_SAFE_NAME = re.compile(r"[\w.:/@+-]+")  # an alias offered as a completion, as typed
 
 
 def label(text: str, width: int = 60) -> str:
@@ -40,7 +45,52 @@ def models(incomplete: str) -> Choices:
 
     table = [(name, "price table") for name in sorted(model_names.price_table_models())]
     local = [(name, "ollama") for name in model_names.ollama_for_completion()]
-    return [c for c in table + local if c[0].startswith(incomplete)]
+    return [c for c in aliases() + table + local if c[0].startswith(incomplete)]
+
+
+def aliases() -> Choices:
+    """The `aliases:` of the user's own goshi.yaml (the only file that may set them), as goshi
+    last read them from this version of it; else read now (YAML, once per change of the file)."""
+    from goshi import model_names
+
+    file = _user_config_file()
+    if file is None:
+        return []
+    table = model_names.cached_aliases(file)
+    if table is None:
+        table = _read_aliases(file)
+        model_names.remember_aliases(file, table)
+    return [
+        (name, label(f"alias of {model}"))
+        for name, model in table.items()
+        if _SAFE_NAME.fullmatch(name)
+    ]
+
+
+def _read_aliases(file: Path) -> dict[str, str]:
+    from goshi.config import read_yaml
+    from goshi.errors import GoshiError
+
+    try:
+        data = read_yaml(file)[0]
+    except GoshiError:
+        return {}
+    table = data.get("aliases") if isinstance(data, dict) else None
+    if not isinstance(table, dict):
+        return {}
+    return {str(k): v for k, v in table.items() if isinstance(v, str)}
+
+
+def _user_config_file() -> Path | None:
+    """The user's goshi.yaml as goshi.config finds it (without importing it: Tab is waited on)."""
+    import os
+    from pathlib import Path
+
+    from goshi import paths
+
+    named = os.environ.get("GOSHI_CONFIG")
+    file = Path(named) if named else paths.user_config_file()
+    return file if file.is_file() else None
 
 
 def backends(incomplete: str) -> Choices:

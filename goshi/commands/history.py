@@ -12,6 +12,7 @@ from goshi.agent.calls import NOT_SHOWN
 from goshi.commands import export
 from goshi.commands.export import when
 from goshi.cost.meter import format_usd
+from goshi.errors import UsageError
 from goshi.sanitize import for_terminal, one_line
 from goshi.store import Compaction, Store
 
@@ -35,6 +36,23 @@ def list_conversations(limit: int) -> int:
 
 def show(cid: int) -> int:
     export.write(transcript_pieces(Store(), cid), sys.stdout, terminal=True)
+    return 0
+
+
+def show_or_last(cid: int | None, last: bool) -> int:
+    """`history show` without an id: the latest conversation; `--last`: only its last answer,
+    exactly as the model wrote it into a pipe, through the sanitiser to a terminal."""
+    store = Store()
+    if cid is None:
+        latest = store.last_conversation()
+        if latest is None:
+            raise UsageError("no conversations yet", 'ask something first: goshi ask "..."')
+        cid = latest.id
+    if not last:
+        return show(cid)
+    store.conversation(cid)  # raises for an unknown id
+    answer = (store.last_exchange(cid) or ("", ""))[1]
+    export.write([answer + "\n"], sys.stdout, terminal=sys.stdout.isatty())
     return 0
 
 
@@ -64,6 +82,8 @@ def transcript_pieces(store: Store, cid: int) -> Iterator[str]:
             continue
         who = m.role if m.role != "assistant" else f"assistant ({m.backend} {m.model})"
         out = [f"\n--- {who}{mark} {when(m.created_at)}\n"]
+        if m.attached:
+            out.append(f"attached: {', '.join(m.attached)}\n")
         if m.content:
             out.append(f"{m.content}\n")
         if m.role == "assistant":  # the tool-call audit names the answer that asked
@@ -115,7 +135,7 @@ def register(app: "typer.Typer") -> None:
     import typer
 
     from goshi.commands import completion, search
-    from goshi.commands.options import CidArg, Verbose, finish
+    from goshi.commands.options import MAX_ID, CidArg, Verbose, finish
 
     history_app = typer.Typer(
         help="List, show, search, remove or export conversations.", invoke_without_command=True
@@ -137,9 +157,22 @@ def register(app: "typer.Typer") -> None:
         raise typer.Exit(finish(lambda: list_conversations(limit), verbose))
 
     @history_app.command("show")
-    def history_show(cid: CidArg, verbose: Verbose = 0) -> None:
-        """The whole transcript of one conversation."""
-        raise typer.Exit(finish(lambda: show(cid), verbose))
+    def history_show(
+        cid: Annotated[
+            int | None,
+            typer.Argument(
+                min=1,
+                max=MAX_ID,
+                help="Conversation id (default: the latest).",
+                autocompletion=completion.conversations,
+                show_default=False,
+            ),
+        ] = None,
+        last: Annotated[bool, typer.Option("--last", help="Only the last answer.")] = False,
+        verbose: Verbose = 0,
+    ) -> None:
+        """The whole transcript of a conversation (the latest when no id is given)."""
+        raise typer.Exit(finish(lambda: show_or_last(cid, last), verbose))
 
     @history_app.command("rm")
     def history_rm(cid: CidArg, verbose: Verbose = 0) -> None:

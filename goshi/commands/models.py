@@ -59,7 +59,7 @@ def run(config_file: str | None, as_json: bool) -> int:
     if as_json:
         sys.stdout.write(json.dumps([asdict(b) for b in listing], indent=2) + "\n")
     else:
-        sys.stdout.write(render(listing))
+        sys.stdout.write(render(listing) + aliases(settings))
     if not any(b.reachable for b in listing):
         raise Unavailable(
             "no backend listed its models",
@@ -181,6 +181,15 @@ def render(listing: list[BackendModels]) -> str:
         if not any(m.default for m in b.models):
             out.append(f"  (the default, {one_line(b.default_model)}, is not in this list)")
     return "\n".join(out) + "\n"
+
+
+def aliases(settings: config.Settings) -> str:
+    """The user's `aliases:` (`-m fast`), each with the model it stands for."""
+    if not settings.aliases:
+        return ""
+    width = max(map(len, settings.aliases))
+    rows = [f"  {one_line(a):<{width}}  {one_line(m)}" for a, m in sorted(settings.aliases.items())]
+    return "aliases (-m NAME):\n" + "\n".join(rows) + "\n"
 
 
 def _price(m: ModelInfo, value: float | None) -> str:

@@ -1,7 +1,8 @@
 """The options commands share, declared once: Typer reads them from these annotations.
 
     @turn_options                       the options ask and chat both take (-m, -b, -s, --config,
-    def ask(prompt, ..., turn: Turn)    -c, --cid, --no-stream, --no-tools, -y, --max-cost, -v)
+    def ask(prompt, ..., turn: Turn)    -c, --cid, -f, -o, --no-stream, --no-tools, -y,
+                                        --max-cost, -v)
                                         arrive as one `Turn`; Typer sees them in the signature
 
 Imported only when a command's parser is built (goshi/cli.py), never on `goshi ask WORDS`'s fast
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer._click.types import Tuple
 
 from goshi.commands import completion
 from goshi.commands.ending import run as finish
@@ -59,6 +61,18 @@ def _backend(value: str | None) -> str | None:
     return value
 
 
+def _model_options(pairs: list[tuple[str, str]] | None) -> list[tuple[str, Any]]:
+    """-o KEY VALUE: each checked as the settings it sets, or a usage error (exit 2)."""
+    from goshi.config import call_option
+    from goshi.errors import ConfigError
+
+    try:
+        return [(key, call_option(key, value)) for key, value in pairs or ()]
+    except ConfigError as exc:
+        said = exc.message.removeprefix("-o: ")
+        raise typer.BadParameter(f"{said}; {exc.hint}" if exc.hint else said) from None
+
+
 # name -> (annotation, default): the options of a turn, in the order --help lists them
 TURN_OPTIONS: dict[str, tuple[Any, Any]] = {
     "model": (
@@ -96,6 +110,34 @@ TURN_OPTIONS: dict[str, tuple[Any, Any]] = {
                 max=MAX_ID,
                 help="Continue this conversation.",
                 autocompletion=completion.conversations,
+            ),
+        ],
+        None,
+    ),
+    "files": (
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                "-f",
+                "--file",
+                help="Attach a file or image (repeatable; a quoted glob is expanded).",
+                show_default=False,
+            ),
+        ],
+        None,
+    ),
+    "options": (
+        Annotated[
+            list[Any] | None,
+            typer.Option(
+                "-o",
+                "--option",
+                click_type=Tuple([str, str]),
+                metavar="KEY VALUE",
+                callback=_model_options,
+                help="A model option for this call (repeatable): temperature, top_p, max_tokens,"
+                " seed, reasoning_effort, num_ctx, think.",
+                show_default=False,
             ),
         ],
         None,
@@ -151,12 +193,14 @@ class Turn:
                 model=v["model"],
                 system=v["system"],
                 tools=False if v["no_tools"] else None,
+                options=dict(v["options"] or ()),
             ),
             continue_last=v["continue_last"],
             cid=v["cid"],
             stream=not v["no_stream"],
             yes=v["yes"],
             max_cost_usd=v["max_cost"],
+            files=v["files"] or [],
         )
 
 

@@ -1,5 +1,6 @@
-"""The chat's slash commands: /help, /model, /backend, /system, /cost, /clear, /retry, /history,
-/save, /search, /tools, /context, /compact, /exit, and `/NAME TEXT` for the user's templates.
+"""The chat's slash commands: /help, /model, /backend, /system, /cost, /clear, /resume, /retry,
+/add, /history, /save, /search, /tools, /context, /compact, /exit, and `/NAME TEXT` for the
+user's templates.
 
 Each is a method `name(arg)`; what it says goes through `say` (sanitised). A command that cannot do
 what was asked raises UsageError: one red line, and the chat goes on.
@@ -22,6 +23,8 @@ from goshi.ui.live import MarkdownOutput
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from goshi.agent.attach import Attachments
+
 COMMANDS = {
     "/help": "list the commands and keys",
     "/model": "NAME: answer with this model from now on",
@@ -29,7 +32,9 @@ COMMANDS = {
     "/system": "TEXT: set this conversation's system prompt",
     "/cost": "what this conversation and today have cost",
     "/clear": "start a new conversation",
+    "/resume": "ID: go on with conversation ID, with its model and backend",
     "/retry": "ask the last question again",
+    "/add": "PATH...: attach files or images to the next question (a quoted glob too)",
     "/history": "show this conversation",
     "/save": "FILE: save this conversation as Markdown (FILE! replaces a file)",
     "/search": "TEXT: find past conversations (continue one with goshi chat --cid ID)",
@@ -40,8 +45,10 @@ COMMANDS = {
 }
 KEYS = (
     "Enter sends · Alt+Enter (Esc Enter) adds a line · a paste stays one message\n"
-    "Ctrl-C clears the line, or stops an answer · Ctrl-D leaves · Tab completes /commands"
+    "Ctrl-X Ctrl-E edits the question in $VISUAL/$EDITOR · Tab completes /commands and /model\n"
+    "Ctrl-C clears the line, or stops an answer · Ctrl-D leaves"
 )
+MAX_ROWID = 2**63 - 1
 TEMPLATE_HELP = "/NAME TEXT asks with your template NAME ({dir})"
 
 
@@ -53,8 +60,11 @@ class SlashCommands:
     opts: SessionOptions
     running: bool
     console: "Console"
+    attached: "Attachments | None"
 
     def say(self, text: str) -> None: ...
+
+    def show_last(self) -> None: ...
 
     def ask(self, text: str) -> None: ...
 
@@ -99,12 +109,43 @@ class SlashCommands:
         self.session.new_conversation()
         self.say(f"new conversation {self.session.cid}")
 
+    def resume(self, arg: str) -> None:
+        if not (arg.isascii() and arg.isdigit()):
+            raise UsageError("/resume needs a conversation id", "/search TEXT finds one")
+        if int(arg) > MAX_ROWID:
+            raise UsageError(f"no conversation {arg}", "/search TEXT finds one")
+        self.session.resume(int(arg))
+        self.say(
+            f"conversation {self.session.cid} · {self.session.selector.primary_backend()} "
+            f"{self.session.selector.primary_model()}"
+        )
+        self.show_last()
+
     def retry(self, arg: str) -> None:
         self.turn(
             lambda out: self.session.retry(
                 out, stream=self.opts.stream, max_cost_usd=self.opts.max_cost_usd
             )
         )
+
+    def add(self, arg: str) -> None:
+        """/add PATH...: files for the next question; a path with spaces in quotes."""
+        import shlex
+
+        from goshi.agent import attach
+
+        try:
+            named = shlex.split(arg)
+        except ValueError as exc:
+            raise UsageError(f"/add: {exc}", "close the quote") from None
+        if not named:
+            raise UsageError("/add needs a file", "e.g. /add src/app.py or /add 'src/*.py'")
+        read = attach.read(named)
+        if self.attached is None:
+            self.attached = read
+        else:
+            self.attached.add(read)
+        self.say(f"attached {', '.join(read.names())}: they go with your next question")
 
     def history(self, arg: str) -> None:
         self.console.print(

@@ -25,6 +25,7 @@ from goshi.config.layers import (
 )
 from goshi.config.schema import (
     BACKENDS,
+    CALL_OPTIONS,
     CAP_FIELDS,
     CONTEXT_STRATEGIES,
     EFFORTS,
@@ -53,11 +54,12 @@ from goshi.config.schema import (
     TierPrice,
     ToolsSettings,
 )
-from goshi.config.values import EXPONENT, MAX_NUMBER, check_file
+from goshi.config.values import EXPONENT, MAX_NUMBER, call_option, check_file
 from goshi.config.yamlfile import read_yaml
 
 __all__ = [
     "BACKENDS",
+    "CALL_OPTIONS",
     "CAP_FIELDS",
     "CONTEXT_STRATEGIES",
     "EFFORTS",
@@ -87,6 +89,7 @@ __all__ = [
     "Text",
     "TierPrice",
     "ToolsSettings",
+    "call_option",
     "check_file",
     "find_config_file",
     "find_project_file",

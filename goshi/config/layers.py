@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from goshi import paths
+from goshi import model_names, paths
 from goshi.config.project import apply_project, warn_ignored
-from goshi.config.schema import BACKENDS, OPENAI_APIS, Overrides, Settings
+from goshi.config.schema import BACKENDS, CALL_OPTIONS, OPENAI_APIS, Overrides, Settings
 from goshi.config.values import Reader
 from goshi.config.yamlfile import read_yaml
 from goshi.errors import ConfigError
@@ -62,6 +62,7 @@ def load(explicit: str | Path | None = None, overrides: Overrides | None = None)
         data, lines = read_yaml(file)
         Reader(str(file), lines, settings.sources).apply(settings, data, "")
         settings.file = file
+        model_names.remember_aliases(file, settings.aliases)  # for Tab, which reads no YAML
     if (project := find_project_file(file)) is not None:
         settings.project = apply_project(settings, project)
     flags = overrides or Overrides()
@@ -109,6 +110,11 @@ def _apply_overrides(settings: Settings, flags: Overrides) -> None:
     if flags.tools is not None:
         settings.tools.enabled = flags.tools
         settings.sources["tools.enabled"] = "--no-tools"
+    for key, value in flags.options.items():  # checked by values.call_option
+        for path in CALL_OPTIONS[key]:
+            section, name = path.split(".")
+            setattr(getattr(settings, section), name, value)
+            settings.sources[path] = f"-o {key}"
 
 
 def set_model(settings: Settings, model: str, source: str) -> None:

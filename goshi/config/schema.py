@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import field
 from pathlib import Path
+from typing import Any
 
 from goshi.record import record
 
@@ -21,6 +22,18 @@ OPENAI_APIS = ("auto", "chat", "responses")
 EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 OPENAI_URL = "https://api.openai.com/v1"
 TEMPERATURE = {"min": 0, "max": 2}
+TOP_P = {"min": 0, "max": 1}
+SEED = {"min": 0, "max": 2**63 - 1}
+# `-o KEY VALUE`: a per-call model option, and the settings it sets (checked as they are)
+CALL_OPTIONS: dict[str, tuple[str, ...]] = {
+    "temperature": ("openai.temperature", "ollama.temperature"),
+    "top_p": ("openai.top_p", "ollama.top_p"),
+    "max_tokens": ("openai.max_tokens", "ollama.num_predict"),
+    "seed": ("openai.seed", "ollama.seed"),
+    "reasoning_effort": ("openai.reasoning_effort",),
+    "num_ctx": ("ollama.num_ctx",),
+    "think": ("ollama.think",),
+}
 
 
 @record(frozen=True)
@@ -51,6 +64,8 @@ class OpenAISettings:
     api_key_env: str = "OPENAI_API_KEY"
     max_tokens: int | None = field(default=None, metadata={"min": 1})
     temperature: float | None = field(default=None, metadata=TEMPERATURE)
+    top_p: float | None = field(default=None, metadata=TOP_P)
+    seed: int | None = field(default=None, metadata=SEED)
     service_tier: str | None = None  # sent as asked; billed at the tier the response names
     max_tokens_field: str = field(default="auto", metadata={"choices": CAP_FIELDS})
     stream_options: bool = True
@@ -66,6 +81,9 @@ class OllamaSettings:
     host: str = "http://localhost:11434"
     model: str = "llama3.2"
     temperature: float | None = field(default=None, metadata=TEMPERATURE)
+    top_p: float | None = field(default=None, metadata=TOP_P)
+    seed: int | None = field(default=None, metadata=SEED)
+    num_predict: int | None = field(default=None, metadata={"min": 1})  # the answer's cap
     num_ctx: int | None = field(default=None, metadata={"min": 256, "max": 2_097_152})
     keep_alive: str | None = None
     first_byte_timeout_s: float = field(default=300.0, metadata={"min": 0.001})
@@ -242,3 +260,4 @@ class Overrides:
     model: str | None = None
     system: str | None = None
     tools: bool | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # -o KEY VALUE, checked (CALL_OPTIONS)

@@ -17,7 +17,7 @@ import types
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from goshi.config.schema import Settings
+from goshi.config.schema import CALL_OPTIONS, Settings
 from goshi.config.yamlfile import read_yaml
 from goshi.errors import ConfigError
 from goshi.record import fields, is_record, record
@@ -30,6 +30,27 @@ def check_file(file: Path, raw: bytes | None = None) -> None:
     """Parse and validate a goshi.yaml; ConfigError names the line of the first problem."""
     data, lines = read_yaml(file, raw)
     Reader(str(file), lines, {}).apply(Settings(), data, "")
+
+
+def call_option(key: str, text: str) -> Any:
+    """`-o KEY VALUE`: the value, checked as each setting it sets is (ConfigError if not)."""
+    paths = CALL_OPTIONS.get(key)
+    if paths is None:
+        raise ConfigError(f"-o: unknown option {key!r}", f"one of {', '.join(CALL_OPTIONS)}")
+    value: Any = {"true": True, "false": False, "null": None}.get(text.lower(), text)
+    if isinstance(value, str):
+        for number in (int, float):
+            try:
+                value = number(text)
+                break
+            except ValueError:
+                pass
+    for path in paths:
+        section, name = path.split(".")
+        target = getattr(Settings(), section)
+        fld = next(f for f in fields(target) if f.name == name)
+        value = coerce(value, get_type_hints(type(target))[name], fld, key, "-o")
+    return value
 
 
 @record

@@ -1,7 +1,8 @@
 """How many tokens messages take, for context decisions.
 
-    bound      ceil(UTF-8 bytes / 3) per text + 4 per message + 3: the cost meter's estimate
-               (goshi/cost/meter.py), above the real count for prose, code and CJK alike
+    bound      ceil(UTF-8 bytes / 3) per text + 4 per message + 3, and a bound per image: the
+               cost meter's estimate (goshi/cost/meter.py), above the real count for prose,
+               code and CJK alike
     calibrated bound x the ratio the server's own prompt_tokens showed for this model on this
                server (learned after every answer; 1.0 until then), plus a 10% margin
 
@@ -17,7 +18,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from goshi.cost.meter import estimate_tokens
+from goshi.cost.meter import estimate_tokens, image_tokens
 from goshi.llm.types import Message
 
 MARGIN = 1.1
@@ -31,7 +32,7 @@ def _bytes(text: str) -> int:
 def bound(message: Message) -> int:
     """The byte bound of one message (the meter's estimate_tokens, without encoding ASCII),
     its tool calls' names and arguments included."""
-    tokens = 4 + -(-_bytes(message.content) // 3)
+    tokens = 4 + -(-_bytes(message.content) // 3) + image_tokens(message)
     for call in message.tool_calls:
         tokens += 4 + -(-_bytes(call.name) // 3) + -(-_bytes(call.arguments) // 3)
     return tokens

@@ -5,12 +5,13 @@ Money is integer pico-dollars (10^-12 USD), so a sum of costs equals the cost of
     cost     = (prompt - cached) * input + cached * cached_input + completion * output
     estimate = estimated prompt tokens * input + output cap * output      (before sending)
 
-The prompt estimate is ceil(UTF-8 bytes / 3) + 4 per message + 3: above the real count for
-English prose and code (about 4 bytes a token) and for CJK text (3 bytes a character). With a limit
-set, goshi also sends the output cap as `max_tokens`, so the estimate bounds the real cost. The
-cap is `openai.max_tokens` when set, else sized from what the tightest limit leaves after the
-prompt, at most OUTPUT_CAP_CEILING (reasoning models spend much of it thinking, so a small fixed
-cap starves them) and at least OUTPUT_CAP_FLOOR (less would only buy a cut answer: refused).
+The prompt estimate is ceil(UTF-8 bytes / 3) + 4 per message + 3, and IMAGE_TOKENS an image:
+above the real count for English prose and code (about 4 bytes a token) and for CJK text (3 bytes
+a character). With a limit set, goshi also sends the output cap as `max_tokens`, so the estimate
+bounds the real cost. The cap is `openai.max_tokens` when set, else sized from what the tightest
+limit leaves after the prompt, at most OUTPUT_CAP_CEILING (reasoning models spend much of it
+thinking, so a small fixed cap starves them) and at least OUTPUT_CAP_FLOOR (less would only buy a
+cut answer: refused).
 
 The ledger row of a request is opened at that estimate *before* it is sent (`open`) and closed
 with the real usage (`charge`), so a process killed mid-answer leaves its estimate counted.
@@ -49,6 +50,7 @@ _EMPTY = Table("1970-01-01", "", {}, "")
 PICO = 10**12
 OUTPUT_CAP_CEILING = 32_768
 OUTPUT_CAP_FLOOR = 1_024
+IMAGE_TOKENS = 1_536
 OPEN_OUTPUT_ESTIMATE = 4096  # an open row's answer when no cap was sent: a long answer
 
 
@@ -77,7 +79,13 @@ def estimate_tokens(text: str) -> int:
 
 
 def estimate_prompt_tokens(messages: list[Message]) -> int:
-    return 3 + sum(4 + estimate_tokens(m.content) for m in messages)
+    return 3 + sum(4 + estimate_tokens(m.content) + image_tokens(m) for m in messages)
+
+
+def image_tokens(message: Message) -> int:
+    """An attached image's bound, whatever its size: OpenAI bills at most 1,445 tokens for one
+    (4o's tiles at auto detail) or 1,536 patches (4.1-mini, o4-mini); Ollama's models fewer."""
+    return IMAGE_TOKENS * len(message.images)
 
 
 def estimate_usage(messages: list[Message], answer_text: str) -> Usage:

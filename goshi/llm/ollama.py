@@ -105,8 +105,10 @@ class OllamaBackend:
             k: v
             for k, v in (
                 ("temperature", self.settings.temperature),
+                ("top_p", self.settings.top_p),
+                ("seed", self.settings.seed),
                 ("num_ctx", self.settings.num_ctx),
-                ("num_predict", request.max_tokens),
+                ("num_predict", _least(request.max_tokens, self.settings.num_predict)),
             )
             if v is not None
         }
@@ -115,6 +117,10 @@ class OllamaBackend:
         if self.settings.keep_alive is not None:
             body["keep_alive"] = self.settings.keep_alive
         return body
+
+
+def _least(*caps: int | None) -> int | None:
+    return min((c for c in caps if c is not None), default=None)
 
 
 def _ndjson(response: httpx.Response) -> Iterator[bytes]:
@@ -224,6 +230,8 @@ def _message(message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role, "content": message.content}
     if message.reasoning and message.role == "assistant":
         out["thinking"] = message.reasoning
+    if message.images:
+        out["images"] = [i.data for i in message.images]
     if message.tool_calls:
         out["tool_calls"] = [
             {"function": {"name": c.name, "arguments": _arguments(c.arguments)}}

@@ -166,8 +166,9 @@ class OpenAIBackend:
             body["tool_choice"] = "auto"
         if (cap := self._cap(request)) is not None:
             body[self.cap_field] = cap
-        if self.settings.temperature is not None:
-            body["temperature"] = self.settings.temperature
+        for name in ("temperature", "top_p", "seed"):
+            if (value := getattr(self.settings, name)) is not None:
+                body[name] = value
         if self.settings.service_tier is not None:
             body["service_tier"] = self.settings.service_tier
         if self.settings.reasoning_effort is not None:
@@ -316,6 +317,12 @@ class OpenAIBackend:
 
 def _message(message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.images:  # the text, then each image as a data URL
+        text = [{"type": "text", "text": message.content}] if message.content else []
+        out["content"] = [
+            *text,
+            *({"type": "image_url", "image_url": {"url": i.data_url()}} for i in message.images),
+        ]
     if message.tool_calls:
         out["content"] = message.content or None
         out["tool_calls"] = [

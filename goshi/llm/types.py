@@ -32,6 +32,18 @@ class ToolCall:
     carried: tuple[Any, ...] = field(default=(), compare=False)
 
 
+@record(slots=True, frozen=True)
+class Image:
+    """An image sent with a question (`goshi ask -f`, `/add`): its type and its bytes."""
+
+    name: str  # the path it was attached as, for the transcript
+    mime: str  # image/png | image/jpeg | image/gif | image/webp, from its content
+    data: str  # base64
+
+    def data_url(self) -> str:
+        return f"data:{self.mime};base64,{self.data}"
+
+
 @record(slots=True)
 class Message:
     """One message of a conversation, as the backends send it."""
@@ -42,6 +54,7 @@ class Message:
     tool_call_id: str | None = None
     tool_name: str | None = None  # on a tool result: the tool that produced it (Ollama wants it)
     reasoning: str = ""  # an assistant's thinking, sent back where the server documents it
+    images: list[Image] = field(default_factory=list)  # a question's attached images
     stored_id: int | None = field(default=None, compare=False)  # its row, when from the store
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import field
 
 from goshi.credentials import unstored
 from goshi.errors import UsageError
-from goshi.llm.types import Message, ToolCall, Usage
+from goshi.llm.types import Image, Message, ToolCall, Usage
 from goshi.record import record
 from goshi.store.db import Database
 
@@ -81,6 +82,21 @@ class StoredMessage:
     finish_reason: str | None = None
     refusal: bool = False
     reasoning: str = ""
+    attached: list[str] = field(default_factory=list)  # the names of the files sent with it
+
+
+def _attachments(names: list[str], images: list[Image]) -> str | None:
+    """The attachments column: every attached file's name, and the images' bytes."""
+    if not names and not images:
+        return None
+    return json.dumps({"names": names, "images": [[i.name, i.mime, i.data] for i in images]})
+
+
+def _attached(column: str | None) -> tuple[list[str], list[Image]]:
+    if not column:
+        return [], []
+    data = json.loads(column)
+    return list(data["names"]), [Image(*i) for i in data["images"]]
 
 
 def _first_line(text: str) -> str:
@@ -125,6 +141,30 @@ class Conversations(Database):
     def last_conversation(self) -> Conversation | None:
         row = self.db.execute("SELECT max(id) FROM conversations").fetchone()
         return None if row[0] is None else self.conversation(row[0])
+
+    def set_route(self, cid: int, backend: str, model: str) -> None:
+        """The backend setting and model a conversation last asked with (a resume takes them)."""
+        self.db.execute(
+            "UPDATE conversations SET backend = ?, model = ? WHERE id = ?", (backend, model, cid)
+        )
+
+    def last_exchange(self, cid: int) -> tuple[str, str] | None:
+        """The last question sent and its answer (every round's text, as `ask` printed it)."""
+        last = self.db.execute(
+            "SELECT max(id) FROM messages WHERE conversation_id = ? AND role = 'user'"
+            " AND status IN (?, ?, ?)",
+            (cid, *SENDABLE),
+        ).fetchone()[0]
+        rows = self.db.execute(  # its answers name it (rows from before migration 12 follow it)
+            "SELECT role, content FROM messages WHERE conversation_id = ?1"
+            " AND status IN (?2, ?3, ?4) AND role IN ('user', 'assistant')"
+            f" AND ({TURN} = ?5 OR (question_id IS NULL AND id > ?5)) ORDER BY {IN_ORDER}",
+            (cid, *SENDABLE, last),
+        ).fetchall()
+        if not rows:
+            return None
+        answer = "\n\n".join(text for role, text in rows[1:] if role == "assistant" and text)
+        return rows[0][1], answer
 
     def set_system(self, cid: int, system: str | None) -> None:
         self.db.execute("UPDATE conversations SET system = ? WHERE id = ?", (system, cid))
@@ -184,8 +224,8 @@ class Conversations(Database):
         one message in memory."""
         rows = self.db.execute(
             "SELECT id, created_at, role, content, tool_calls, tool_call_id, status, backend,"
-            " model, prompt_tokens, completion_tokens, finish_reason, refusal, reasoning"
-            " FROM messages"
+            " model, prompt_tokens, completion_tokens, finish_reason, refusal, reasoning,"
+            " attachments FROM messages"
             f" WHERE conversation_id = ? ORDER BY {IN_ORDER}",
             (cid,),
         )
@@ -206,6 +246,7 @@ class Conversations(Database):
                     r[11],
                     bool(r[12]),
                     r[13] or "",
+                    _attached(r[14])[0],
                 )
         finally:
             rows.close()  # an export cut short (a closed pipe) ends its read at once
@@ -224,6 +265,7 @@ class Conversations(Database):
         finish_reason: str | None = None,
         refusal: bool = False,
         question_id: int | None = None,
+        attached: list[str] | None = None,
     ) -> int:
         """Store a message; an answer's `question_id` is the question it answers."""
         calls = (
@@ -234,8 +276,8 @@ class Conversations(Database):
         cur = self.db.execute(
             "INSERT INTO messages (conversation_id, created_at, role, content, tool_calls,"
             " tool_call_id, status, backend, model, prompt_tokens, completion_tokens,"
-            " cached_tokens, finish_reason, refusal, reasoning, question_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " cached_tokens, finish_reason, refusal, reasoning, question_id, attachments)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 cid,
                 time.time(),
@@ -253,6 +295,7 @@ class Conversations(Database):
                 int(refusal),
                 unstored(message.reasoning) or None,
                 question_id,
+                _attachments(attached or [], message.images),
             ),
         )
         assert cur.lastrowid is not None
@@ -286,7 +329,8 @@ class Conversations(Database):
             f"SELECT {TURN}, id FROM messages WHERE id = ?", (after_id,)
         ).fetchone()
         rows = self.db.execute(
-            "SELECT id, role, content, tool_calls, tool_call_id, reasoning FROM messages"
+            "SELECT id, role, content, tool_calls, tool_call_id, reasoning, attachments"
+            " FROM messages"
             f" WHERE conversation_id = ?1 AND status IN (?2, ?3, ?4) AND ({TURN}, id) > (?5, ?6)"
             f" AND {TURN} NOT IN (SELECT id FROM messages WHERE conversation_id = ?1"
             "  AND role = 'user' AND status = 'pending' AND id IS NOT ?7)"
@@ -295,12 +339,13 @@ class Conversations(Database):
         ).fetchall()
         names: dict[str, str] = {}  # tool call id -> tool name, for the results (Ollama wants it)
         out = []
-        for row_id, role, content, calls, call_id, reasoning in rows:
+        for row_id, role, content, calls, call_id, reasoning, attachments in rows:
             tool_calls = [ToolCall(*c) for c in json.loads(calls)] if calls else []
             names.update((c.id, c.name) for c in tool_calls)
             name = names.get(call_id) if call_id else None
+            images = _attached(attachments)[1]
             out.append(
-                Message(role, content, tool_calls, call_id, name, reasoning or "", stored_id=row_id)
+                Message(role, content, tool_calls, call_id, name, reasoning or "", images, row_id)
             )
         return out
 

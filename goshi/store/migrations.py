@@ -177,4 +177,9 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE messages ADD COLUMN question_id INTEGER;
     """,
+    # N (newcomer): what was attached to a question (-f, /add): the names of its files, and its
+    # images themselves (sent again while the conversation goes on), as JSON
+    """
+    ALTER TABLE messages ADD COLUMN attachments TEXT;
+    """,
 )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 from goshi import config
 from goshi.agent.calls import Approver, ToolApprover
@@ -31,9 +32,13 @@ from goshi.record import record
 from goshi.store import Conversation, Store
 from goshi.turn.keeper import ContextKeeper
 from goshi.turn.parts import Parts
+from goshi.turn.resume import resume_route
 from goshi.turn.runner import Outcome, TurnRunner
 from goshi.turn.tools import ConversationTools
 from goshi.ui.output import Output
+
+if TYPE_CHECKING:
+    from goshi.agent.attach import Attachments
 
 log = logging.getLogger("goshi")
 
@@ -49,6 +54,7 @@ class SessionOptions:
     stream: bool = True
     yes: bool = False
     max_cost_usd: float | None = None
+    files: list[str] = field(default_factory=list)  # -f: attached to the (first) question
 
 
 class Session:
@@ -93,7 +99,15 @@ class Session:
         if conversation is None:
             model = Selector(settings, store).primary_model()
             conversation = store.new_conversation(model, settings.backend, settings.system)
+        else:
+            resume_route(settings, conversation, opts.overrides)
         return cls(settings, store, conversation, approve, approve_tool)
+
+    def resume(self, cid: int) -> None:
+        """Go on with conversation `cid` (chat's /resume), with its backend and model."""
+        conversation = self.store.conversation(cid)
+        resume_route(self.settings, conversation, config.Overrides())
+        self._begin(conversation)
 
     @property
     def cid(self) -> int:
@@ -113,11 +127,22 @@ class Session:
         return self.context.view(system, question)
 
     def ask(
-        self, prompt: str, out: Output, *, stream: bool = True, max_cost_usd: float | None = None
+        self,
+        prompt: str,
+        out: Output,
+        *,
+        stream: bool = True,
+        max_cost_usd: float | None = None,
+        attached: Attachments | None = None,
     ) -> Outcome:
+        """`attached`: files that go with the question (goshi/agent/attach.py), stored with it."""
+        self._keep_route()
         messages = self.messages()  # as it stands: without the questions still pending
-        question_id = self.store.add_message(self.cid, Message("user", prompt), "pending")
-        messages.append(Message("user", prompt, stored_id=question_id))
+        question = attached.question(prompt) if attached else Message("user", prompt)
+        names = attached.names() if attached else None
+        question_id = self.store.add_message(self.cid, question, "pending", attached=names)
+        question.stored_id = question_id
+        messages.append(question)
         return self._turn().run(question_id, messages, out, stream, max_cost_usd)
 
     def _turn(self) -> TurnRunner:
@@ -133,5 +158,14 @@ class Session:
         question_id = self.store.reopen_last_question(self.cid)
         if question_id is None:
             raise UsageError("nothing to retry yet", "ask something first")
+        self._keep_route()
         messages = self.messages(question_id)
         return self._turn().run(question_id, messages, out, stream, max_cost_usd)
+
+    def _keep_route(self) -> None:
+        """The backend setting and model asked with, kept on the conversation: a resume goes on
+        with them (goshi/turn/resume.py)."""
+        c, backend, model = self.conversation, self.settings.backend, self.selector.primary_model()
+        if (c.backend, c.model) != (backend, model):
+            self.store.set_route(c.id, backend, model)
+            c.backend, c.model = backend, model

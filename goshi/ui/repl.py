@@ -2,12 +2,14 @@
 slash-command completion.
 
 Enter sends. Alt+Enter (Esc then Enter) inserts a newline; a bracketed paste stays one message,
-newlines and all. Ctrl-C clears the line; Ctrl-D on an empty line leaves.
+newlines and all. Ctrl-X Ctrl-E edits the question in $VISUAL or $EDITOR (prompt_toolkit's own
+binding: the edited text comes back to the prompt, Enter sends it). Ctrl-C clears the line; Ctrl-D
+on an empty line leaves. Tab completes /commands, and model names after `/model `.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
@@ -18,15 +20,26 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
 from goshi import paths
 
+Choices = Callable[[str], list[tuple[str, str]]]  # what was typed -> (completion, meaning)
+
 
 class SlashCompleter(Completer):
-    def __init__(self, commands: dict[str, str]) -> None:
+    """`/he` -> /help; `/model g` -> the model names `models` offers for `g`."""
+
+    def __init__(self, commands: dict[str, str], models: Choices | None = None) -> None:
         self.commands = commands
+        self.models = models
 
     def get_completions(
         self, document: Document, complete_event: CompleteEvent
     ) -> Iterable[Completion]:
         text = document.text_before_cursor
+        if text.startswith("/model ") and self.models is not None:
+            typed = text.removeprefix("/model ").lstrip()
+            if " " not in typed:
+                for name, meaning in self.models(typed):
+                    yield Completion(name, start_position=-len(typed), display_meta=meaning)
+            return
         if not text.startswith("/") or " " in text:
             return
         for name, meaning in self.commands.items():
@@ -49,16 +62,19 @@ def _bindings() -> KeyBindings:
 
 
 class Prompt:
-    def __init__(self, history_file: Path, commands: dict[str, str]) -> None:
+    def __init__(
+        self, history_file: Path, commands: dict[str, str], models: Choices | None = None
+    ) -> None:
         paths.private_dir(history_file.parent)
         paths.private_file(history_file)
         self.session: PromptSession[str] = PromptSession(
             history=FileHistory(str(history_file)),
             multiline=True,
             key_bindings=_bindings(),
-            completer=SlashCompleter(commands),
+            completer=SlashCompleter(commands, models),
             complete_while_typing=True,
             prompt_continuation="… ",
+            enable_open_in_editor=True,  # Ctrl-X Ctrl-E: the question in $VISUAL or $EDITOR
         )
 
     def read(self) -> str | None:

@@ -1,0 +1,114 @@
+"""A conversation taken up again goes on as it was left (#23 item 4): `-c`, `--cid` and chat's
+`/resume ID` keep its last model and backend unless `-m` / `-b` say otherwise; chat shows the last
+exchange; `history show` without an id is the latest, `--last` only its last answer."""
+
+from __future__ import annotations
+
+from tests.test_chat import chat  # noqa: F401  (the pseudo-terminal chat fixture)
+from tests.wire_server import WireServer, ollama_stream, openai_stream
+
+
+def models_asked(server: WireServer) -> list[tuple[str, str]]:
+    return [(r.path, r.body["model"]) for r in server.chat_requests()]
+
+
+def test_c_and_cid_go_on_with_the_conversations_model_unless_m_says_otherwise(
+    goshi, server: WireServer
+) -> None:
+    assert goshi("ask", "-m", "gpt-4.1", "first").code == 0
+    assert goshi("ask", "-c", "second").code == 0
+    assert goshi("ask", "--cid", "1", "third").code == 0
+    assert goshi("ask", "-c", "-m", "gpt-4.1-mini", "fourth").code == 0
+    assert goshi("ask", "-c", "fifth").code == 0
+    assert [m for _, m in models_asked(server)] == [
+        "gpt-4.1",
+        "gpt-4.1",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-mini",
+    ]
+    assert server.chat_requests()[-1].body["messages"][-1]["content"] == "fifth"
+    assert len(server.chat_requests()[-1].body["messages"]) >= 9  # the history went along
+
+
+def test_c_goes_on_with_the_conversations_backend_unless_b_says_otherwise(
+    goshi, server: WireServer
+) -> None:
+    server.ollama.push(ollama_stream("local one"), ollama_stream("local two"))
+    assert goshi("ask", "-b", "ollama", "first").code == 0
+    r = goshi("ask", "-c", "second")
+    assert r.code == 0 and r.stdout == "local two\n", r.stderr
+    assert goshi("ask", "-c", "-b", "openai", "third").code == 0
+    assert models_asked(server) == [
+        ("/api/chat", "llama3.2"),
+        ("/api/chat", "llama3.2"),
+        ("/v1/chat/completions", "gpt-4o-mini"),
+    ]
+
+
+def test_chat_cid_shows_the_last_exchange_and_keeps_the_model(
+    chat,  # noqa: F811
+    server: WireServer,
+) -> None:
+    server.openai.push(openai_stream("Paris, on the Seine."))
+    t = chat()
+    t.say("/model gpt-4.1")
+    t.wait_for("model: gpt-4.1")
+    t.prompt()
+    t.say("capital of France?")
+    t.wait_for("on the Seine")
+    t.prompt()
+    t.send("\x04")
+    assert t.wait_exit() == 0
+    again = chat("--cid", "1")
+    again.wait_for("› capital of France\\?")
+    again.wait_for("Paris, on the Seine.")
+    again.say("and of Italy?")
+    again.wait_for("Hello from the test server.")
+    again.prompt()
+    assert models_asked(server)[-1] == ("/v1/chat/completions", "gpt-4.1")
+
+
+def test_resume_in_chat_goes_on_with_that_conversation_and_its_model(
+    chat,  # noqa: F811
+    goshi,
+    server: WireServer,
+) -> None:
+    server.openai.push(openai_stream("Blue, mostly."))
+    assert goshi("ask", "-m", "gpt-4.1", "colour of the sea?").code == 0
+    t = chat()
+    t.say("/resume 99")
+    t.wait_for("no conversation 99")
+    t.prompt()
+    t.say("/resume 1")
+    t.wait_for("conversation 1 · openai gpt-4.1")
+    t.wait_for("Blue, mostly.")
+    t.prompt()
+    t.say("and the sky?")
+    t.wait_for("Hello from the test server.")
+    t.prompt()
+    last = server.chat_requests()[-1].body
+    assert last["model"] == "gpt-4.1"
+    assert [m["content"] for m in last["messages"] if m["role"] != "system"] == [
+        "colour of the sea?",
+        "Blue, mostly.",
+        "and the sky?",
+    ]
+    assert "Traceback" not in t.text()
+
+
+def test_history_show_without_an_id_is_the_latest_and_last_is_only_its_answer(
+    goshi, server: WireServer
+) -> None:
+    r = goshi("history", "show")
+    assert r.code == 2 and "no conversations yet" in r.stderr
+    server.openai.push(openai_stream("one"), openai_stream("two\n\n```sh\nls\n```"))
+    assert goshi("ask", "first question").code == 0
+    assert goshi("ask", "second question").code == 0
+    shown = goshi("history", "show")
+    assert shown.code == 0
+    assert "conversation 2" in shown.stdout and "second question" in shown.stdout
+    assert "first question" not in shown.stdout
+    last = goshi("history", "show", "--last")
+    assert last.code == 0 and last.stdout == "two\n\n```sh\nls\n```\n"
+    assert goshi("history", "show", "1", "--last").stdout == "one\n"
