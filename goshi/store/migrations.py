@@ -169,17 +169,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX ledger_by_kind ON ledger(model, backend, service_tier, long_context, region, at,
         cost_pico, prompt_tokens, completion_tokens, estimated, open);
     """,
-    # 11: a PLACEHOLDER held for the undo branch's migration; replaced when it merges
-    "",
+    # 11: what was attached to a question (-f, /add): the names of its files, and its
+    # images themselves (sent again while the conversation goes on), as JSON
+    """
+    ALTER TABLE messages ADD COLUMN attachments TEXT;
+    """,
     # 12: an answer (assistant or tool message) names the question it answers, so a conversation
     # reads question by question however many processes answered at once: ordered by
     # coalesce(question_id, id), then id. Earlier rows keep NULL: their id order is that order.
     """
     ALTER TABLE messages ADD COLUMN question_id INTEGER;
-    """,
-    # N (newcomer): what was attached to a question (-f, /add): the names of its files, and its
-    # images themselves (sent again while the conversation goes on), as JSON
-    """
-    ALTER TABLE messages ADD COLUMN attachments TEXT;
     """,
 )
