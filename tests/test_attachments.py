@@ -174,3 +174,26 @@ def test_an_image_counts_in_the_cost_estimate_before_sending(goshi, server, home
     no_traceback(r.stderr)
     assert r.code == 6, r.stderr
     assert len(server.chat_requests()) == 1
+
+
+def test_on_the_responses_api_an_image_is_an_input_image_and_top_p_goes_along(
+    goshi, server, home
+) -> None:
+    (home / "work" / "shot.png").write_bytes(PNG)
+    r = goshi(
+        "ask", "-f", "shot.png", "-o", "top_p", "0.5", "what is this?", GOSHI_OPENAI_API="responses"
+    )
+    assert r.code == 0, r.stderr
+    (request,) = server.chat_requests()
+    assert request.path == "/v1/responses"
+    assert request.body["input"][-1] == {
+        "role": "user",
+        "content": [
+            {"type": "input_text", "text": "what is this?"},
+            {
+                "type": "input_image",
+                "image_url": "data:image/png;base64," + base64.b64encode(PNG).decode(),
+            },
+        ],
+    }
+    assert request.body["top_p"] == 0.5 and "seed" not in request.body

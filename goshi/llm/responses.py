@@ -41,6 +41,8 @@ def body(
         out["max_output_tokens"] = cap
     if settings.temperature is not None:
         out["temperature"] = settings.temperature
+    if settings.top_p is not None:  # the Responses API takes no seed
+        out["top_p"] = settings.top_p
     if settings.service_tier is not None:
         out["service_tier"] = settings.service_tier
     effort = settings.reasoning_effort
@@ -75,6 +77,10 @@ def input_items(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
             )
         elif m.role == "assistant" and m.tool_calls:
             items += _assistant_with_calls(m)
+        elif m.images:  # the text, then each image as a data URL
+            text = [{"type": "input_text", "text": m.content}] if m.content else []
+            images = [{"type": "input_image", "image_url": i.data_url()} for i in m.images]
+            items.append({"role": m.role, "content": [*text, *images]})
         elif m.content or m.role == "user":
             items.append({"role": m.role, "content": m.content})
     return instructions, items
