@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from goshi.agent.calls import Approver, NotShown, ToolResult, not_shown
+from goshi.agent.calls import Applied, Approver, NotShown, ToolResult, not_shown
 from goshi.agent.reads import Reads
 from goshi.agent.workspace import Refused, Workspace, text_lines
 
@@ -36,6 +36,7 @@ log = logging.getLogger("goshi")
 
 CONTEXT = 3
 MAX_WRITE_BYTES = 10_000_000  # a file write_file or edit_file may replace (the diff holds it whole)
+MAX_KEPT_BYTES = 1_000_000  # a change whose before or after is larger is not kept: no undo
 
 
 @dataclass
@@ -85,10 +86,12 @@ def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
     if not diff:
         return ToolResult(True, f"{rel} already has that content; nothing written", "unchanged")
     before = state_of(change.file)
+    kept = keepable(change)
     asked = time.monotonic()
     try:
         tool = "write_file" if change.spans is None else "edit_file"
-        approved = approve(rel, diff, not change.exists, tool)
+        extra = {} if kept else {"undoable": False}  # the approval says so first
+        approved = approve(rel, diff, not change.exists, tool, **extra)
     except NotShown as exc:
         return not_shown(exc, time.monotonic() - asked)
     waited = time.monotonic() - asked
@@ -114,7 +117,17 @@ def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
     removed = sum(1 for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---"))
     verb = "wrote" if change.spans is None else "edited"
     return ToolResult(
-        True, f"{verb} {rel} (+{added} -{removed} lines)", f"ok +{added} -{removed}", waited
+        True,
+        f"{verb} {rel} (+{added} -{removed} lines)",
+        f"ok +{added} -{removed}",
+        waited,
+        applied=Applied(
+            str(change.file),
+            rel,
+            (change.old if change.exists else None) if kept else None,
+            change.new if kept else None,
+            kept,
+        ),
     )
 
 
@@ -133,6 +146,11 @@ def _is(state: tuple[int, int, str] | None, change: Change) -> bool:
     if state is None:
         return not change.exists
     return change.exists and state[2] == hashlib.sha256(change.old.encode()).hexdigest()
+
+
+def keepable(change: Change) -> bool:
+    """Can the store keep the file before and after, so that `goshi undo` puts it back?"""
+    return max(len(change.old.encode()), len(change.new.encode())) <= MAX_KEPT_BYTES
 
 
 def crlf(text: str) -> bool:

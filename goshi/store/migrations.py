@@ -169,8 +169,28 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX ledger_by_kind ON ledger(model, backend, service_tier, long_context, region, at,
         cost_pico, prompt_tokens, completion_tokens, estimated, open);
     """,
-    # 11: a PLACEHOLDER held for the undo branch's migration; replaced when it merges
-    "",
+    # 11 (#27): every file change goshi applied, with the content before and after, so that it
+    # can be shown, listed and undone (goshi/store/changes.py)
+    """
+    CREATE TABLE file_changes (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        question_id INTEGER,
+        message_id INTEGER,
+        at REAL NOT NULL,
+        path TEXT NOT NULL,
+        rel TEXT NOT NULL,
+        before TEXT,
+        after TEXT,
+        kind TEXT NOT NULL,
+        kept INTEGER NOT NULL DEFAULT 1,
+        undone INTEGER NOT NULL DEFAULT 0,
+        reverts INTEGER,
+        run INTEGER
+    );
+    CREATE INDEX file_changes_by_conversation ON file_changes(conversation_id, kind, undone, id);
+    CREATE INDEX file_changes_by_message ON file_changes(message_id);
+    """,
     # 12: an answer (assistant or tool message) names the question it answers, so a conversation
     # reads question by question however many processes answered at once: ordered by
     # coalesce(question_id, id), then id. Earlier rows keep NULL: their id order is that order.
