@@ -3,6 +3,7 @@ from which folders, in which order, and within which bound."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import GOSHI, Result
+from tests.responses_server import responses_stream
 from tests.test_chat import chat as _pty_chat  # noqa: F401  (registers the `chat` fixture)
 from tests.wire_server import WireServer, openai_stream
 
@@ -63,6 +65,19 @@ def test_an_ask_from_a_subfolder_sends_the_users_then_the_roots_then_the_subfold
     assert -1 not in order and order == sorted(order), sent
     assert "# AGENTS.md\n" in sent and "# sub/AGENTS.md\n" in sent  # each headed by its path
     assert "ABOVE-THE-REPOSITORY" not in sent  # nothing above the repository is read
+
+
+def test_on_the_responses_api_they_are_the_instructions(
+    env: dict[str, str], server: WireServer, repo: Path
+) -> None:
+    server.responses.push(responses_stream("ok"))
+    r = ask_in(env, repo / "sub", "-s", "MY-SYSTEM-PROMPT", "hi", GOSHI_OPENAI_API="responses")
+    assert (r.code, r.stdout) == (0, "ok\n"), r.stderr
+    (request,) = server.chat_requests()
+    said = request.body["instructions"]
+    order = [said.find(s) for s in ("MY-SYSTEM-PROMPT", "MY-OWN", "ROOT-RULES", "SUB-RULES")]
+    assert -1 not in order and order == sorted(order), said
+    assert "RULES" not in json.dumps(request.body["input"])
 
 
 def test_without_a_repository_only_the_working_folder_is_read(
