@@ -48,7 +48,10 @@ def read(settings: Settings, cwd: Path | None = None) -> list[Instruction]:
     """The instructions to send, in order; none when context.project_instructions is off."""
     if not settings.context.project_instructions:
         return []
-    here = (cwd or Path.cwd()).resolve()
+    try:
+        here = (cwd or Path.cwd()).resolve()
+    except OSError:  # the working folder was removed
+        return []
     root = repository_root(here)
     found: list[tuple[Path, str, Path | None]] = [(paths.config_dir() / NAME, _home(), None)]
     for folder in [root, *reversed(_between(root, here))]:
