@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.test_approve_tty import ASK_CHANGE, spawn
 from tests.test_chat import chat as _pty_chat  # noqa: F401  (registers the `chat` fixture)
 from tests.wire_server import WireServer, openai_stream
 
@@ -126,3 +127,56 @@ def test_chat_diff_and_undo(request: pytest.FixtureRequest, server: WireServer, 
     assert not (work / "notes.md").exists()
     t.say("/undo")
     t.wait_for("nothing to undo in conversation 1")
+
+
+BIG = "".join(f"line {i:07d} of a generated table\n" for i in range(40_000))  # ~1.3 MB
+
+
+def push_big_edit(server: WireServer) -> None:
+    """The model reads lines 10-12 of big.txt and changes line 11: a small diff of a file too
+    large for the store to keep."""
+    server.openai.push(
+        openai_stream(
+            [], tool_calls=[call(1, "read_file", path="big.txt", start_line=10, end_line=12)]
+        ),
+        openai_stream(
+            [],
+            tool_calls=[
+                call(2, "edit_file", path="big.txt", old_string="line 0000010 of", new_string="X")
+            ],
+        ),
+        openai_stream("done"),
+    )
+
+
+def test_a_change_too_large_to_keep_says_so_before_it_is_written_and_undo_names_it(
+    goshi, server: WireServer, work: Path
+) -> None:
+    (work / "big.txt").write_text(BIG)
+    push_big_edit(server)
+    r = goshi("ask", "-y", "fix line 11")
+    assert r.code == 0, r.stderr
+    said = [line for line in r.stderr.splitlines() if line.startswith("goshi: ")]
+    assert said == [
+        "goshi: big.txt: this change is too large for goshi to keep (over 1 MB):"
+        " `goshi undo` cannot put it back"
+    ]
+    assert (work / "big.txt").read_text() == BIG.replace("line 0000010 of", "X")
+    assert "big.txt (edited, too large to undo)" in goshi("history", "show", "1").stdout
+    r = goshi("undo")
+    assert r.code == 1
+    assert "left alone: big.txt (too large to keep: goshi cannot put it back)" in r.stderr
+    assert (work / "big.txt").read_text() == BIG.replace("line 0000010 of", "X")
+
+
+def test_the_approval_of_a_change_too_large_to_keep_says_it_cannot_be_undone(
+    env: dict[str, str], server: WireServer, work: Path
+) -> None:
+    (work / "big.txt").write_text(BIG)
+    push_big_edit(server)
+    t = spawn(env, work, "ask", "fix line 11")
+    t.wait_for(ASK_CHANGE)
+    t.wait_for(r"big\.txt: this change is too large for goshi to keep \(over 1 MB\): `goshi undo`")
+    t.send("n")
+    assert t.wait_exit() == 0
+    assert (work / "big.txt").read_text() == BIG

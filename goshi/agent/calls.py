@@ -69,7 +69,7 @@ class Applied:
 
     path: str  # absolute, its links followed
     rel: str  # as the workspace names it
-    before: str | None  # None: the file was created (or, with kept False, not kept)
+    before: str | None  # None: the file was created; "" when an edited one is not kept
     after: str | None
     kept: bool = True  # False: too large to keep; the approval said it cannot be undone
 

@@ -124,7 +124,7 @@ def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
         applied=Applied(
             str(change.file),
             rel,
-            (change.old if change.exists else None) if kept else None,
+            (change.old if kept else "") if change.exists else None,
             change.new if kept else None,
             kept,
         ),

@@ -7,8 +7,9 @@ shown (/diff), listed (`history show`) and put back (`goshi undo`, `goshi redo`)
     kind 'undo'  one file put back by `goshi undo`; `undone` once `goshi redo` applied it again
     kind 'redo'  one file changed again by `goshi redo`
 An undo's (or redo's) rows share a `run`: the id of its first row. `before` NULL: the file did
-not exist; `after` NULL: it was removed. A change too large to keep (`kept` 0) has neither: it
-is listed, and never undone. The store is 0600 in a 0700 folder (goshi/store/db.py).
+not exist; `after` NULL: it was removed. A change too large to keep (`kept` 0) keeps no content
+(`before` '' for a file that existed, NULL for a created one): it is listed, and never undone.
+The store is 0600 in a 0700 folder (goshi/store/db.py).
 """
 
 from __future__ import annotations
