@@ -8,7 +8,9 @@
     -y; the wait is not goshi's time; a diff too big to show whole is refused) -> the file
     checked again: still the size, mtime and bytes it had when the question was asked, else
     refused ("changed while you were deciding") -> temp file beside the target, rename (mode
-    kept)
+    kept) -> the result carries the change (Applied: before and after, when neither passes
+    MAX_KEPT_BYTES; a larger one is said to the approver first) for the store, so that
+    `goshi undo` can put it back (goshi/store/changes.py)
 
 Only UTF-8 text is rewritten: a file that is not valid UTF-8 is refused (its bytes would be lost
 to U+FFFD), and so is content that cannot be written as UTF-8 (a lone surrogate). So the diff is
@@ -90,7 +92,7 @@ def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
     asked = time.monotonic()
     try:
         tool = "write_file" if change.spans is None else "edit_file"
-        extra = {} if kept else {"undoable": False}  # the approval says so first
+        extra = {} if kept else {"undoable": False}  # said first; other approvers need not know
         approved = approve(rel, diff, not change.exists, tool, **extra)
     except NotShown as exc:
         return not_shown(exc, time.monotonic() - asked)
