@@ -177,3 +177,19 @@ def test_chat_context_lists_the_files_sent_with_their_tokens(
     t.say("/context")
     t.wait_for(r"instructions: AGENTS\.md \(~\d+ tokens\)")
     assert "WORK-RULES" in system_sent(server)
+
+
+def test_they_count_in_the_context_fit(
+    env: dict[str, str], server: WireServer, repo: Path, home: Path
+) -> None:
+    """A 3,000-token window cannot hold 12 KB of instructions: goshi says so before sending
+    (exit 7); without them the same question goes."""
+    (repo / "AGENTS.md").write_text("ROOT-RULES " + "word " * 2400 + "\n")
+    cfg = home / "window.yaml"
+    cfg.write_text((home / "fast.yaml").read_text() + "context: {windows: {gpt-4o-mini: 3000}}\n")
+    r = ask_in(env, repo, "--no-tools", "hi", GOSHI_CONFIG=str(cfg))
+    assert r.code == 7 and "does not fit" in r.stderr and "nothing was sent" in r.stderr
+    assert server.chat_requests() == []
+    server.openai.push(openai_stream("ok"))
+    r = ask_in(env, repo, "--no-tools", "--no-instructions", "hi", GOSHI_CONFIG=str(cfg))
+    assert (r.code, r.stdout) == (0, "ok\n"), r.stderr
