@@ -193,3 +193,15 @@ def test_they_count_in_the_context_fit(
     server.openai.push(openai_stream("ok"))
     r = ask_in(env, repo, "--no-tools", "--no-instructions", "hi", GOSHI_CONFIG=str(cfg))
     assert (r.code, r.stdout) == (0, "ok\n"), r.stderr
+
+
+def test_a_hostile_folder_name_is_shown_not_obeyed(
+    env: dict[str, str], server: WireServer, repo: Path
+) -> None:
+    evil = repo / "x\x1b[2Jy"
+    evil.mkdir()
+    os.mkfifo(evil / "AGENTS.md")
+    server.openai.push(openai_stream("ok"))
+    r = ask_in(env, evil, "hi")
+    assert r.code == 0, r.stderr
+    assert r.stderr == "goshi: x^[[2Jy/AGENTS.md left out: it is not a regular file\n"

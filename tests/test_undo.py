@@ -24,7 +24,7 @@ def call(n: int, name: str, **args: Any) -> tuple[str, str, str]:
     return (f"call_{n}", name, json.dumps(args))
 
 
-def push_edit_and_create(server: WireServer) -> None:
+def push_edit_and_create(server: WireServer, notes: str = "# Notes\n") -> None:
     """The model reads app.py, then edits it and creates notes.md, then says it is done."""
     server.openai.push(
         openai_stream([], tool_calls=[call(1, "read_file", path="app.py")]),
@@ -32,7 +32,7 @@ def push_edit_and_create(server: WireServer) -> None:
             [],
             tool_calls=[
                 call(2, "edit_file", path="app.py", old_string="41", new_string="42"),
-                call(3, "write_file", path="notes.md", content="# Notes\n"),
+                call(3, "write_file", path="notes.md", content=notes),
             ],
         ),
         openai_stream("done"),
@@ -110,13 +110,14 @@ def test_undo_takes_the_last_answer_and_all_takes_the_conversation(
 
 def test_chat_diff_and_undo(request: pytest.FixtureRequest, server: WireServer, work: Path) -> None:
     chat = request.getfixturevalue("_pty_chat")
-    push_edit_and_create(server)
+    push_edit_and_create(server, notes="# Notes \x1b[2J\u202eevil\n")
     t = chat("-y")
     t.say("fix the answer")
     t.wait_for("done")
     t.prompt()
     t.say("/diff")
     t.wait_for(r"\+\+\+ b/notes\.md")
+    t.wait_for(r"\+# Notes \^\[\[2J<U\+202E>evil")  # shown, not obeyed
     t.wait_for(r"-    return 41")
     t.wait_for(r"\+    return 42")
     t.prompt()
