@@ -14,6 +14,8 @@
     │   ├── HungUp                129   SIGHUP: the terminal closed
     │   └── Terminated            143   SIGTERM: `timeout`, `kill`, a service manager
     ├── McpServerFailed             5   `goshi mcp test`: the MCP server did not start or answer
+    ├── FilesKept                   1   `goshi undo`/`redo`: files changed since goshi wrote them
+    │                                   were left alone (named); the others were put back
     └── BackendError                    a backend could not answer this request
         ├── AuthError               4   401 / 403: the key is missing, wrong or not allowed
         ├── RequestRejected         7   400 / 404 / 422: the request itself is wrong
@@ -100,6 +102,10 @@ class Terminated(Interrupted):
 
 class McpServerFailed(GoshiError):
     exit_code = 5
+
+
+class FilesKept(GoshiError):
+    exit_code = 1
 
 
 class BackendError(GoshiError):

@@ -34,9 +34,12 @@ from goshi.sanitize import one_line
 class Approver(Protocol):
     """Who says yes: the terminal (goshi/ui/approve.py), or a test's stand-in."""
 
-    def __call__(self, rel: str, diff: str, new_file: bool, tool: str = "write_file") -> bool:
+    def __call__(
+        self, rel: str, diff: str, new_file: bool, tool: str = "write_file", undoable: bool = True
+    ) -> bool:
         """A change to a file (path relative to the workspace, its unified diff) that `tool`
-        proposes: approved?"""
+        proposes: approved? `undoable` False: too large to keep, `goshi undo` cannot put it
+        back, and the approval must say so."""
 
     def command(self, command: str, cwd: str, timeout_s: float, why: str = "") -> str | None:
         """A command the model wants to run: the command to run (the user may have edited
@@ -60,6 +63,17 @@ class NotShown(Exception):
 ToolApprover = Callable[[str, str], bool]
 
 
+@record(frozen=True, slots=True)
+class Applied:
+    """A file change a tool wrote, for the store to keep (goshi/store/changes.py) and undo."""
+
+    path: str  # absolute, its links followed
+    rel: str  # as the workspace names it
+    before: str | None  # None: the file was created; "" when an edited one is not kept
+    after: str | None
+    kept: bool = True  # False: too large to keep; the approval said it cannot be undone
+
+
 @record
 class ToolResult:
     """What a tool call returned, for the model and for the user."""
@@ -71,6 +85,7 @@ class ToolResult:
     tail: str = ""  # a command's last lines, shown under the tool line
     audit: dict[str, Any] = field(default_factory=dict)  # facts the audit records beside the call
     stop: bool = False  # the user pressed Ctrl-C: the turn ends after this result
+    applied: Applied | None = None  # the file change it wrote, if any
 
 
 NOT_SHOWN = "too big to show"  # the summary of a call refused as NotShown: history shows it whole

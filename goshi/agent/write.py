@@ -8,7 +8,9 @@
     -y; the wait is not goshi's time; a diff too big to show whole is refused) -> the file
     checked again: still the size, mtime and bytes it had when the question was asked, else
     refused ("changed while you were deciding") -> temp file beside the target, rename (mode
-    kept)
+    kept) -> the result carries the change (Applied: before and after, when neither passes
+    MAX_KEPT_BYTES; a larger one is said to the approver first) for the store, so that
+    `goshi undo` can put it back (goshi/store/changes.py)
 
 Only UTF-8 text is rewritten: a file that is not valid UTF-8 is refused (its bytes would be lost
 to U+FFFD), and so is content that cannot be written as UTF-8 (a lone surrogate). So the diff is
@@ -28,7 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from goshi.agent.calls import Approver, NotShown, ToolResult, not_shown
+from goshi.agent.calls import Applied, Approver, NotShown, ToolResult, not_shown
 from goshi.agent.reads import Reads
 from goshi.agent.workspace import Refused, Workspace, text_lines
 
@@ -36,6 +38,7 @@ log = logging.getLogger("goshi")
 
 CONTEXT = 3
 MAX_WRITE_BYTES = 10_000_000  # a file write_file or edit_file may replace (the diff holds it whole)
+MAX_KEPT_BYTES = 1_000_000  # a change whose before or after is larger is not kept: no undo
 
 
 @dataclass
@@ -85,10 +88,12 @@ def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
     if not diff:
         return ToolResult(True, f"{rel} already has that content; nothing written", "unchanged")
     before = state_of(change.file)
+    kept = keepable(change)
     asked = time.monotonic()
     try:
         tool = "write_file" if change.spans is None else "edit_file"
-        approved = approve(rel, diff, not change.exists, tool)
+        extra = {} if kept else {"undoable": False}  # said first; other approvers need not know
+        approved = approve(rel, diff, not change.exists, tool, **extra)
     except NotShown as exc:
         return not_shown(exc, time.monotonic() - asked)
     waited = time.monotonic() - asked
@@ -114,7 +119,17 @@ def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
     removed = sum(1 for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---"))
     verb = "wrote" if change.spans is None else "edited"
     return ToolResult(
-        True, f"{verb} {rel} (+{added} -{removed} lines)", f"ok +{added} -{removed}", waited
+        True,
+        f"{verb} {rel} (+{added} -{removed} lines)",
+        f"ok +{added} -{removed}",
+        waited,
+        applied=Applied(
+            str(change.file),
+            rel,
+            (change.old if kept else "") if change.exists else None,
+            change.new if kept else None,
+            kept,
+        ),
     )
 
 
@@ -133,6 +148,11 @@ def _is(state: tuple[int, int, str] | None, change: Change) -> bool:
     if state is None:
         return not change.exists
     return change.exists and state[2] == hashlib.sha256(change.old.encode()).hexdigest()
+
+
+def keepable(change: Change) -> bool:
+    """Can the store keep the file before and after, so that `goshi undo` puts it back?"""
+    return max(len(change.old.encode()), len(change.new.encode())) <= MAX_KEPT_BYTES
 
 
 def crlf(text: str) -> bool:

@@ -29,4 +29,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcp": ("goshi.commands.mcp", "Your MCP servers: what they offer."),
     "history": ("goshi.commands.history", "List, show, search, remove or export conversations."),
     "templates": ("goshi.commands.templates", "List your prompt templates, or add examples."),
+    "undo": (
+        "goshi.commands.undo",
+        "Put back the files goshi changed in the last answer (--all: the whole conversation).",
+    ),
+    "redo": ("goshi.commands.undo", "Apply the changes the last `goshi undo` put back again."),
 }

@@ -92,6 +92,7 @@ def transcript_pieces(store: Store, cid: int) -> Iterator[str]:
                 out.append(f"  -> {tool} {arguments}  {status}: {summary}  {ms:.0f} ms\n")
                 if summary == NOT_SHOWN and i < len(proposed):  # refused unseen: here it is whole
                     out.append(_proposal(proposed[i]))
+            out.append(_files_changed(store, m.id))
         yield "".join(out)
 
 
@@ -111,6 +112,16 @@ def _proposal(raw: str) -> str:
         else:
             out.append(f"     {key}: {value if isinstance(value, str) else json.dumps(value)}\n")
     return "".join(out)
+
+
+def _files_changed(store: Store, message_id: int) -> str:
+    """The files an answer's tool calls changed (goshi/store/changes.py), and what is undone."""
+    said = []
+    for c in store.changes_of(message_id):
+        how = "created" if c.before is None else "edited"
+        how += "" if c.kept else ", too large to undo"
+        said.append(f"{c.rel} ({how}{', undone' if c.undone else ''})")
+    return f"  files changed: {', '.join(said)}\n" if said else ""
 
 
 def _compaction_line(c: Compaction) -> str:

@@ -1,8 +1,8 @@
 """The options commands share, declared once: Typer reads them from these annotations.
 
     @turn_options                       the options ask and chat both take (-m, -b, -s, --config,
-    def ask(prompt, ..., turn: Turn)    -c, --cid, -f, -o, --no-stream, --no-tools, -y,
-                                        --max-cost, -v)
+    def ask(prompt, ..., turn: Turn)    -c, --cid, -f, -o, --no-stream, --no-tools,
+                                        --no-instructions, -y, --max-cost, -v)
                                         arrive as one `Turn`; Typer sees them in the signature
 
 Imported only when a command's parser is built (goshi/cli.py), never on `goshi ask WORDS`'s fast
@@ -150,6 +150,13 @@ TURN_OPTIONS: dict[str, tuple[Any, Any]] = {
         Annotated[bool, typer.Option("--no-tools", help="Offer the model no tools.")],
         False,
     ),
+    "no_instructions": (
+        Annotated[
+            bool,
+            typer.Option("--no-instructions", help="Send no AGENTS.md files to the model."),
+        ],
+        False,
+    ),
     "yes": (
         Annotated[
             bool,
@@ -201,6 +208,7 @@ class Turn:
             yes=v["yes"],
             max_cost_usd=v["max_cost"],
             files=v["files"] or [],
+            instructions=not v["no_instructions"],
         )
 
 

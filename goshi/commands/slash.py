@@ -1,6 +1,6 @@
 """The chat's slash commands: /help, /model, /backend, /system, /cost, /clear, /resume, /retry,
-/add, /history, /save, /search, /tools, /context, /compact, /exit, and `/NAME TEXT` for the
-user's templates.
+/add, /history, /save, /search, /tools, /context, /compact, /diff, /undo, /exit, and `/NAME TEXT`
+for the user's templates.
 
 Each is a method `name(arg)`; what it says goes through `say` (sanitised). A command that cannot do
 what was asked raises UsageError: one red line, and the chat goes on.
@@ -41,6 +41,8 @@ COMMANDS = {
     "/tools": "on|off: offer the model the coding tools",
     "/context": "what is sent: the window, summary, turns and tokens",
     "/compact": "fold the older turns into a summary now",
+    "/diff": "what this conversation changed in files, as a diff",
+    "/undo": "put back the files the last answer changed (goshi redo applies them again)",
     "/exit": "leave (Ctrl-D does too)",
 }
 KEYS = (
@@ -250,6 +252,20 @@ class SlashCommands:
             self.say(self.session.context.compact(self.opts.max_cost_usd))
         except KeyboardInterrupt:
             self.say("stopped; nothing was compacted")
+
+    def diff(self, arg: str) -> None:
+        from goshi.commands.undo import diff
+
+        shown = diff(self.session.store, self.session.cid)  # sanitised (for_review)
+        self.console.print(shown, markup=False, highlight=False)
+
+    def undo(self, arg: str) -> None:
+        from goshi.commands.undo import undo
+
+        done = undo(self.session.store, self.session.cid)
+        if done.done:
+            self.say(done.lines().rstrip("\n"))
+        done.check("put back")
 
     def exit(self, arg: str) -> None:
         self.running = False

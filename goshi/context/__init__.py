@@ -7,6 +7,8 @@ past it. One module per concern:
     count.py     how many tokens messages take: the byte bound, calibrated by the server's usage
     overflow.py  is a rejection a "context exceeded" one (any server's wording), and its numbers
     fit.py       fitting history into the window: shorten old tool results, then fold old turns
+    instructions.py  the AGENTS.md files sent after the system prompt: which, in which order,
+                 within which bound
 
 The keeper that runs them for one conversation, and the summary request that folds old turns,
 belong to the turn (goshi/turn/keeper.py, goshi/turn/summary.py): this package knows no session.

@@ -9,6 +9,7 @@ small repository per table family:
     params.py         request fields each server was found to disagree on
     search.py         full-text search over questions and answers (FTS5, kept by triggers)
     context.py        model facts (context windows) and compactions of the sent view
+    changes.py        every file change goshi applied, its undos and redos
 
 `Store` is all of them over one connection; code that needs one family can take that type.
 """
@@ -16,6 +17,7 @@ small repository per table family:
 from __future__ import annotations
 
 from goshi.store.audit import Audit
+from goshi.store.changes import Changes, FileChange
 from goshi.store.circuits import CircuitRow, Circuits
 from goshi.store.context import Compaction, ContextRecords
 from goshi.store.conversations import (
@@ -35,10 +37,11 @@ __all__ = [
     "Compaction",
     "Conversation",
     "ConversationSummary",
+    "FileChange",
     "Store",
     "StoredMessage",
 ]
 
 
-class Store(Conversations, Ledger, Audit, Circuits, ServerParams, Search, ContextRecords):
+class Store(Conversations, Ledger, Audit, Circuits, ServerParams, Search, ContextRecords, Changes):
     """The whole store: every table family over one shared connection."""

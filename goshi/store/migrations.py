@@ -180,4 +180,26 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE messages ADD COLUMN question_id INTEGER;
     """,
+    # 13 (#27): every file change goshi applied, with the content before and after, so that it
+    # can be shown, listed and undone (goshi/store/changes.py)
+    """
+    CREATE TABLE file_changes (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        question_id INTEGER,
+        message_id INTEGER,
+        at REAL NOT NULL,
+        path TEXT NOT NULL,
+        rel TEXT NOT NULL,
+        before TEXT,
+        after TEXT,
+        kind TEXT NOT NULL,
+        kept INTEGER NOT NULL DEFAULT 1,
+        undone INTEGER NOT NULL DEFAULT 0,
+        reverts INTEGER,
+        run INTEGER
+    );
+    CREATE INDEX file_changes_by_conversation ON file_changes(conversation_id, kind, undone, id);
+    CREATE INDEX file_changes_by_message ON file_changes(message_id);
+    """,
 )

@@ -1,8 +1,9 @@
 """The context keeper of one conversation: what is sent, and that it fits.
 
-    view(system)     the head (goshi/turn/compaction.py: system prompt + the last compaction's
-                     summary, or a note that old turns were left out) + the stored messages
-                     after the compaction's mark
+    view(system)     the head (goshi/turn/compaction.py: system prompt + the project's
+                     AGENTS.md files (goshi/context/instructions.py, read once) + the last
+                     compaction's summary, or a note that old turns were left out) + the stored
+                     messages after the compaction's mark; the head is never folded
     fit(view)        before each request (goshi/turn/runner.py): window known (goshi/turn/
                      measure.py) and the view too big -> a plan (goshi/context/fit.py) -> old
                      turns folded (goshi/turn/compaction.py) -> a note saying what was done (one
@@ -21,6 +22,7 @@ from typing import Any
 
 from goshi.context import count
 from goshi.context.fit import TooBig, fit, split_turns
+from goshi.context.instructions import Instruction, as_system, read
 from goshi.context.overflow import overflow
 from goshi.cost.meter import format_usd
 from goshi.errors import ContextExceeded, RequestRejected
@@ -50,6 +52,7 @@ class ContextKeeper:
         self.measure = Measure(parts)
         self.system: str | None = None
         self.compacted = False  # this turn compacted the view
+        self._instructions: list[Instruction] | None = None
 
     # --- the view ----------------------------------------------------------------------------
 
@@ -60,7 +63,20 @@ class ContextKeeper:
         self.system = system
         last = self.s.store.last_compaction(self.s.cid)
         after = last.upto_message_id if last else 0
-        return head(system, last) + self.s.store.history(self.s.cid, after, question)
+        return head(self.prompt(), last) + self.s.store.history(self.s.cid, after, question)
+
+    def instructions(self) -> list[Instruction]:
+        """The AGENTS.md files this conversation sends: read before its first request."""
+        if self._instructions is None:
+            self._instructions = read(self.s.settings)
+        return self._instructions
+
+    def prompt(self) -> str | None:
+        """The system prompt, then the project's instructions."""
+        parts = [self.system] if self.system else []
+        if found := self.instructions():
+            parts.append(as_system(found))
+        return "\n\n".join(parts) or None
 
     # --- fitting ------------------------------------------------------------------------------
 
@@ -107,7 +123,7 @@ class ContextKeeper:
         done = [f"shortened {plan.shortened} old tool results"] if plan.shortened else []
         first = plan.head
         if plan.folded:
-            first, said = fold(self.s, m, self.system, plan, budget, max_cost_usd)
+            first, said = fold(self.s, m, self.prompt(), plan, budget, max_cost_usd)
             done.append(said)
         _, turns = split_turns(view)
         new_view = first + [msg for turn in turns[len(plan.folded) :] for msg in turn]
@@ -225,6 +241,10 @@ class ContextKeeper:
         else:
             said = "window: not known (name it under context.windows in goshi.yaml)"
         lines = [said]
+        for found in self.instructions():
+            size = self.measure.counter().count([Message("system", found.section())])
+            cut = ", cut" if found.cut else ""
+            lines.append(f"instructions: {found.label} (~{size:,} tokens{cut})")
         if last is not None and last.summary:
             lines.append(
                 f"summary: {counted(last.turns, 'earlier turn')} in"

@@ -55,6 +55,7 @@ class SessionOptions:
     yes: bool = False
     max_cost_usd: float | None = None
     files: list[str] = field(default_factory=list)  # -f: attached to the (first) question
+    instructions: bool = True  # --no-instructions: no AGENTS.md files
 
 
 class Session:
@@ -87,6 +88,9 @@ class Session:
     ) -> Session:
         """Settings from the options, then the conversation they name (or a new one)."""
         settings = config.load(opts.config_file, opts.overrides)
+        if not opts.instructions:
+            settings.context.project_instructions = False
+            settings.sources["context.project_instructions"] = "--no-instructions"
         if settings.tools.enabled and (why := workspace_refusal(settings)):
             log.warning("%s", why)
             settings.tools.enabled = False

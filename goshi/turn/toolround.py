@@ -2,8 +2,8 @@
 and every result stored together, so a stored tool call always has its result.
 
     calls -> Tools.run (a command's output to out.tool_output as it arrives) -> one tool
-    line each -> held(): the assistant message, each result and its audit row -> what the model
-    sees next
+    line each -> held(): the assistant message, each result, its audit row and the file change
+    it applied (goshi/store/changes.py) -> what the model sees next
 
 Ctrl-C or a signal at a call stops the round: the calls not run get a "not run" result, the
 round is stored whole, and the turn ends (Interrupted, HungUp or Terminated).
@@ -107,5 +107,10 @@ def _save_round(
             result.summary,
             ms,
         )
+        if (done := result.applied) is not None:  # kept so that `goshi undo` can put it back
+            s.store.record_change(
+                s.cid, done.path, done.rel, done.before, done.after, kept=done.kept,
+                question_id=question_id, message_id=assistant_id,
+            )  # fmt: skip
         replies.append(reply)
     return replies

@@ -1,6 +1,7 @@
 """Asking before a change or a command, on the controlling terminal (/dev/tty), one keypress:
 
-    a change:  the unified diff, then y / n / a(lways, this session)
+    a change:  the unified diff, then y / n / a(lways, this session); a change too large for
+               goshi to keep says first that `goshi undo` cannot put it back
     a command: the command and where it runs, then y / n / e(dit it, then it runs)
     an MCP call: every argument, then y / n / a(lways, this tool)
 
@@ -38,6 +39,9 @@ log = logging.getLogger("goshi")
 
 ANSWERS = {"y": "yes", "n": "no", "a": "always", "e": "edit"}
 COLOURS = {"+": "32", "-": "31", "@": "36"}
+NO_UNDO = (
+    "{rel}: this change is too large for goshi to keep (over 1 MB): `goshi undo` cannot put it back"
+)
 
 
 def _kind(line: str) -> str:
@@ -141,13 +145,20 @@ class Approval:
             return "a file was changed in this turn without being shown to you"
         return ""
 
-    def __call__(self, rel: str, diff: str, new_file: bool, tool: str = "write_file") -> bool:
+    def __call__(
+        self, rel: str, diff: str, new_file: bool, tool: str = "write_file", undoable: bool = True
+    ) -> bool:
+        final = "" if undoable else f"{NO_UNDO.format(rel=for_review(one_line(rel)))}\n"
         if self.always:
             sys.stderr.write(_colour(diff))
+            if final:
+                log.warning("%s", final.strip())
             self.unseen = True
             return True
         verb = "create" if new_file else "change"
-        question = f"{verb} {for_review(one_line(rel))}? [y]es / [n]o / [a]lways this session: "
+        question = (
+            f"{final}{verb} {for_review(one_line(rel))}? [y]es / [n]o / [a]lways this session: "
+        )
         try:
             with _tty() as tty:
                 _show(tty, diff_sheet(diff, tty.size()), question, f"the change to {rel}")
