@@ -20,9 +20,9 @@ def main() -> None:
 
         cli.main()
         return
-    from goshi.commands.ask import AskOptions
     from goshi.commands.ask import run as ask
     from goshi.commands.ending import run
+    from goshi.turn.options import AskOptions
 
     sys.exit(run(lambda: ask(AskOptions(words=argv[1:])), 0))
 

@@ -192,14 +192,16 @@ PROBE = (
     "import sys\nsys.argv = ['goshi']\nfrom goshi.cli import main\n"
     "try:\n    main()\nexcept SystemExit:\n    pass\n"
     "heavy = sorted(m for m in sys.modules if m.split('.')[0] in"
-    " ('rich', 'httpx', 'httpcore', 'prompt_toolkit', 'yaml'))\n"
+    " ('rich', 'httpx', 'httpcore', 'prompt_toolkit', 'yaml')"
+    " or m.startswith(('goshi.turn', 'goshi.llm', 'goshi.cost', 'goshi.ui', 'goshi.agent')))\n"
     "print('HEAVY', heavy, file=sys.stderr)\n"
 )
 
 
 def test_a_tab_imports_nothing_heavy(env, server: WireServer, goshi) -> None:
     """A Tab costs what `goshi --version` costs: no Rich (Typer's zsh and fish formatters would
-    pull it in), no httpx, YAML or prompt_toolkit."""
+    pull it in), no httpx, YAML or prompt_toolkit, and none of goshi's turn machinery (building
+    ask's or chat's parser must not load what answering loads)."""
     goshi("templates", "init")
     assert goshi("ask", "hello").code == 0  # a conversation for --cid
     python = str(Path(GOSHI).with_name("python"))
@@ -213,6 +215,7 @@ def test_a_tab_imports_nothing_heavy(env, server: WireServer, goshi) -> None:
         {"_GOSHI_COMPLETE": "complete_bash", "COMP_WORDS": "goshi ask -m gp", "COMP_CWORD": "3"},
         {"_GOSHI_COMPLETE": "complete_bash", "COMP_WORDS": "goshi ask --cid ", "COMP_CWORD": "3"},
         {"_GOSHI_COMPLETE": "complete_bash", "COMP_WORDS": "goshi ask -t ", "COMP_CWORD": "3"},
+        {"_GOSHI_COMPLETE": "complete_bash", "COMP_WORDS": "goshi chat -m gp", "COMP_CWORD": "3"},
     ]
     for extra in cases:
         r = subprocess.run(

@@ -7,30 +7,17 @@ line and an exit code by the CLI.
 """
 
 import sys
-from dataclasses import field
 from typing import TYPE_CHECKING, Annotated
 
-from goshi.config import Overrides
 from goshi.errors import UsageError
-from goshi.record import record, replace
-from goshi.turn.session import Session, SessionOptions
-from goshi.ui import output
-from goshi.ui.approve import Approval
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the turn loads when the question is asked, not when Tab asks for options
     import typer
 
     from goshi import templates
-
-
-@record
-class AskOptions(SessionOptions):
-    """What `goshi ask` was given on the command line."""
-
-    words: list[str] = field(default_factory=list)
-    as_json: bool = False
-    template: str | None = None
-    code: bool = False  # -x: print only the code of the answer
+    from goshi.config import Overrides
+    from goshi.turn.options import AskOptions
+    from goshi.ui import output
 
 
 def compose_prompt(words: list[str], piped: str | None, attached: bool = False) -> str:
@@ -51,8 +38,10 @@ def read_piped_stdin() -> str | None:
     return sys.stdin.buffer.read().decode("utf-8", errors="replace")
 
 
-def with_template(template: "templates.Template", flags: Overrides) -> Overrides:
+def with_template(template: "templates.Template", flags: "Overrides") -> "Overrides":
     """The template's front matter fills what the command line left unsaid."""
+    from goshi.record import replace
+
     return replace(
         flags,
         system=flags.system if flags.system is not None else template.system,
@@ -62,7 +51,9 @@ def with_template(template: "templates.Template", flags: Overrides) -> Overrides
     )
 
 
-def choose_output(opts: AskOptions) -> output.Output:
+def choose_output(opts: "AskOptions") -> "output.Output":
+    from goshi.ui import output
+
     if not opts.code:
         return output.choose(opts.as_json)
     if opts.as_json:
@@ -72,7 +63,10 @@ def choose_output(opts: AskOptions) -> output.Output:
     return CodeOutput(sys.stdout)
 
 
-def run(opts: AskOptions) -> int:
+def run(opts: "AskOptions") -> int:
+    from goshi.turn.session import Session
+    from goshi.ui.approve import Approval
+
     api = None
     attached = None
     if opts.files:  # read first: a missing file sends nothing
@@ -130,6 +124,8 @@ def register(app: "typer.Typer") -> None:
         verbose: Verbose = 0,
     ) -> None:
         """Ask one question; piped stdin is sent along. Output is clean when piped."""
+        from goshi.turn.options import AskOptions
+
         opts = turn.options(
             AskOptions, words=prompt or [], as_json=as_json, template=template, code=code
         )

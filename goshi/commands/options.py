@@ -23,7 +23,7 @@ from goshi.commands import completion
 from goshi.commands.ending import run as finish
 
 if TYPE_CHECKING:
-    from goshi.turn.session import SessionOptions
+    from goshi.turn.options import SessionOptions
 
     Opts = TypeVar("Opts", bound=SessionOptions)
 

@@ -17,7 +17,6 @@ The tools offered are goshi's own and the MCP servers' (goshi/turn/tools.py).
 from __future__ import annotations
 
 import logging
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from goshi import config
@@ -28,9 +27,9 @@ from goshi.cost.meter import Meter
 from goshi.errors import UsageError
 from goshi.llm.select import Selector
 from goshi.llm.types import Message
-from goshi.record import record
 from goshi.store import Conversation, Store
 from goshi.turn.keeper import ContextKeeper
+from goshi.turn.options import SessionOptions as SessionOptions  # ask and chat build it
 from goshi.turn.parts import Parts
 from goshi.turn.resume import resume_route
 from goshi.turn.runner import Outcome, TurnRunner
@@ -41,21 +40,6 @@ if TYPE_CHECKING:
     from goshi.agent.attach import Attachments
 
 log = logging.getLogger("goshi")
-
-
-@record
-class SessionOptions:
-    """What `ask` and `chat` both take from the command line."""
-
-    config_file: str | None = None
-    overrides: config.Overrides = field(default_factory=config.Overrides)
-    continue_last: bool = False
-    cid: int | None = None
-    stream: bool = True
-    yes: bool = False
-    max_cost_usd: float | None = None
-    files: list[str] = field(default_factory=list)  # -f: attached to the (first) question
-    instructions: bool = True  # --no-instructions: no AGENTS.md files
 
 
 class Session:
