@@ -55,7 +55,7 @@ TEMPLATE_HELP = "/NAME TEXT asks with your template NAME ({dir})"
 
 
 class SlashCommands:
-    """The slash commands of a chat; `Chat` (goshi/commands/chat.py) runs them."""
+    """The slash commands of a chat; `Chat` (goshi/commands/chatloop.py) runs them."""
 
     session: Session
     settings: config.Settings
