@@ -180,8 +180,11 @@ def test_history_is_visible_from_another_process_and_chat_c_continues(chat, gosh
     t.send(CTRL_D)
     assert t.wait_exit() == 0
     listing = goshi("history")
-    assert listing.code == 0 and "remember this" in listing.stdout and "1 turns" in listing.stdout
-    cid = listing.stdout.split()[0]
+    assert listing.code == 0 and "remember this" in listing.stdout
+    header, row = listing.stdout.splitlines()
+    assert header.split() == ["ID", "STARTED", "MODEL", "TURNS", "COST", "FIRST", "QUESTION"]
+    assert row.split()[4] == "1"  # one turn, under TURNS
+    cid = row.split()[0]
     shown = goshi("history", "show", cid).stdout
     assert "remember this" in shown and "remembered answer" in shown
     exported = json.loads(goshi("history", "export", cid, "--format", "json").stdout)

@@ -20,7 +20,22 @@ from goshi.commands import COMMANDS
 from tests.conftest import GOSHI
 from tests.wire_server import refused_port
 
-DOCUMENTED = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 129, 130, 143}  # 1: undo kept a changed file; 70 is a bug
+DOCUMENTED = {
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    129,
+    130,
+    143,
+}  # 1: undo kept a changed file; 70 is a bug
 HOSTILE = [
     "0",
     "-1",

@@ -17,6 +17,7 @@ from goshi.cost.meter import format_usd, usd
 from goshi.errors import UsageError
 from goshi.sanitize import one_line
 from goshi.store import Store
+from goshi.words import counted
 
 if TYPE_CHECKING:
     import typer
@@ -129,7 +130,7 @@ def spend(since_text: str | None, as_json: bool) -> int:
     out.write(f"today       {_amount(today, today_est)}\n")
     out.write(f"this month  {_amount(this_month, month_est)}\n")
     total = _amount(totals["total"], totals["estimated"])
-    out.write(f"since {since_day}: {total} in {totals['answers']} answers")
+    out.write(f"since {since_day}: {total} in {counted(totals['answers'], 'answer')}")
     out.write(f" ({totals['unpriced']} without a price)\n" if totals["unpriced"] else "\n")
     for title, groups in (("by model", by_model), ("by backend", by_backend)):
         if groups:
@@ -137,7 +138,7 @@ def spend(since_text: str | None, as_json: bool) -> int:
         for name, g in sorted(groups.items(), key=lambda kv: -kv[1]["pico"]):
             out.write(
                 f"  {one_line(name):<28} {_amount(g['pico'], g['estimated']):>12}"
-                f"  {g['answers']:>5} answers"
+                f"  {counted(g['answers'], 'answer', digits='>5')}"
                 f"  {g['prompt_tokens']:>9,} in {g['completion_tokens']:>9,} out\n"
             )
     special = {
@@ -158,8 +159,8 @@ def spend(since_text: str | None, as_json: bool) -> int:
             out.write(f"  #{c.conversation_id:<6} {amount:>12}  {first}\n")
     if totals["estimated"]:
         out.write(
-            f"\n~ includes estimates: {totals['estimated']} answers without a usage report"
-            f" from the server, {totals['open']} of them from a goshi that ended before its"
+            f"\n~ includes estimates: {counted(totals['estimated'], 'answer')} without a usage"
+            f" report from the server, {totals['open']} of them from a goshi that ended before its"
             " answer did (counted at the pre-request estimate: the prompt plus the output cap)\n"
         )
     return 0

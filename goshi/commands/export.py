@@ -22,6 +22,7 @@ from goshi.cost.meter import format_usd, usd
 from goshi.errors import UsageError
 from goshi.sanitize import for_terminal
 from goshi.store import Compaction, Store, StoredMessage
+from goshi.words import counted
 
 # Printable, yet invisible: default-ignorable code points that str.isprintable() lets through
 # (CGJ, Hangul fillers, Khmer inherent vowels, Mongolian selectors, variation selectors).
@@ -84,11 +85,12 @@ def with_compactions(store: Store, cid: int) -> Iterator[StoredMessage | Compact
 def _compaction_note(c: Compaction) -> str:
     """Markdown: where the model's view was compacted, and the summary it was sent instead."""
     if not c.summary:
-        return f"\n> *Context compacted: the {c.turns} turns above were left out for the model.*\n"
+        gone = counted(c.turns, "turn")
+        return f"\n> *Context compacted: the {gone} above were left out for the model.*\n"
     quoted = "\n".join(f"> {line}" if line else ">" for line in c.summary.splitlines())
     return (
-        f"\n> *Context compacted: the {c.turns} turns above were folded into this summary "
-        f"for the model ({c.tokens} tokens, {format_usd(c.cost_pico)}):*\n>\n{quoted}\n"
+        f"\n> *Context compacted: the {counted(c.turns, 'turn')} above were folded into this"
+        f" summary for the model ({c.tokens} tokens, {format_usd(c.cost_pico)}):*\n>\n{quoted}\n"
     )
 
 

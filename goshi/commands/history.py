@@ -15,6 +15,7 @@ from goshi.cost.meter import format_usd
 from goshi.errors import UsageError
 from goshi.sanitize import for_terminal, one_line
 from goshi.store import Compaction, Store
+from goshi.words import counted
 
 if TYPE_CHECKING:
     import typer
@@ -26,9 +27,12 @@ def list_conversations(limit: int) -> int:
     if not rows:
         sys.stdout.write("no conversations yet\n")
         return 0
+    sys.stdout.write(
+        f"{'ID':>5}  {'STARTED':<16}  {'MODEL':<22} {'TURNS':>5}  {'COST':>10}  FIRST QUESTION\n"
+    )
     for c in rows:
         sys.stdout.write(
-            f"{c.id:>5}  {when(c.created_at)}  {one_line(c.model[:22]):<22} {c.turns:>3} turns"
+            f"{c.id:>5}  {when(c.created_at)}  {one_line(c.model[:22]):<22} {c.turns:>5}"
             f"  {format_usd(c.cost_pico):>10}  {one_line(c.first_line[:60])}\n"
         )
     return 0
@@ -133,7 +137,8 @@ def _compaction_line(c: Compaction) -> str:
         else "left out"
     )
     at = when(c.at)
-    return f"\n=== {at} context compacted: the {c.turns} turns above are {how} for the model\n"
+    gone = counted(c.turns, "turn")
+    return f"\n=== {at} context compacted: the {gone} above are {how} for the model\n"
 
 
 def remove(cid: int) -> int:
