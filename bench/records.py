@@ -17,7 +17,7 @@ The variants are made at run time by `launch()` below: goshi's files are not cha
 from __future__ import annotations
 
 import sys
-from dataclasses import MISSING, Field, dataclass
+from dataclasses import MISSING, Field, dataclass, make_dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Any
@@ -215,27 +215,17 @@ def instances(runs: int) -> None:
     import msgspec
 
     from goshi.llm.types import TextDelta, ToolCallDelta
+    from goshi.record import fields
 
-    class STextDelta(msgspec.Struct, frozen=True):
-        text: str
+    def like(cls: Any) -> tuple[Any, Any]:
+        """The same class as a frozen Struct and as a frozen, slotted dataclass."""
+        spec = [(f.name, f.type) for f in fields(cls)]
+        name = cls.__name__
+        made = make_dataclass(name, spec, frozen=True, slots=True)
+        return msgspec.defstruct(name, spec, frozen=True), made
 
-    class SToolCallDelta(msgspec.Struct, frozen=True):
-        index: int | None
-        id: str | None
-        name: str | None
-        arguments: str
-
-    @dataclass(frozen=True, slots=True)
-    class DTextDelta:
-        text: str
-
-    @dataclass(frozen=True, slots=True)
-    class DToolCallDelta:
-        index: int | None
-        id: str | None
-        name: str | None
-        arguments: str
-
+    STextDelta, DTextDelta = like(TextDelta)
+    SToolCallDelta, DToolCallDelta = like(ToolCallDelta)
     made = {"record": TextDelta(" w"), "Struct": STextDelta(" w"), "dataclass": DTextDelta(" w")}
     kinds: dict[str, Any] = {}
     for label, one, four in (
