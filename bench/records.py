@@ -435,10 +435,59 @@ def goshi_runs(tokens: int, variants: tuple[str, ...], runs: int, title: str) ->
         )
 
 
+def instructions(tokens: int, variants: tuple[str, ...], reps: int) -> None:
+    """Each variant under callgrind, interleaved: instructions do not move with the machine's
+    load (what still moves them: how the socket splits the stream, when the GC runs)."""
+    import os
+    import subprocess
+    import tempfile
+
+    from common import PYTHON, Server, environment
+
+    server = Server("--tokens", str(tokens))
+    counts: dict[str, list[int]] = {v: [] for v in variants}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            home = Path(tmp)
+            (home / "work").mkdir()
+            os.chdir(home / "work")
+            env = environment(home, server.url, PYTHONHASHSEED="0")
+
+            def argv(v: str) -> list[str]:
+                if v == "floor":
+                    return [PYTHON, str(BENCH / "floor.py"), "hi"]
+                return [PYTHON, "-c", LAUNCHER, v, "ask", "hi"]
+
+            for v in variants:  # the store made, the caches warm, before counting
+                subprocess.run(argv(v), env=env, capture_output=True, check=True)
+            grind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+            for _ in range(reps):
+                for v in variants:
+                    err = subprocess.run(
+                        [*grind, *argv(v)], env=env, capture_output=True, text=True, check=True
+                    ).stderr
+                    counts[v].append(int(err.rsplit("Collected :", 1)[1].split()[0]))
+    finally:
+        server.stop()
+    stock, floor = min(counts["stock"]), min(counts["floor"])
+    print(
+        f"\n{tokens:,}-token `goshi ask` into a pipe, instructions (callgrind, least of {reps} "
+        "interleaved runs)\n"
+    )
+    print("| variant | instructions (M) | spread (M) | minus stock (M) | / stock | / floor |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for v, ns in counts.items():
+        n = min(ns)
+        print(
+            f"| {v} | {n / 1e6:.1f} | {(max(ns) - n) / 1e6:.1f} | {(n - stock) / 1e6:+.1f} | "
+            f"{n / stock:.3f}x | {n / floor:.3f}x |"
+        )
+
+
 def main() -> None:
     import argparse
 
-    parts = ("classes", "instances", "json", "hostile", "imports", "ask", "pipe")
+    parts = ("classes", "instances", "json", "hostile", "imports", "ask", "pipe", "instructions")
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--part", action="append", choices=parts)
@@ -460,10 +509,13 @@ def main() -> None:
     if "pipe" in chosen:
         goshi_runs(
             5000,
-            ("stock", "msgspec-json", "both"),
+            ("floor", "stock", "msgspec-json", "both"),
             args.runs,
             "5,000-token `goshi ask` into a pipe",
         )
+    if "instructions" in chosen:
+        instructions(1, ("floor", "stock", "struct"), 3)
+        instructions(5000, ("floor", "stock", "msgspec-json", "both"), 3)
 
 
 if __name__ == "__main__":
