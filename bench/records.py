@@ -2,7 +2,7 @@
 decoder on stream chunks (issue 26, item 5). One command, every number in bench/README.md's
 "record.py vs msgspec":
 
-    flock /work/suite.lock .venv/bin/python bench/records.py [--runs N] [--part NAME ...]
+    flock /work/suite.lock .venv/bin/python bench/records.py [--runs N] [--grind-runs N] [--part P]
 
 Parts: classes (defining 60 frozen classes of 3-8 fields), instances (the per-token events made
 and read), json (one stream chunk decoded), hostile (what each decoder does with what a hostile
@@ -491,6 +491,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--part", action="append", choices=parts)
+    parser.add_argument("--grind-runs", type=int, default=4, help="runs under callgrind")
     args = parser.parse_args()
     chosen = args.part or parts
     sys.path.insert(0, str(BENCH))
@@ -514,8 +515,8 @@ def main() -> None:
             "5,000-token `goshi ask` into a pipe",
         )
     if "instructions" in chosen:
-        instructions(1, ("floor", "stock", "struct"), 3)
-        instructions(5000, ("floor", "stock", "msgspec-json", "both"), 3)
+        instructions(1, ("floor", "stock", "msgspec-json", "struct"), args.grind_runs)
+        instructions(5000, ("floor", "stock", "msgspec-json", "both"), args.grind_runs)
 
 
 if __name__ == "__main__":
