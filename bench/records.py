@@ -8,9 +8,10 @@ Parts: classes (defining 60 frozen classes of 3-8 fields), instances (the per-to
 and read), json (one stream chunk decoded), hostile (what each decoder does with what a hostile
 server sends), imports (`import msgspec`), ask (a 1-token `goshi ask` with goshi's records made
 as msgspec Structs instead), pipe (a 5,000-token `goshi ask` into a pipe with the chunk decoder
-swapped). In-process parts time CPU (time.process_time) with the kinds interleaved repetition
-by repetition; process parts take the child's CPU (user + sys, wait4) and the median of each
-run's ratio against the stock run just before it. Runs in the current venv (editable install).
+swapped), instructions (5,000 chunks decoded, and the ask and the pipe again, under callgrind).
+In-process parts time CPU (time.process_time) with the kinds interleaved repetition by
+repetition; process parts take the child's CPU (user + sys, wait4) and the median of each run's
+ratio against the stock run just before it. Runs in the current venv (editable install).
 The variants are made at run time by `launch()` below: goshi's files are not changed.
 """
 
@@ -484,6 +485,39 @@ def instructions(tokens: int, variants: tuple[str, ...], reps: int) -> None:
         )
 
 
+DECODE_LOOP = (
+    "import sys; sys.path.insert(0, {bench!r}); from records import CHUNK; import {module}; "
+    "f = {module}.{call}\nfor _ in range({n} if sys.argv[1] == 'loop' else 0): f(CHUNK)"
+)
+
+
+def decode_instructions(n: int = 5000) -> None:
+    """n chat chunks decoded in a bare process, less the same process that decodes none."""
+    import subprocess
+
+    from common import PYTHON
+
+    def count(code: str, loop: str) -> int:
+        grind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+        err = subprocess.run(
+            [*grind, PYTHON, "-c", code, loop],
+            env={"PYTHONHASHSEED": "0"},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+        return int(err.rsplit("Collected :", 1)[1].split()[0])
+
+    print(f"\n{n:,} chat chunks decoded, instructions (callgrind; the import beside)\n")
+    print("| decoder | decoding (M) | per chunk | the process without decoding (M) |")
+    print("|---|---:|---:|---:|")
+    for module, call in (("json", "loads"), ("msgspec", "json.decode")):
+        code = DECODE_LOOP.format(bench=str(BENCH), module=module, call=call, n=n)
+        idle = count(code, "idle")
+        spent = count(code, "loop") - idle
+        print(f"| {module}.{call} | {spent / 1e6:.1f} | {spent / n:,.0f} | {idle / 1e6:.1f} |")
+
+
 def main() -> None:
     import argparse
 
@@ -515,6 +549,7 @@ def main() -> None:
             "5,000-token `goshi ask` into a pipe",
         )
     if "instructions" in chosen:
+        decode_instructions()
         instructions(1, ("floor", "stock", "msgspec-json", "struct"), args.grind_runs)
         instructions(5000, ("floor", "stock", "msgspec-json", "both"), args.grind_runs)
 
