@@ -137,3 +137,13 @@ def test_exports_and_show_stream_in_flat_memory(env: dict[str, str], home: Path)
         peak, size = peak_rss_mib(env, home, "history", args[0], str(cid), *args[1:])
         assert size > 64_000_000, args
         assert peak < 50, f"{args}: {peak:.1f} MiB"
+
+
+def test_a_conversation_is_read_in_its_order_from_an_index_not_sorted(home: Path) -> None:
+    store = store_of(home)
+    traced: list[str] = []
+    store.db.set_trace_callback(traced.append)
+    list(store.messages_of(conversation(home, "q", "a")))
+    (query,) = [q for q in traced if "FROM messages" in q]
+    plan = " / ".join(row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {query}"))
+    assert "INDEX messages_in_order" in plan and "TEMP B-TREE" not in plan, plan

@@ -202,4 +202,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX file_changes_by_conversation ON file_changes(conversation_id, kind, undone, id);
     CREATE INDEX file_changes_by_message ON file_changes(message_id);
     """,
+    # 14: a conversation read in its order (goshi/store/conversations.py IN_ORDER) from an index,
+    # not sorted: `history show` and `export` stream a conversation of any length from it
+    """
+    CREATE INDEX messages_in_order ON messages(conversation_id, coalesce(question_id, id), id);
+    """,
 )
