@@ -147,3 +147,16 @@ def test_a_conversation_is_read_in_its_order_from_an_index_not_sorted(home: Path
     (query,) = [q for q in traced if "FROM messages" in q]
     plan = " / ".join(row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {query}"))
     assert "INDEX messages_in_order" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_the_json_layout_is_json_dumps_with_indent_byte_for_byte() -> None:
+    from goshi.commands.export import _layout
+
+    values = [
+        {"a": [], "b": {}, "c": [{"x": None, "y": True, "z": False}], "d": 1.5e-7, "e": -3},
+        {"s": 'q"\\\n\t\x01\x7f\x9b\u202e日本 👍', "n": float("nan"), "i": float("inf")},
+        [1, [2, [3, {}]], "x"],
+        {"id": 2**70, "at": 1796545583.8170211, "usd": 0.000435},
+    ]
+    for value in values:
+        assert _layout(value, "") == json.dumps(value, indent=2, ensure_ascii=False)
