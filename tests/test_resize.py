@@ -24,9 +24,16 @@ def tmux(*args: str) -> str:
     ).stdout
 
 
-def test_resizing_mid_stream_leaves_a_clean_screen(env, home: Path, server: WireServer) -> None:
+@pytest.mark.parametrize("first_token_after_s", [0.0, 1.8], ids=["mid-stream", "before-a-token"])
+def test_resizing_mid_stream_leaves_a_clean_screen(
+    env, home: Path, server: WireServer, first_token_after_s: float
+) -> None:
+    """Resized while the words stream, or while only the footer's estimate is drawn (a slow
+    server's first token, or a loaded machine): one footer, the final one."""
     answer = ["Intro paragraph.\n\n", *WORDS[:120], "\n\n", *WORDS[120:], "\n\nThe end."]
-    server.openai.push(openai_stream(answer, delay_s=0.01))
+    server.openai.push(
+        openai_stream(answer, delay_s=0.01, pause_after=0, pause_s=first_token_after_s)
+    )
     name = f"goshi-{uuid.uuid4().hex[:8]}"
     exports = [f"-e{key}={value}" for key, value in {**env, "TERM": "xterm-256color"}.items()]
     done = home / "done"

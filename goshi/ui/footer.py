@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rich.console import Console, ConsoleOptions
+from rich.segment import Segment
 from rich.text import Text
 
 from goshi.cost.meter import Charge, format_usd
@@ -63,5 +64,9 @@ class Footer:
             fields.append(f"circuit {s.circuit}")
         return [f for f in fields if f]
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Text]:
-        yield Text(" · ".join(self.fields()), style="dim", overflow="ellipsis", no_wrap=True)
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        """One line, cut with an ellipsis one cell short of the width: a line that fills the
+        width leaves the terminal waiting to wrap, and a resize then reflows it into the next
+        line, so the live region's rows could no longer be counted (tmux, xterm)."""
+        line = Text(" · ".join(self.fields()), style="dim", overflow="ellipsis", no_wrap=True)
+        yield from console.render(line, options.update_width(max(1, options.max_width - 1)))
