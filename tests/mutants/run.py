@@ -98,10 +98,12 @@ def venv_for(tree: Path, into: Path) -> Path:
     return python
 
 
-def pytest(python: Path, tree: Path, tests: list[str]) -> subprocess.CompletedProcess[str]:
+def pytest(
+    python: Path, tree: Path, tests: list[str], workers: int = 0
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "PYTHON"))}
     return subprocess.run(
-        [str(python), "-m", "pytest", "-p", "no:cacheprovider", "-x", "-q", "-n", "0", *tests],
+        [str(python), "-m", "pytest", "-p", "no:cacheprovider", "-x", "-q", f"-n{workers}", *tests],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -149,11 +151,11 @@ def run_one(mutant: Mutant) -> Outcome:
     return Outcome(mutant, "error", said, seconds)
 
 
-def baseline(mutants: list[Mutant]) -> None:
+def baseline(mutants: list[Mutant], jobs: int) -> None:
     tests = sorted({t for m in mutants for t in m.tests})
     with tempfile.TemporaryDirectory(prefix="goshi-mutant-baseline-") as tmp:
         tree = copy_tree(Path(tmp))
-        r = pytest(venv_for(tree, Path(tmp)), tree, tests)
+        r = pytest(venv_for(tree, Path(tmp)), tree, tests, workers=jobs if jobs > 1 else 0)
     if r.returncode != 0:
         print(r.stdout[-3000:], r.stderr[-2000:], sep="\n")
         raise SystemExit("the named tests fail without any patch: fix that first")
@@ -188,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{'applies' if r.returncode == 0 else 'DOES NOT APPLY':15} {m.name}")
         return 1 if bad else 0
     if not args.no_baseline:
-        baseline(mutants)
+        baseline(mutants, args.jobs)
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         outcomes = []
