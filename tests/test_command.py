@@ -99,11 +99,12 @@ def test_the_child_gets_only_the_allowed_environment(goshi, server: WireServer, 
     cfg = home / "env.yaml"
     cfg.write_text(
         FAST_CONFIG + "openai: {api_key_env: LLM}\n"
-        "tools: {allow_commands: [env], command_env: [PROXY_FOR_TESTS, LLM, PROJECT_MODE]}\n"
+        "tools: {allow_commands: [env],"
+        " command_env: [PROXY_FOR_TESTS, LLM, PROJECT_MODE, COPY_OF_IT]}\n"
     )
     secrets = {
         "LLM": TEST_KEY,  # the configured key variable, even when the user lists it
-        "COPY_OF_IT": TEST_KEY,  # its value under another name
+        "COPY_OF_IT": f"Bearer {TEST_KEY}",  # its value inside another, even one listed
         "GITHUB_TOKEN": "ghp_x",
         "DATABASE_URL": "postgres://app:hunter2@db/app",
         "MYSQL_PWD": "mysql-secret",

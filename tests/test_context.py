@@ -140,6 +140,22 @@ def assert_pairs_valid(sent: list[Message]) -> None:
     assert not open_calls
 
 
+def test_the_questions_own_tool_results_are_kept_while_older_turns_can_go() -> None:
+    """Folding the older turn makes room: the result the model is working from stays whole."""
+    call = ToolCall("c1", "read_file", json.dumps({"path": "big.py"}))
+    messages = [
+        Message("system", "be brief"),
+        Message("user", "an older question " + "o" * 3000, stored_id=1),
+        Message("assistant", "its answer " + "a" * 3000, stored_id=2),
+        Message("user", "the question", stored_id=3),
+        Message("assistant", "", [call], stored_id=4),
+        Message("tool", "y" * 9000, tool_call_id="c1", stored_id=5),
+    ]
+    plan = fit(messages, 4000, Counter().count, keep=0, fold_reserve=200)
+    assert plan.folded == [messages[1:3]] and plan.shortened == 0
+    assert plan.messages == [messages[0], *messages[3:]]
+
+
 def fuzz_case(seed: int) -> tuple[list[Message], int, int]:
     """A conversation ending in a question of any size, a budget and how many turns to keep."""
     rng = random.Random(seed)

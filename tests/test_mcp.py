@@ -513,11 +513,9 @@ def test_a_reply_nested_too_deep_is_an_error_result_and_the_server_answers_on(
         tool_round(mcp_call("t__echo", text="still there?")),
         openai_stream("survived"),
     )
-    started = time.monotonic()
     r = goshi("ask", "go deep", **cfg)
     assert (r.code, r.stdout, r.stderr) == (0, "survived\n", "")
-    assert time.monotonic() - started < 15  # not the 20 s call timeout
-    assert results(server, 1) == [
+    assert results(server, 1) == [  # the reader's own answer, not the 20 s call timeout's
         "error: MCP server t: the server sent JSON nested more than 64 levels deep"
     ]
     assert results(server, 2) == ["still there?"]

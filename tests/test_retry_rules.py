@@ -12,7 +12,7 @@ import pytest
 
 from goshi.errors import ConnectFailed, RequestRejected, ServerError, TransientError
 from goshi.llm.retry import RetryPolicy, parse_retry_after, retrying
-from goshi.llm.types import Done, Event, TextDelta
+from goshi.llm.types import Done, Event, TextDelta, ToolCallDelta
 from goshi.llm.wire import redact, translate_errors
 
 
@@ -67,16 +67,23 @@ def test_retrying_waits_and_tries_again() -> None:
     assert waits == [0.5, 0.5]
 
 
-def test_retrying_never_after_a_delta_reached_the_consumer() -> None:
+@pytest.mark.parametrize(
+    "delta",
+    [TextDelta("partial"), ToolCallDelta(0, "call_1", "run_command", '{"command": "ma')],
+    ids=["text", "tool-call"],
+)
+def test_retrying_never_after_a_delta_reached_the_consumer(delta: Event) -> None:
+    """A retry would show the text twice, or send the tool call's pieces twice."""
+
     def cut() -> Iterator[Event]:
-        yield TextDelta("partial")
+        yield delta
         raise ServerError("cut")
 
     got: list[Event] = []
     with pytest.raises(ServerError):
         for event in retrying(cut, RetryPolicy(5, 0, 0), sleep=lambda s: None):
             got.append(event)
-    assert got == [TextDelta("partial")]
+    assert got == [delta]
 
 
 def test_non_transient_errors_pass_straight_through() -> None:

@@ -4,6 +4,7 @@ content parts, surrogates, tool-call pieces. Pure functions: no wire involved.""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -78,9 +79,15 @@ def test_error_bodies_are_bounded_and_one_line() -> None:
     huge = ("line one\n" + "x" * 200_000).encode()
     fault = error_body.parse(huge)
     assert "\n" not in fault.text and len(fault.text) <= error_body.MAX_TEXT
-    chunks = iter([b"a" * 40_000] * 1000)  # 40 MB offered: only 64 KB is taken
-    assert len(error_body.read_bounded(chunks)) == error_body.MAX_BODY
-    assert next(chunks)  # the rest was never read
+    taken = []
+
+    def offered() -> Iterator[bytes]:  # 40 MB offered, 40 KB a chunk
+        for _ in range(1000):
+            taken.append(1)
+            yield b"a" * 40_000
+
+    assert len(error_body.read_bounded(offered())) == error_body.MAX_BODY
+    assert len(taken) == 2  # the chunk that reached 64 KB was the last one read
 
 
 def test_matchers_work_for_every_shape() -> None:

@@ -59,6 +59,17 @@ def test_input_is_stdin_and_words_args_is_the_words_and_other_braces_stay(
     )
 
 
+def test_placeholders_in_the_input_are_the_users_text_not_the_templates(
+    goshi, server, home
+) -> None:
+    (prompts(home) / "t.md").write_text("Focus: {args}\n{input}\n")
+    stdin = "keep {args} and {input} as written\n"
+    assert goshi("ask", "-t", "t", "words", stdin=stdin).code == 0
+    assert sent(server)["messages"][-1]["content"] == (
+        "Focus: words\nkeep {args} and {input} as written\n\nwords"
+    )
+
+
 def test_a_template_without_placeholders_gets_the_input_after_it(goshi, server, home) -> None:
     (prompts(home) / "plain.md").write_text("Explain like I am five.\n")
     assert goshi("ask", "-t", "plain", "monads").code == 0

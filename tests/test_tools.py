@@ -148,6 +148,8 @@ def test_every_escape_from_the_workspace_is_refused(goshi, server, work, home) -
     os.symlink("/dev/null", work / "devnull")
     os.mkfifo(work / "fifo")
     os.symlink(home / "data", work / "goshi-data")
+    (home / "workshop").mkdir()  # a sibling whose name starts with the workspace's
+    (home / "workshop" / "secret.txt").write_text("top secret")
     server.openai.push(
         tool_round(
             call("read_file", path="../secret.txt"),
@@ -158,6 +160,8 @@ def test_every_escape_from_the_workspace_is_refused(goshi, server, work, home) -
             call("list_dir", path="goshi-data"),
             call("read_file", path="src/../../secret.txt"),
             call("write_file", path="../planted.txt", content="x"),
+            call("read_file", path="../workshop/secret.txt"),
+            call("write_file", path=str(home / "workshop" / "planted.txt"), content="x"),
         ),
         openai_stream("done"),
     )
@@ -167,7 +171,8 @@ def test_every_escape_from_the_workspace_is_refused(goshi, server, work, home) -
     assert "outside the workspace" in replies[0] and "outside the workspace" in replies[2]
     assert "outside the workspace" in replies[3] and "FIFO" in replies[4]
     assert "outside the workspace" in replies[5]
-    assert not (home / "planted.txt").exists()
+    assert "outside the workspace" in replies[8] and "outside the workspace" in replies[9]
+    assert not (home / "planted.txt").exists() and not (home / "workshop" / "planted.txt").exists()
     assert all("top secret" not in reply for reply in replies)
 
 

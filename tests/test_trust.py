@@ -192,6 +192,7 @@ def test_trust_refuses_an_invalid_file_and_records_path_and_hash(
     assert str(project.resolve()) in records
     assert trust.digest(project.read_bytes()) in records
     assert (home / "data" / "goshi" / "trust.json").stat().st_mode & 0o777 == 0o600
+    assert (home / "data" / "goshi").stat().st_mode & 0o777 == 0o700  # the records' folder
 
 
 def test_every_key_not_listed_harmless_is_untrusted() -> None:
