@@ -99,7 +99,7 @@ def test_the_request_in_the_responses_shape(server: WireServer) -> None:
     assert body["instructions"] == "Be brief."
     assert body["input"] == [
         {"role": "user", "content": "hi"},
-        {"role": "assistant", "content": "hello"},
+        {"type": "message", "role": "assistant", "content": "hello"},
         {"role": "user", "content": "read it"},
     ]
     assert body["tools"] == [
@@ -162,7 +162,7 @@ def test_reasoning_goes_back_right_before_the_call_that_followed_it(server: Wire
     assert sent == [
         {"role": "user", "content": "read a and b"},
         reasoning,
-        {"role": "assistant", "content": "Reading both."},
+        {"type": "message", "role": "assistant", "content": "Reading both."},
         {
             "type": "function_call",
             "call_id": "call_a",
@@ -366,7 +366,7 @@ def test_text_between_reasoning_and_calls_keeps_its_place(server: WireServer) ->
     assert [i.get("type", i.get("role")) for i in sent] == [
         "user",
         "reasoning",
-        "assistant",
+        "message",
         "function_call",
         "function_call_output",
     ]
