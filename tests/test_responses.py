@@ -194,3 +194,18 @@ def test_a_priority_tier_answer_is_charged_at_its_tier(goshi: Any, server: WireS
     )
     r = goshi("ask", "--json", "-m", "gpt-5.3-codex", "hi", **RESPONSES)
     assert json.loads(r.stdout)["cost_usd"] == pytest.approx(0.0063, abs=1e-12)  # 2 x 3150/1M
+
+
+def test_a_failed_response_over_an_image_is_not_asked_again(
+    goshi: Any, server: WireServer, home: Path
+) -> None:
+    # openai-python ResponseError codes: image_too_large and its kin are the request's fault;
+    # they were classed as server errors, retried and told to "try again later"
+    (home / "work" / "big.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    failure = {"code": "image_too_large", "message": "The image is too large."}
+    server.responses.push(responses_stream([], failure=failure))
+    r = goshi("ask", "-f", "big.png", "what is this?", **RESPONSES)
+    assert r.code == 7, r.stderr
+    assert "The image is too large." in r.stderr and "try again" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert len(server.chat_requests()) == 1
