@@ -7,7 +7,8 @@
     response.output_item.added / .done                -> items by output_index, else item_id:
         function_call: call_id and name; reasoning: kept whole, to be sent back
     response.function_call_arguments.delta / .done    -> ToolCallDelta, arguments joined
-    *.done with text no delta brought                 -> the rest of it (a server may skip deltas)
+    *.done with text no delta brought                 -> the rest of it, per content part (a
+                                                         server may skip deltas)
     response.completed                                -> usage, model, service tier -> Done
     response.incomplete                               -> Done("length" | "content_filter" | ...)
     response.failed, an `error` event (flat or nested) -> ResponseFailed(fault)
@@ -71,7 +72,7 @@ class Item:
         self.call_id: str | None = None
         self.name: str | None = None
         self.arguments = ""
-        self.said = 0  # characters of text already passed on from deltas
+        self.said: dict[int, int] = {}  # content part -> characters already passed on
         self.raw: dict[str, Any] | None = None  # a reasoning item, whole
 
 
@@ -101,7 +102,7 @@ class ResponseReader:
         delta = event.get("delta")
         if kind == "response.output_text.delta":
             if isinstance(delta, str) and delta:
-                self._slot(event, "message").said += len(delta)
+                _count(self._slot(event, "message"), event, delta)
                 if out := self.text.feed(delta):
                     yield TextDelta(out)
         elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
@@ -109,7 +110,7 @@ class ResponseReader:
                 yield from self._thought(event, delta)
         elif kind == "response.refusal.delta":
             if isinstance(delta, str) and delta:
-                self._slot(event, "message").said += len(delta)
+                _count(self._slot(event, "message"), event, delta)
                 if out := self.refusal.feed(delta):
                     yield RefusalDelta(out)
         elif kind == "response.function_call_arguments.delta":
@@ -189,10 +190,10 @@ class ResponseReader:
         whole = event.get("text" if what == "text" else "refusal")
         if isinstance(whole, str):
             item = self._slot(event, "message")
-            yield from self._said(item, whole, what)
+            yield from self._said(item, _part(event), whole, what)
 
     def _message_rest(self, item: Item, content: Any) -> Iterator[Event]:
-        for part in content if isinstance(content, list) else ():
+        for n, part in enumerate(content if isinstance(content, list) else ()):
             if isinstance(part, dict) and part.get("type") == "output_text":
                 whole = part.get("text")
                 what = "text"
@@ -201,13 +202,15 @@ class ResponseReader:
             else:
                 continue
             if isinstance(whole, str):
-                yield from self._said(item, whole, what)
+                yield from self._said(item, n, whole, what)
 
-    def _said(self, item: Item, whole: str, what: str) -> Iterator[Event]:
-        if len(whole) <= item.said:
+    def _said(self, item: Item, part: int, whole: str, what: str) -> Iterator[Event]:
+        """What of a content part's whole text no delta brought (a message may have several)."""
+        said = item.said.get(part, 0)
+        if len(whole) <= said:
             return
-        rest = whole[item.said :]
-        item.said = len(whole)
+        rest = whole[said:]
+        item.said[part] = len(whole)
         if what == "text" and (out := self.text.feed(rest)):
             yield TextDelta(out)
         elif what == "refusal" and (out := self.refusal.feed(rest)):
@@ -309,6 +312,17 @@ _QUIET = frozenset(
         "output_text.annotation.added",
     )
 )
+
+
+def _part(event: dict[str, Any]) -> int:
+    """The content part an event is about (llama.cpp names none: its messages have one)."""
+    n = event.get("content_index")
+    return n if isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 4096 else 0
+
+
+def _count(item: Item, event: dict[str, Any], delta: str) -> None:
+    part = _part(event)
+    item.said[part] = item.said.get(part, 0) + len(delta)
 
 
 def _key(key: Any) -> bool:
