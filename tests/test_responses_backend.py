@@ -349,6 +349,18 @@ def test_reasoning_effort_goes_in_each_dialects_own_field(server: WireServer) ->
     assert on_chat["reasoning_effort"] == "high" and "reasoning" not in on_chat
 
 
+def next_round(server: WireServer, end: Done, said: str) -> list[dict[str, Any]]:
+    """The input items of the round after `end` (its one call, to call_a, answered "A")."""
+    messages = [
+        Message("user", "hi"),
+        Message("assistant", said, list(end.tool_calls)),
+        Message("tool", "A", tool_call_id="call_a"),
+    ]
+    list(backend(server).chat(ask(messages=messages)))
+    items: list[dict[str, Any]] = server.chat_requests()[-1].body["input"]
+    return items
+
+
 def test_text_between_reasoning_and_calls_keeps_its_place(server: WireServer) -> None:
     server.responses.push(
         responses_stream(["Let me look."], tool_calls=CALLS[:1], reasoning=["Plan."])
@@ -356,13 +368,7 @@ def test_text_between_reasoning_and_calls_keeps_its_place(server: WireServer) ->
     end = done(list(backend(server).chat(ask())))
     first = end.tool_calls[0]
     assert [i["type"] for i in first.carried] == ["reasoning", "message"]
-    messages = [
-        Message("user", "hi"),
-        Message("assistant", "Let me look.", list(end.tool_calls)),
-        Message("tool", "A", tool_call_id="call_a"),
-    ]
-    list(backend(server).chat(ask(messages=messages)))
-    sent = server.chat_requests()[1].body["input"]
+    sent = next_round(server, end, "Let me look.")
     assert [i.get("type", i.get("role")) for i in sent] == [
         "user",
         "reasoning",

@@ -12,7 +12,7 @@ import pytest
 
 from goshi.llm.types import TextDelta, ToolCallDelta
 from tests.responses_server import typed_sse
-from tests.test_responses_backend import ask, backend, done, text
+from tests.test_responses_backend import ask, backend, done, next_round, text
 from tests.wire_server import Handler, WireServer
 
 Events = list[tuple[str, dict[str, Any]]]
@@ -158,3 +158,47 @@ def test_ollama_says_completed_at_its_cap(server: WireServer, stream: bool) -> N
     events = list(backend(server).chat(ask(stream=stream, cap=64)))
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "Part"
     assert done(events).finish_reason == "length"
+
+
+def test_a_codex_commentary_goes_back_with_its_phase(server: WireServer) -> None:
+    """gpt-5.3-codex labels a message `phase: commentary` (a preamble before its calls) or
+    `final_answer`; OpenAI asks for the phase back on every assistant message (openai-python
+    ResponseOutputMessage.phase: dropping it degrades the model)."""
+    message = {
+        "id": "msg_0",
+        "type": "message",
+        "role": "assistant",
+        "phase": "commentary",
+        "content": [{"type": "output_text", "text": "Let me look.", "annotations": []}],
+    }
+    call = {"id": "fc_1", "type": "function_call", "call_id": "call_a", "name": "read_file"}
+    args = '{"path": "a"}'
+    server.responses.push(
+        typed_sse(
+            typed(
+                {"type": "response.output_item.added", "output_index": 0, "item": message},
+                {"type": "response.output_item.done", "output_index": 0, "item": message},
+                {"type": "response.output_item.added", "output_index": 1, "item": call},
+                {
+                    "type": "response.output_item.done",
+                    "output_index": 1,
+                    "item": {**call, "arguments": args},
+                },
+                completed(),
+            )
+        )
+    )
+    events = list(backend(server).chat(ask()))
+    assert text(events) == "Let me look."
+    end = done(events)
+    sent = next_round(server, end, "Let me look.")
+    assert sent[1] == {
+        "type": "message",
+        "role": "assistant",
+        "content": "Let me look.",
+        "phase": "commentary",
+    }
+    assert [i.get("type", i.get("role")) for i in sent[2:]] == [
+        "function_call",
+        "function_call_output",
+    ]

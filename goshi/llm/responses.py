@@ -118,7 +118,7 @@ def _assistant_with_calls(m: Message) -> list[dict[str, Any]]:
             elif not placed:
                 placed = True
                 if text:
-                    out.append(text)
+                    out.append({**text, "phase": item["phase"]} if item.get("phase") else text)
         out.append(
             {
                 "type": "function_call",

@@ -51,7 +51,7 @@ from goshi.llm.wire import redact
 log = logging.getLogger("goshi")
 NAME = "openai"
 REASON_MAX = 40
-TEXT_MARK = {"type": "message"}  # where the answer's text stood among the carried items
+TEXT_MARK = {"type": "message"}  # where the text stood among the carried items (with its phase)
 
 
 class ResponseFailed(Exception):
@@ -65,7 +65,7 @@ class ResponseFailed(Exception):
 class Item:
     """One output item as it arrives."""
 
-    __slots__ = ("arguments", "call_id", "kind", "name", "raw", "said")
+    __slots__ = ("arguments", "call_id", "kind", "name", "phase", "raw", "said")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
@@ -74,6 +74,7 @@ class Item:
         self.arguments = ""
         self.said: dict[int, int] = {}  # content part -> characters already passed on
         self.raw: dict[str, Any] | None = None  # a reasoning item, whole
+        self.phase: str | None = None  # a message's: commentary | final_answer (codex models)
 
 
 class ResponseReader:
@@ -182,8 +183,10 @@ class ResponseReader:
                 yield ToolCallDelta(self._index(item), item.call_id, item.name, "")
         elif kind == "reasoning" and done:
             item.raw = raw
-        elif kind == "message" and done:
-            yield from self._message_rest(item, raw.get("content"))
+        elif kind == "message":
+            item.phase = item.phase or _phase(raw.get("phase"))
+            if done:
+                yield from self._message_rest(item, raw.get("content"))
 
     def _rest(self, event: dict[str, Any], what: str) -> Iterator[Event]:
         """A .done event's whole text: whatever of it no delta brought."""
@@ -283,8 +286,8 @@ class ResponseReader:
         for item in self.order:
             if item.kind == "reasoning" and item.raw is not None:
                 pending.append(item.raw)
-            elif item.kind == "message" and pending:
-                pending.append(TEXT_MARK)
+            elif item.kind == "message" and (pending or item.phase):
+                pending.append({**TEXT_MARK, "phase": item.phase} if item.phase else TEXT_MARK)
             elif item.kind == "function_call":
                 calls.append(ToolCall(item.call_id or "", item.name or "", item.arguments))
                 carried.append(tuple(pending))
@@ -312,6 +315,11 @@ _QUIET = frozenset(
         "output_text.annotation.added",
     )
 )
+
+
+def _phase(value: Any) -> str | None:
+    """A message's phase, to be sent back with its text (OpenAI: dropping it degrades codex)."""
+    return value if value in ("commentary", "final_answer") else None
 
 
 def _part(event: dict[str, Any]) -> int:
