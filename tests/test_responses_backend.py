@@ -108,6 +108,9 @@ def test_the_request_in_the_responses_shape(server: WireServer) -> None:
             "name": "read_file",
             "description": "Read a file",
             "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+            # omitted, Responses makes every optional argument required (OpenAI's function
+            # calling guide: "explicitly set strict: false" to keep best-effort calling)
+            "strict": False,
         }
     ]
     assert body["max_output_tokens"] == 500 and "max_tokens" not in body

@@ -11,7 +11,8 @@
     an assistant's tool calls     -> the items carried before each call (reasoning, unchanged;
                                      the answer's text where it stood), then a function_call
     a tool result                 -> function_call_output with the same call_id
-    tools (chat shape)            -> {"type": "function", "name", "description", "parameters"}
+    tools (chat shape)            -> {"type": "function", "name", "description", "parameters",
+                                     "strict": false} (as chat completions takes them)
 
 Nothing is stored at OpenAI unless openai.store says so: goshi sends the conversation itself
 every time, and a reasoning model is asked for its reasoning encrypted
@@ -142,4 +143,7 @@ def _tool(schema: dict[str, Any]) -> dict[str, Any]:
     if "description" in fn:
         out["description"] = fn["description"]
     out["parameters"] = fn.get("parameters") or {"type": "object", "properties": {}}
+    # left out, strict means "strict where the schema allows" on Responses (every optional
+    # argument then required: the model fills them with "" or 0); chat completions' default
+    out["strict"] = fn.get("strict") is True
     return out
