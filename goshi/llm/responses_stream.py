@@ -11,7 +11,8 @@
                                                          server may skip deltas)
     response.completed                                -> usage, model, service tier -> Done
     response.incomplete                               -> Done("length" | "content_filter" | ...)
-    response.failed, an `error` event (flat or nested) -> ResponseFailed(fault)
+    response.failed, an `error` event (flat or nested),
+    a typeless {"error": ...} line (gateways)       -> ResponseFailed(fault)
     anything else                                     -> ignored, counted
 
 Every value is checked by goshi/llm/values.py, as on the chat path. llama.cpp's server says
@@ -381,6 +382,8 @@ def answer(
                     continue
                 if event.event == "error" and data.get("type") != "error":
                     data = {"type": "error", "error": data}  # llama.cpp's `error:` line
+                elif "type" not in data and is_error(data):
+                    data = {**data, "type": "error"}  # a gateway's chat-style error line
                 yield from reader.event(data)
             if malformed:
                 log.warning("%s: skipped %d malformed event(s) in the stream", NAME, malformed)
