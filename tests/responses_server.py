@@ -331,7 +331,7 @@ def responses_stream(text: str | list[str], **kwargs: Any) -> Reply:
     event_kwargs = {k: v for k, v in kwargs.items() if k not in STREAM_KEYS}
 
     def reply(h: Handler, body: dict[str, Any]) -> None:
-        if fault := input_fault(body):
+        if fault := request_fault(body):
             h.send_json(400, {"error": fault})
             return
         events = responses_events(pieces, **event_kwargs)
@@ -344,11 +344,20 @@ def responses_stream(text: str | list[str], **kwargs: Any) -> Reply:
     return reply
 
 
-def input_fault(body: dict[str, Any]) -> dict[str, Any] | None:
-    """What the strictest servers say of input items OpenAI itself lets by, or None:
-    llama.cpp's server (tools/server/server-chat.cpp) tells an assistant's item by its `type`
-    and refuses one without it; vLLM validates input_image against the SDK type, where
+def request_fault(body: dict[str, Any]) -> dict[str, Any] | None:
+    """What the strictest servers say of a request, or None: OpenAI takes no max_output_tokens
+    under 16; llama.cpp's server (tools/server/server-chat.cpp) tells an assistant's item by its
+    `type` and refuses one without it; vLLM validates input_image against the SDK type, where
     `detail` is required (vllm-project/vllm#57241, open)."""
+    cap = body.get("max_output_tokens")
+    if isinstance(cap, int) and cap < 16:
+        return {
+            "message": "Invalid 'max_output_tokens': integer below minimum value. Expected a"
+            f" value >= 16, but got {cap} instead.",
+            "type": "invalid_request_error",
+            "param": "max_output_tokens",
+            "code": "integer_below_min_value",
+        }
     items = body.get("input")
     for n, item in enumerate(items if isinstance(items, list) else ()):
         if item.get("role") == "assistant" and item.get("type") != "message":

@@ -209,3 +209,10 @@ def test_a_failed_response_over_an_image_is_not_asked_again(
     assert "The image is too large." in r.stderr and "try again" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
     assert len(server.chat_requests()) == 1
+
+
+def test_a_cap_under_sixteen_is_sent_as_sixteen(goshi: Any, server: WireServer) -> None:
+    # OpenAI: "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16"
+    r = goshi("ask", "-o", "max_tokens", "8", "one word?", **RESPONSES)
+    assert (r.code, r.stdout) == (0, "Hello from the test server.\n"), r.stderr
+    assert server.chat_requests()[0].body["max_output_tokens"] == 16

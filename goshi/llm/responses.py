@@ -28,6 +28,7 @@ from goshi.llm.api_choice import reasons
 from goshi.llm.types import ChatRequest, Message
 
 ENCRYPTED = "reasoning.encrypted_content"
+LEAST_OUTPUT = 16  # the smallest max_output_tokens OpenAI takes
 
 
 def body(
@@ -44,8 +45,8 @@ def body(
     if request.tools:
         out["tools"] = [_tool(t) for t in request.tools]
         out["tool_choice"] = "auto"
-    if cap is not None:
-        out["max_output_tokens"] = cap
+    if cap is not None:  # OpenAI: 400 integer_below_min_value under 16
+        out["max_output_tokens"] = max(cap, LEAST_OUTPUT)
     if settings.temperature is not None:
         out["temperature"] = settings.temperature
     if settings.top_p is not None:  # the Responses API takes no seed
