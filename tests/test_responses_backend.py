@@ -244,8 +244,8 @@ def test_an_error_event_keeps_what_arrived(server: WireServer, error: dict[str, 
 
 
 def test_llamacpp_completed_at_the_cap_is_a_cut_answer(server: WireServer) -> None:
-    server.responses.push(responses_stream(["a", "b", "c"], usage=(9, 3, 0, 0)))
-    events = list(backend(server).chat(ask(cap=3)))
+    server.responses.push(responses_stream(["a", "b", "c"], usage=(9, 64, 0, 0)))
+    events = list(backend(server).chat(ask(cap=64)))  # (a cap under 16 is sent as 16)
     assert done(events).finish_reason == "length"
 
 
