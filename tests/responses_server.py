@@ -331,6 +331,9 @@ def responses_stream(text: str | list[str], **kwargs: Any) -> Reply:
     event_kwargs = {k: v for k, v in kwargs.items() if k not in STREAM_KEYS}
 
     def reply(h: Handler, body: dict[str, Any]) -> None:
+        if fault := request_fault(body):
+            h.send_json(400, {"error": fault})
+            return
         events = responses_events(pieces, **event_kwargs)
         if not body.get("stream"):
             final = events[-1][1]["response"]
@@ -339,6 +342,41 @@ def responses_stream(text: str | list[str], **kwargs: Any) -> Reply:
         typed_sse(events, **stream_kwargs)(h, body)
 
     return reply
+
+
+def request_fault(body: dict[str, Any]) -> dict[str, Any] | None:
+    """What the strictest servers say of a request, or None: OpenAI takes no max_output_tokens
+    under 16; llama.cpp's server (tools/server/server-chat.cpp) tells an assistant's item by its
+    `type` and refuses one without it; vLLM validates input_image against the SDK type, where
+    `detail` is required (vllm-project/vllm#57241, open)."""
+    cap = body.get("max_output_tokens")
+    if isinstance(cap, int) and cap < 16:
+        return {
+            "message": "Invalid 'max_output_tokens': integer below minimum value. Expected a"
+            f" value >= 16, but got {cap} instead.",
+            "type": "invalid_request_error",
+            "param": "max_output_tokens",
+            "code": "integer_below_min_value",
+        }
+    items = body.get("input")
+    for n, item in enumerate(items if isinstance(items, list) else ()):
+        if item.get("role") == "assistant" and item.get("type") != "message":
+            return {
+                "code": 400,
+                "message": "Cannot determine type of 'item'",
+                "type": "invalid_request_error",
+            }
+        content = item.get("content")
+        for k, part in enumerate(content if isinstance(content, list) else ()):
+            if part.get("type") == "input_image" and "detail" not in part:
+                return {
+                    "message": "1 validation error for ResponsesRequest\n"
+                    f"input.{n}.content.{k}.detail\n  Field required [type=missing]",
+                    "type": "BadRequestError",
+                    "param": None,
+                    "code": 400,
+                }
+    return None
 
 
 def refuse_chat(model_prefix: str, shape: str, then: Reply) -> Reply:

@@ -193,6 +193,7 @@ def test_on_the_responses_api_an_image_is_an_input_image_and_top_p_goes_along(
             {
                 "type": "input_image",
                 "image_url": "data:image/png;base64," + base64.b64encode(PNG).decode(),
+                "detail": "auto",  # vLLM refuses an input_image without it
             },
         ],
     }

@@ -139,7 +139,7 @@ def test_continue_sends_the_conversation_itself(goshi: Any, server: WireServer) 
     assert body["instructions"].startswith("Be brief.")
     assert body["input"] == [
         {"role": "user", "content": "first question"},
-        {"role": "assistant", "content": "First answer."},
+        {"type": "message", "role": "assistant", "content": "First answer."},
         {"role": "user", "content": "second question"},
     ]
     assert "previous_response_id" not in body and body["store"] is False
@@ -194,3 +194,25 @@ def test_a_priority_tier_answer_is_charged_at_its_tier(goshi: Any, server: WireS
     )
     r = goshi("ask", "--json", "-m", "gpt-5.3-codex", "hi", **RESPONSES)
     assert json.loads(r.stdout)["cost_usd"] == pytest.approx(0.0063, abs=1e-12)  # 2 x 3150/1M
+
+
+def test_a_failed_response_over_an_image_is_not_asked_again(
+    goshi: Any, server: WireServer, home: Path
+) -> None:
+    # openai-python ResponseError codes: image_too_large and its kin are the request's fault;
+    # they were classed as server errors, retried and told to "try again later"
+    (home / "work" / "big.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    failure = {"code": "image_too_large", "message": "The image is too large."}
+    server.responses.push(responses_stream([], failure=failure))
+    r = goshi("ask", "-f", "big.png", "what is this?", **RESPONSES)
+    assert r.code == 7, r.stderr
+    assert "The image is too large." in r.stderr and "try again" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert len(server.chat_requests()) == 1
+
+
+def test_a_cap_under_sixteen_is_sent_as_sixteen(goshi: Any, server: WireServer) -> None:
+    # OpenAI: "Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16"
+    r = goshi("ask", "-o", "max_tokens", "8", "one word?", **RESPONSES)
+    assert (r.code, r.stdout) == (0, "Hello from the test server.\n"), r.stderr
+    assert server.chat_requests()[0].body["max_output_tokens"] == 16

@@ -99,7 +99,7 @@ def test_the_request_in_the_responses_shape(server: WireServer) -> None:
     assert body["instructions"] == "Be brief."
     assert body["input"] == [
         {"role": "user", "content": "hi"},
-        {"role": "assistant", "content": "hello"},
+        {"type": "message", "role": "assistant", "content": "hello"},
         {"role": "user", "content": "read it"},
     ]
     assert body["tools"] == [
@@ -108,6 +108,9 @@ def test_the_request_in_the_responses_shape(server: WireServer) -> None:
             "name": "read_file",
             "description": "Read a file",
             "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+            # omitted, Responses makes every optional argument required (OpenAI's function
+            # calling guide: "explicitly set strict: false" to keep best-effort calling)
+            "strict": False,
         }
     ]
     assert body["max_output_tokens"] == 500 and "max_tokens" not in body
@@ -162,7 +165,7 @@ def test_reasoning_goes_back_right_before_the_call_that_followed_it(server: Wire
     assert sent == [
         {"role": "user", "content": "read a and b"},
         reasoning,
-        {"role": "assistant", "content": "Reading both."},
+        {"type": "message", "role": "assistant", "content": "Reading both."},
         {
             "type": "function_call",
             "call_id": "call_a",
@@ -241,8 +244,8 @@ def test_an_error_event_keeps_what_arrived(server: WireServer, error: dict[str, 
 
 
 def test_llamacpp_completed_at_the_cap_is_a_cut_answer(server: WireServer) -> None:
-    server.responses.push(responses_stream(["a", "b", "c"], usage=(9, 3, 0, 0)))
-    events = list(backend(server).chat(ask(cap=3)))
+    server.responses.push(responses_stream(["a", "b", "c"], usage=(9, 64, 0, 0)))
+    events = list(backend(server).chat(ask(cap=64)))  # (a cap under 16 is sent as 16)
     assert done(events).finish_reason == "length"
 
 
@@ -349,6 +352,18 @@ def test_reasoning_effort_goes_in_each_dialects_own_field(server: WireServer) ->
     assert on_chat["reasoning_effort"] == "high" and "reasoning" not in on_chat
 
 
+def next_round(server: WireServer, end: Done, said: str) -> list[dict[str, Any]]:
+    """The input items of the round after `end` (its one call, to call_a, answered "A")."""
+    messages = [
+        Message("user", "hi"),
+        Message("assistant", said, list(end.tool_calls)),
+        Message("tool", "A", tool_call_id="call_a"),
+    ]
+    list(backend(server).chat(ask(messages=messages)))
+    items: list[dict[str, Any]] = server.chat_requests()[-1].body["input"]
+    return items
+
+
 def test_text_between_reasoning_and_calls_keeps_its_place(server: WireServer) -> None:
     server.responses.push(
         responses_stream(["Let me look."], tool_calls=CALLS[:1], reasoning=["Plan."])
@@ -356,17 +371,11 @@ def test_text_between_reasoning_and_calls_keeps_its_place(server: WireServer) ->
     end = done(list(backend(server).chat(ask())))
     first = end.tool_calls[0]
     assert [i["type"] for i in first.carried] == ["reasoning", "message"]
-    messages = [
-        Message("user", "hi"),
-        Message("assistant", "Let me look.", list(end.tool_calls)),
-        Message("tool", "A", tool_call_id="call_a"),
-    ]
-    list(backend(server).chat(ask(messages=messages)))
-    sent = server.chat_requests()[1].body["input"]
+    sent = next_round(server, end, "Let me look.")
     assert [i.get("type", i.get("role")) for i in sent] == [
         "user",
         "reasoning",
-        "assistant",
+        "message",
         "function_call",
         "function_call_output",
     ]

@@ -104,6 +104,18 @@ def error_from_fault(
     return RequestRejected(said, "the server refused this request as sent", backend=NAME)
 
 
+# failed-response codes (openai-python ResponseError) that asking again will not change
+REFUSED = frozenset(
+    (
+        "bad_request",
+        "content_filter",
+        "vector_store_timeout",
+        "bio_policy",
+        "data_residency_mismatch",
+    )
+)
+
+
 def status_of(fault: ServerFault) -> int:
     """The HTTP status a failed response's code stands for, so its error is classed as on chat
     completions (a rate limit is retried, a bad request is not)."""
@@ -112,11 +124,9 @@ def status_of(fault: ServerFault) -> int:
         return int(code)
     if "rate_limit" in code or code in ("insufficient_quota", "slow_down"):
         return 429
-    if code.startswith(("invalid", "unsupported", "context_length")) or code in (
-        "bad_request",
-        "content_filter",
-        "vector_store_timeout",
-    ):
+    if code.startswith(("invalid", "unsupported", "context_length")) or code in REFUSED:
+        return 400
+    if "image" in code:  # image_too_large, empty_image_file, ...: asking again will not help
         return 400
     if code in ("authentication_error", "invalid_api_key"):
         return 401

@@ -1,11 +1,18 @@
 """A request to OpenAI's Responses API (POST {base_url}/responses), made from goshi's messages.
 
     leading system messages       -> instructions
-    user / assistant / system     -> {"role", "content"} input items
+    user / system                 -> {"role", "content"} input items
+    assistant                     -> {"type": "message", "role": "assistant", "content"}
+                                     (llama.cpp's server tells an earlier answer from a new
+                                     question by its type: without one, 400 "Cannot determine
+                                     type of 'item'")
+    an image                      -> input_image with detail "auto" (vLLM's validation
+                                     requires detail, though OpenAI defaults it)
     an assistant's tool calls     -> the items carried before each call (reasoning, unchanged;
                                      the answer's text where it stood), then a function_call
     a tool result                 -> function_call_output with the same call_id
-    tools (chat shape)            -> {"type": "function", "name", "description", "parameters"}
+    tools (chat shape)            -> {"type": "function", "name", "description", "parameters",
+                                     "strict": false} (as chat completions takes them)
 
 Nothing is stored at OpenAI unless openai.store says so: goshi sends the conversation itself
 every time, and a reasoning model is asked for its reasoning encrypted
@@ -21,6 +28,7 @@ from goshi.llm.api_choice import reasons
 from goshi.llm.types import ChatRequest, Message
 
 ENCRYPTED = "reasoning.encrypted_content"
+LEAST_OUTPUT = 16  # the smallest max_output_tokens OpenAI takes
 
 
 def body(
@@ -37,8 +45,8 @@ def body(
     if request.tools:
         out["tools"] = [_tool(t) for t in request.tools]
         out["tool_choice"] = "auto"
-    if cap is not None:
-        out["max_output_tokens"] = cap
+    if cap is not None:  # OpenAI: 400 integer_below_min_value under 16
+        out["max_output_tokens"] = max(cap, LEAST_OUTPUT)
     if settings.temperature is not None:
         out["temperature"] = settings.temperature
     if settings.top_p is not None:  # the Responses API takes no seed
@@ -79,17 +87,28 @@ def input_items(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
             items += _assistant_with_calls(m)
         elif m.images:  # the text, then each image as a data URL
             text = [{"type": "input_text", "text": m.content}] if m.content else []
-            images = [{"type": "input_image", "image_url": i.data_url()} for i in m.images]
-            items.append({"role": m.role, "content": [*text, *images]})
+            images = [_image(i.data_url()) for i in m.images]
+            items.append(_said(m.role, [*text, *images]))
         elif m.content or m.role == "user":
-            items.append({"role": m.role, "content": m.content})
+            items.append(_said(m.role, m.content))
     return instructions, items
+
+
+def _said(role: str, content: Any) -> dict[str, Any]:
+    """A message item; an assistant's is typed (llama.cpp rejects an untyped one)."""
+    if role == "assistant":
+        return {"type": "message", "role": role, "content": content}
+    return {"role": role, "content": content}
+
+
+def _image(url: str) -> dict[str, Any]:
+    return {"type": "input_image", "image_url": url, "detail": "auto"}
 
 
 def _assistant_with_calls(m: Message) -> list[dict[str, Any]]:
     """The answer's text, the reasoning carried from the round, and the calls, in the order the
     model produced them (a reasoning item must come right before the item that followed it)."""
-    text = {"role": "assistant", "content": m.content} if m.content else None
+    text = _said("assistant", m.content) if m.content else None
     out: list[dict[str, Any]] = []
     placed = not any(_is_text_mark(i) for c in m.tool_calls for i in c.carried)
     if placed and text:
@@ -101,7 +120,7 @@ def _assistant_with_calls(m: Message) -> list[dict[str, Any]]:
             elif not placed:
                 placed = True
                 if text:
-                    out.append(text)
+                    out.append({**text, "phase": item["phase"]} if item.get("phase") else text)
         out.append(
             {
                 "type": "function_call",
@@ -125,4 +144,7 @@ def _tool(schema: dict[str, Any]) -> dict[str, Any]:
     if "description" in fn:
         out["description"] = fn["description"]
     out["parameters"] = fn.get("parameters") or {"type": "object", "properties": {}}
+    # left out, strict means "strict where the schema allows" on Responses (every optional
+    # argument then required: the model fills them with "" or 0); chat completions' default
+    out["strict"] = fn.get("strict") is True
     return out

@@ -7,10 +7,12 @@
     response.output_item.added / .done                -> items by output_index, else item_id:
         function_call: call_id and name; reasoning: kept whole, to be sent back
     response.function_call_arguments.delta / .done    -> ToolCallDelta, arguments joined
-    *.done with text no delta brought                 -> the rest of it (a server may skip deltas)
+    *.done with text no delta brought                 -> the rest of it, per content part (a
+                                                         server may skip deltas)
     response.completed                                -> usage, model, service tier -> Done
     response.incomplete                               -> Done("length" | "content_filter" | ...)
-    response.failed, an `error` event (flat or nested) -> ResponseFailed(fault)
+    response.failed, an `error` event (flat or nested),
+    a typeless {"error": ...} line (gateways)       -> ResponseFailed(fault)
     anything else                                     -> ignored, counted
 
 Every value is checked by goshi/llm/values.py, as on the chat path. llama.cpp's server says
@@ -50,7 +52,7 @@ from goshi.llm.wire import redact
 log = logging.getLogger("goshi")
 NAME = "openai"
 REASON_MAX = 40
-TEXT_MARK = {"type": "message"}  # where the answer's text stood among the carried items
+TEXT_MARK = {"type": "message"}  # where the text stood among the carried items (with its phase)
 
 
 class ResponseFailed(Exception):
@@ -64,15 +66,16 @@ class ResponseFailed(Exception):
 class Item:
     """One output item as it arrives."""
 
-    __slots__ = ("arguments", "call_id", "kind", "name", "raw", "said")
+    __slots__ = ("arguments", "call_id", "kind", "name", "phase", "raw", "said")
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.call_id: str | None = None
         self.name: str | None = None
         self.arguments = ""
-        self.said = 0  # characters of text already passed on from deltas
+        self.said: dict[int, int] = {}  # content part -> characters already passed on
         self.raw: dict[str, Any] | None = None  # a reasoning item, whole
+        self.phase: str | None = None  # a message's: commentary | final_answer (codex models)
 
 
 class ResponseReader:
@@ -101,7 +104,7 @@ class ResponseReader:
         delta = event.get("delta")
         if kind == "response.output_text.delta":
             if isinstance(delta, str) and delta:
-                self._slot(event, "message").said += len(delta)
+                _count(self._slot(event, "message"), event, delta)
                 if out := self.text.feed(delta):
                     yield TextDelta(out)
         elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
@@ -109,7 +112,7 @@ class ResponseReader:
                 yield from self._thought(event, delta)
         elif kind == "response.refusal.delta":
             if isinstance(delta, str) and delta:
-                self._slot(event, "message").said += len(delta)
+                _count(self._slot(event, "message"), event, delta)
                 if out := self.refusal.feed(delta):
                     yield RefusalDelta(out)
         elif kind == "response.function_call_arguments.delta":
@@ -181,18 +184,20 @@ class ResponseReader:
                 yield ToolCallDelta(self._index(item), item.call_id, item.name, "")
         elif kind == "reasoning" and done:
             item.raw = raw
-        elif kind == "message" and done:
-            yield from self._message_rest(item, raw.get("content"))
+        elif kind == "message":
+            item.phase = item.phase or _phase(raw.get("phase"))
+            if done:
+                yield from self._message_rest(item, raw.get("content"))
 
     def _rest(self, event: dict[str, Any], what: str) -> Iterator[Event]:
         """A .done event's whole text: whatever of it no delta brought."""
         whole = event.get("text" if what == "text" else "refusal")
         if isinstance(whole, str):
             item = self._slot(event, "message")
-            yield from self._said(item, whole, what)
+            yield from self._said(item, _part(event), whole, what)
 
     def _message_rest(self, item: Item, content: Any) -> Iterator[Event]:
-        for part in content if isinstance(content, list) else ():
+        for n, part in enumerate(content if isinstance(content, list) else ()):
             if isinstance(part, dict) and part.get("type") == "output_text":
                 whole = part.get("text")
                 what = "text"
@@ -201,13 +206,15 @@ class ResponseReader:
             else:
                 continue
             if isinstance(whole, str):
-                yield from self._said(item, whole, what)
+                yield from self._said(item, n, whole, what)
 
-    def _said(self, item: Item, whole: str, what: str) -> Iterator[Event]:
-        if len(whole) <= item.said:
+    def _said(self, item: Item, part: int, whole: str, what: str) -> Iterator[Event]:
+        """What of a content part's whole text no delta brought (a message may have several)."""
+        said = item.said.get(part, 0)
+        if len(whole) <= said:
             return
-        rest = whole[item.said :]
-        item.said = len(whole)
+        rest = whole[said:]
+        item.said[part] = len(whole)
         if what == "text" and (out := self.text.feed(rest)):
             yield TextDelta(out)
         elif what == "refusal" and (out := self.refusal.feed(rest)):
@@ -280,8 +287,8 @@ class ResponseReader:
         for item in self.order:
             if item.kind == "reasoning" and item.raw is not None:
                 pending.append(item.raw)
-            elif item.kind == "message" and pending:
-                pending.append(TEXT_MARK)
+            elif item.kind == "message" and (pending or item.phase):
+                pending.append({**TEXT_MARK, "phase": item.phase} if item.phase else TEXT_MARK)
             elif item.kind == "function_call":
                 calls.append(ToolCall(item.call_id or "", item.name or "", item.arguments))
                 carried.append(tuple(pending))
@@ -309,6 +316,22 @@ _QUIET = frozenset(
         "output_text.annotation.added",
     )
 )
+
+
+def _phase(value: Any) -> str | None:
+    """A message's phase, to be sent back with its text (OpenAI: dropping it degrades codex)."""
+    return value if value in ("commentary", "final_answer") else None
+
+
+def _part(event: dict[str, Any]) -> int:
+    """The content part an event is about (llama.cpp names none: its messages have one)."""
+    n = event.get("content_index")
+    return n if isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= 4096 else 0
+
+
+def _count(item: Item, event: dict[str, Any], delta: str) -> None:
+    part = _part(event)
+    item.said[part] = item.said.get(part, 0) + len(delta)
 
 
 def _key(key: Any) -> bool:
@@ -359,6 +382,8 @@ def answer(
                     continue
                 if event.event == "error" and data.get("type") != "error":
                     data = {"type": "error", "error": data}  # llama.cpp's `error:` line
+                elif "type" not in data and is_error(data):
+                    data = {**data, "type": "error"}  # a gateway's chat-style error line
                 yield from reader.event(data)
             if malformed:
                 log.warning("%s: skipped %d malformed event(s) in the stream", NAME, malformed)
