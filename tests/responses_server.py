@@ -331,6 +331,9 @@ def responses_stream(text: str | list[str], **kwargs: Any) -> Reply:
     event_kwargs = {k: v for k, v in kwargs.items() if k not in STREAM_KEYS}
 
     def reply(h: Handler, body: dict[str, Any]) -> None:
+        if (bad := untyped_item(body)) is not None:
+            h.send_json(400, {"error": bad})
+            return
         events = responses_events(pieces, **event_kwargs)
         if not body.get("stream"):
             final = events[-1][1]["response"]
@@ -339,6 +342,30 @@ def responses_stream(text: str | list[str], **kwargs: Any) -> Reply:
         typed_sse(events, **stream_kwargs)(h, body)
 
     return reply
+
+
+def untyped_item(body: dict[str, Any]) -> dict[str, Any] | None:
+    """llama.cpp's refusal of an input item it cannot place (tools/server's responses-to-chat
+    conversion): user/system/developer messages may leave out `type`; an assistant message needs
+    `type: "message"` and a list of output_text parts; calls, their outputs and reasoning items
+    need their `type`. OpenAI takes all of these, so the test server asks for them everywhere."""
+    items = body.get("input")
+    for item in items if isinstance(items, list) else ():
+        kind, role = item.get("type"), item.get("role")
+        if role in ("user", "system", "developer") and kind in (None, "message"):
+            continue
+        content = item.get("content")
+        if role == "assistant" and kind == "message" and isinstance(content, list):
+            if all(isinstance(p, dict) and p.get("type") == "output_text" for p in content):
+                continue
+            return {"code": 400, "message": "'type' must be 'output_text'", "type": INVALID}
+        if kind in ("function_call", "function_call_output", "reasoning"):
+            continue
+        return {"code": 400, "message": "Cannot determine type of 'item'", "type": INVALID}
+    return None
+
+
+INVALID = "invalid_request_error"
 
 
 def refuse_chat(model_prefix: str, shape: str, then: Reply) -> Reply:

@@ -1,7 +1,11 @@
 """A request to OpenAI's Responses API (POST {base_url}/responses), made from goshi's messages.
 
     leading system messages       -> instructions
-    user / assistant / system     -> {"role", "content"} input items
+    user / system                 -> {"role", "content"} input items
+    assistant                     -> {"type": "message", "role": "assistant", "content":
+                                     [{"type": "output_text", "text"}]}: the shape OpenAI takes
+                                     and llama.cpp requires (an untyped assistant item is "Cannot
+                                     determine type of 'item'" there)
     an assistant's tool calls     -> the items carried before each call (reasoning, unchanged;
                                      the answer's text where it stood), then a function_call
     a tool result                 -> function_call_output with the same call_id
@@ -81,6 +85,8 @@ def input_items(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
             text = [{"type": "input_text", "text": m.content}] if m.content else []
             images = [{"type": "input_image", "image_url": i.data_url()} for i in m.images]
             items.append({"role": m.role, "content": [*text, *images]})
+        elif m.role == "assistant" and m.content:
+            items.append(_said(m.content))
         elif m.content or m.role == "user":
             items.append({"role": m.role, "content": m.content})
     return instructions, items
@@ -89,7 +95,7 @@ def input_items(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
 def _assistant_with_calls(m: Message) -> list[dict[str, Any]]:
     """The answer's text, the reasoning carried from the round, and the calls, in the order the
     model produced them (a reasoning item must come right before the item that followed it)."""
-    text = {"role": "assistant", "content": m.content} if m.content else None
+    text = _said(m.content) if m.content else None
     out: list[dict[str, Any]] = []
     placed = not any(_is_text_mark(i) for c in m.tool_calls for i in c.carried)
     if placed and text:
@@ -111,6 +117,15 @@ def _assistant_with_calls(m: Message) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _said(text: str) -> dict[str, Any]:
+    """An assistant's earlier text, as an output message."""
+    return {"type": "message", "role": "assistant", "content": [_output_text(text)]}
+
+
+def _output_text(text: str) -> dict[str, Any]:
+    return {"type": "output_text", "text": text}
 
 
 def _is_text_mark(item: Any) -> bool:
