@@ -28,6 +28,11 @@ from typing import Any
 import httpx
 import pytest
 
+from goshi.config import HttpSettings, OpenAISettings
+from goshi.llm import http
+from goshi.llm.openai import OpenAIBackend
+from goshi.llm.params import InProcess
+from goshi.llm.types import ChatRequest, Done, Message, TextDelta, ToolCall, UsageReport
 from tests.conftest import GOSHI, Result
 
 pytestmark = pytest.mark.real
@@ -233,6 +238,48 @@ def test_cost_counts_the_answers(run: Run) -> None:
     assert (got["answers"], got["unpriced_answers"], got["total_usd"]) == (2, 2, 0)
     assert got["by_model"][MODEL]["answers"] == 2
     assert got["by_model"][MODEL]["completion_tokens"] == 6
+
+
+READ_FILE = {
+    "type": "function",
+    "function": {
+        "name": "read_file",
+        "description": "Read a file of the workspace.",
+        "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+    },
+}
+# an item of llama.cpp's own shape, as goshi carries it from a round to the next
+REASONING = {
+    "id": "rs_0123456789abcdef",
+    "type": "reasoning",
+    "summary": [],
+    "content": [{"type": "reasoning_text", "text": "I should read the notes."}],
+    "encrypted_content": "",
+}
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "no-stream"])
+@pytest.mark.parametrize("api", APIS)
+def test_the_request_after_a_tool_call_is_taken(real: RealServer, api: str, stream: bool) -> None:
+    """The second request of a tool round (text, reasoning carried, the call, its result) as
+    goshi's backend sends it: the server answers it (the model cannot make the call itself)."""
+    http.close()
+    settings = OpenAISettings(base_url=real.url, api=api)
+    backend = OpenAIBackend(settings, HttpSettings(read_timeout_s=300), "sk-any", InProcess())
+    carried = (REASONING, {"type": "message"}) if api == "responses" else ()
+    call = ToolCall("fc_call_1", "read_file", json.dumps({"path": "notes.txt"}), carried)
+    messages = [
+        Message("system", "Answer briefly."),
+        Message("user", "What do my notes say?"),
+        Message("assistant", "Let me look.", [call]),
+        Message("tool", "The word is heron.", tool_call_id="fc_call_1", tool_name="read_file"),
+    ]
+    events = list(backend.chat(ChatRequest(messages, MODEL, stream, [READ_FILE], 5)))
+    assert "".join(e.text for e in events if isinstance(e, TextDelta))
+    (usage,) = [e.usage for e in events if isinstance(e, UsageReport)]
+    assert usage.prompt_tokens > 0 and usage.completion_tokens == 5
+    done = events[-1]
+    assert isinstance(done, Done) and done.finish_reason == "length" and done.model == MODEL
 
 
 @pytest.mark.parametrize("api", APIS)
