@@ -240,6 +240,17 @@ def test_cost_counts_the_answers(run: Run) -> None:
     assert got["by_model"][MODEL]["completion_tokens"] == 6
 
 
+def test_status_and_models_read_the_servers_model_list(run: Run) -> None:
+    """llama.cpp's GET /v1/models (an Ollama-like `models` list beside OpenAI's `data`)."""
+    status = run("status")
+    assert status.code == 0 and f"{MODEL} (present)" in status.stdout, status.stdout
+    for api in APIS:
+        listed = run("models", api=api)
+        assert listed.code == 0, listed.stderr
+        (row,) = [ln.split() for ln in listed.stdout.splitlines() if ln.split()[:1] == [MODEL]]
+        assert api in row and "default" in row
+
+
 READ_FILE = {
     "type": "function",
     "function": {
