@@ -20,10 +20,11 @@ import re
 _KEYLIKE = re.compile(r"\b(sk|rk|pk)-[A-Za-z0-9_\-*.]{6,}")
 _URL_CREDENTIALS = r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/@\s?#]+@"  # compiled at the first @
 _known: set[str] = set()
+MIN_KEY = 4  # shorter is a placeholder a local server ignores (`x`): hiding it mangles every text
 
 
 def remember(key: str | None) -> None:
-    if key and len(key) >= 4:
+    if key and len(key) >= MIN_KEY:
         _known.add(key)
         if key != key.strip():  # a padded key is also redacted in the form a server echoes
             _known.add(key.strip())
@@ -35,7 +36,7 @@ def mask_url(text: str) -> str:
 
 def redact(text: str, secret: str | None = None) -> str:
     for key in sorted({*_known, *([secret] if secret else [])}, key=len, reverse=True):
-        if key.strip():
+        if len(key.strip()) >= MIN_KEY:
             text = text.replace(key, "[key]")
     return mask_url(_KEYLIKE.sub(r"\1-[redacted]", text))
 

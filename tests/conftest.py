@@ -120,9 +120,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run the slow fault-injection and fuzz cases in full (default: a seeded sample)",
     )
+    parser.addoption(
+        "--real",
+        action="store_true",
+        help="also run tests/test_real_server.py against a real llama.cpp server"
+        " (shared/tools/realserver.py; the first run installs it from PyPI)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--real"):  # by its marker: "real" is also a folder name here
+        skip_real = pytest.mark.skip(reason="real server: run with `pytest --real`")
+        for item in items:
+            if item.get_closest_marker("real") is not None:
+                item.add_marker(skip_real)
     if config.getoption("--slow"):
         return
     skip = pytest.mark.skip(reason="slow: run with `pytest --slow`")

@@ -358,14 +358,10 @@ def request_fault(body: dict[str, Any]) -> dict[str, Any] | None:
             "param": "max_output_tokens",
             "code": "integer_below_min_value",
         }
+    if (bad := untyped_item(body)) is not None:
+        return bad
     items = body.get("input")
     for n, item in enumerate(items if isinstance(items, list) else ()):
-        if item.get("role") == "assistant" and item.get("type") != "message":
-            return {
-                "code": 400,
-                "message": "Cannot determine type of 'item'",
-                "type": "invalid_request_error",
-            }
         content = item.get("content")
         for k, part in enumerate(content if isinstance(content, list) else ()):
             if part.get("type") == "input_image" and "detail" not in part:
@@ -377,6 +373,30 @@ def request_fault(body: dict[str, Any]) -> dict[str, Any] | None:
                     "code": 400,
                 }
     return None
+
+
+def untyped_item(body: dict[str, Any]) -> dict[str, Any] | None:
+    """llama.cpp's refusal of an input item it cannot place (tools/server's responses-to-chat
+    conversion): user/system/developer messages may leave out `type`; an assistant message needs
+    `type: "message"` and a list of output_text parts; calls, their outputs and reasoning items
+    need their `type`. OpenAI takes all of these, so the test server asks for them everywhere."""
+    items = body.get("input")
+    for item in items if isinstance(items, list) else ():
+        kind, role = item.get("type"), item.get("role")
+        if role in ("user", "system", "developer") and kind in (None, "message"):
+            continue
+        content = item.get("content")
+        if role == "assistant" and kind == "message" and isinstance(content, list):
+            if all(isinstance(p, dict) and p.get("type") == "output_text" for p in content):
+                continue
+            return {"code": 400, "message": "'type' must be 'output_text'", "type": INVALID}
+        if kind in ("function_call", "function_call_output", "reasoning"):
+            continue
+        return {"code": 400, "message": "Cannot determine type of 'item'", "type": INVALID}
+    return None
+
+
+INVALID = "invalid_request_error"
 
 
 def refuse_chat(model_prefix: str, shape: str, then: Reply) -> Reply:

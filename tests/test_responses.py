@@ -139,7 +139,11 @@ def test_continue_sends_the_conversation_itself(goshi: Any, server: WireServer) 
     assert body["instructions"].startswith("Be brief.")
     assert body["input"] == [
         {"role": "user", "content": "first question"},
-        {"type": "message", "role": "assistant", "content": "First answer."},
+        {
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": "First answer."}],
+        },
         {"role": "user", "content": "second question"},
     ]
     assert "previous_response_id" not in body and body["store"] is False

@@ -44,6 +44,15 @@ CALLS = [
 ]
 
 
+def said_item(text: str) -> dict[str, Any]:
+    """An assistant's earlier text as llama.cpp requires it (and OpenAI takes it)."""
+    return {
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": text}],
+    }
+
+
 def settings(server: WireServer, api: str = "responses", **kw: Any) -> OpenAISettings:
     return OpenAISettings(base_url=f"{server.url}/v1", api=api, **kw)
 
@@ -99,7 +108,7 @@ def test_the_request_in_the_responses_shape(server: WireServer) -> None:
     assert body["instructions"] == "Be brief."
     assert body["input"] == [
         {"role": "user", "content": "hi"},
-        {"type": "message", "role": "assistant", "content": "hello"},
+        said_item("hello"),
         {"role": "user", "content": "read it"},
     ]
     assert body["tools"] == [
@@ -165,7 +174,7 @@ def test_reasoning_goes_back_right_before_the_call_that_followed_it(server: Wire
     assert sent == [
         {"role": "user", "content": "read a and b"},
         reasoning,
-        {"type": "message", "role": "assistant", "content": "Reading both."},
+        said_item("Reading both."),
         {
             "type": "function_call",
             "call_id": "call_a",

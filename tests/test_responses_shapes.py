@@ -195,7 +195,7 @@ def test_a_codex_commentary_goes_back_with_its_phase(server: WireServer) -> None
     assert sent[1] == {
         "type": "message",
         "role": "assistant",
-        "content": "Let me look.",
+        "content": [{"type": "output_text", "text": "Let me look."}],
         "phase": "commentary",
     }
     assert [i.get("type", i.get("role")) for i in sent[2:]] == [

@@ -172,6 +172,16 @@ def test_a_server_that_echoes_the_key_cannot_get_it_stored_or_exported(
     assert "[redacted]" in shown.stdout
 
 
+def test_a_placeholder_key_leaves_the_servers_words_whole(goshi, server: WireServer) -> None:
+    """`OPENAI_API_KEY=x` for a local server: llama.cpp's context error said
+    "e[key]ceeds the available conte[key]t size" (found against the real server)."""
+    said = "could not parse the request: expected value at line 1, column 1 (exit code 2)"
+    server.openai.push(openai_error(400, said))
+    r = goshi("ask", "hi", OPENAI_API_KEY="x")
+    assert r.code == 7 and said in r.stderr, r.stderr
+    assert "[key]" not in r.stderr
+
+
 def test_the_value_of_any_api_key_env_is_never_stored(goshi, home: Path, server) -> None:
     """The variable the user's config names, also when Ollama answers."""
     secret = "gw-live-7f3a9c0e5b1d"

@@ -2,10 +2,10 @@
 
     leading system messages       -> instructions
     user / system                 -> {"role", "content"} input items
-    assistant                     -> {"type": "message", "role": "assistant", "content"}
-                                     (llama.cpp's server tells an earlier answer from a new
-                                     question by its type: without one, 400 "Cannot determine
-                                     type of 'item'")
+    assistant                     -> {"type": "message", "role": "assistant", "content":
+                                     [{"type": "output_text", "text"}]}: the shape OpenAI takes
+                                     and llama.cpp requires (an untyped assistant item is "Cannot
+                                     determine type of 'item'" there, seen on a real server)
     an image                      -> input_image with detail "auto" (vLLM's validation
                                      requires detail, though OpenAI defaults it)
     an assistant's tool calls     -> the items carried before each call (reasoning, unchanged;
@@ -95,9 +95,11 @@ def input_items(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
 
 
 def _said(role: str, content: Any) -> dict[str, Any]:
-    """A message item; an assistant's is typed (llama.cpp rejects an untyped one)."""
+    """A message item; an assistant's is typed, its text an output_text part (llama.cpp rejects
+    an untyped one, and a plain string there)."""
     if role == "assistant":
-        return {"type": "message", "role": role, "content": content}
+        parts = [{"type": "output_text", "text": content}] if isinstance(content, str) else content
+        return {"type": "message", "role": role, "content": parts}
     return {"role": role, "content": content}
 
 
