@@ -4,7 +4,8 @@ A path from the model is resolved against the workspace root with every symlink 
 only then checked. Refused, each with a reason the model can read: anything that resolves outside
 the root (`..`, absolute paths, links pointing out), symlink loops, device files, FIFOs and
 sockets, goshi's own config, data and state directories, and for writes `.git/` internals, any file
-named goshi.yaml and the config files this run loaded (a model must not widen its own jail for the
+named goshi.yaml (both in any case: `.GIT/hooks` is the repository's hooks on a case-insensitive
+disk) and the config files this run loaded (a model must not widen its own jail for the
 next run).
 
 A regular file with more than one hard link is refused too: its other names may be outside the
@@ -55,9 +56,9 @@ class Workspace:
         for private in self.private:
             if real == private or private in real.parents:
                 raise Refused(f"{raw!r} is inside goshi's own files; those are off limits")
-        if for_write and ".git" in real.relative_to(self.root).parts:
+        if for_write and any(_folded(part) == ".git" for part in real.relative_to(self.root).parts):
             raise Refused(f"{raw!r} is inside .git/; change the repository with git, not here")
-        if for_write and (real.name.lower() == CONFIG_NAME or real in self.configs):
+        if for_write and (_folded(real.name) == CONFIG_NAME or real in self.configs):
             raise Refused(f"{raw!r} is goshi's configuration; only the user changes it")
         try:
             st = os.stat(real)
@@ -87,6 +88,12 @@ class Workspace:
     def relative(self, path: Path) -> str:
         rel = path.relative_to(self.root).as_posix()
         return rel or "."
+
+
+def _folded(name: str) -> str:
+    """A name as a case-insensitive disk (macOS, Windows) takes it: `.GIT` is `.git` there, and
+    Windows drops trailing dots and spaces (`.git.`)."""
+    return name.lower().rstrip(". ")
 
 
 def single_link(st: os.stat_result) -> bool:
