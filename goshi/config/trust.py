@@ -57,7 +57,7 @@ def may_set(path: str, value: Any, current: Any) -> bool:
     if path == "ollama.model":
         return not ollama_cloud(str(value))
     if path == "backend":  # to the local one, never away from it (off the machine, and paid)
-        return value == "ollama" or current != "ollama"
+        return bool(value == "ollama" or current != "ollama")
     if path in LOWER_ONLY:
         return bool(value <= current)
     return True
