@@ -247,3 +247,21 @@ def test_the_yes_diff_is_coloured_only_on_a_terminal_and_without_no_color(
     t.wait_for(r"done")
     assert _green_rows(t, "+hello") == [not no_color]
     assert t.wait_exit() == 0
+
+
+def test_an_added_line_that_looks_like_a_file_header_is_coloured_as_added(
+    env, server: WireServer, work
+) -> None:
+    """Only the diff's first two lines are its file headers: an added line `++ b/x` shows as
+    `+++ b/x` and was drawn uncoloured, like a line that does not change."""
+    content = "++ b/README.md unchanged\nrm -rf ~\n"
+    server.openai.push(
+        tool_round(call("write_file", path="new.sh", content=content)), openai_stream("no")
+    )
+    t = spawn({**env, "NO_COLOR": ""}, work, "ask", "write it")
+    t.wait_for(ASK_CHANGE)
+    assert _green_rows(t, "+++ b/new.sh") == [False]  # the header
+    assert _green_rows(t, "+++ b/README.md unchanged") == [True], on_screen(t)
+    assert _green_rows(t, "+rm -rf ~") == [True]
+    t.send("n")
+    assert t.wait_exit() == 0

@@ -44,9 +44,10 @@ NO_UNDO = (
 )
 
 
-def _kind(line: str) -> str:
-    """The colour key of a diff line: + added, - removed, @ a hunk header, "" the rest."""
-    if line.startswith(("+++", "---")):
+def _kind(line: str, number: int) -> str:
+    """The colour key of a diff's line `number`: + added, - removed, @ a hunk header, "" the
+    rest. Only the first two lines are the file headers: later, `+++ x` is the added `++ x`."""
+    if number < 2 and line.startswith(("+++", "---")):
         return ""
     return line[:1] if line[:1] in COLOURS else ""
 
@@ -67,16 +68,21 @@ def _colour(diff: str) -> str:
     terminal (`2>file` gets no escape codes), and not with NO_COLOR or TERM=dumb."""
     plain = _plain() or not sys.stderr.isatty()
     lines = diff.removesuffix("\n").split("\n")
-    return "".join(f"{row}\n" for ln in lines for row in _paint([for_review(ln)], _kind(ln), plain))
+    return "".join(
+        f"{row}\n"
+        for i, ln in enumerate(lines)
+        for row in _paint([for_review(ln)], _kind(ln, i), plain)
+    )
 
 
 def diff_sheet(diff: str, size: os.terminal_size) -> Sheet:
     """The diff's rows, coloured; laying out stops once they cannot fit the screen."""
     plain, cols, height = _plain(), size.columns, size.lines
     sheet = Sheet([], height, cols)
-    for line in diff.removesuffix("\n").split("\n"):
+    for i, line in enumerate(diff.removesuffix("\n").split("\n")):
         shown = for_review(line)
-        if not sheet.fold_in(shown) or not sheet.add(_paint(fold(shown, cols), _kind(line), plain)):
+        rows = fold(shown, cols) if sheet.fold_in(shown) else []
+        if not rows or not sheet.add(_paint(rows, _kind(line, i), plain)):
             break
     return sheet
 
