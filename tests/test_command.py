@@ -217,6 +217,7 @@ def test_an_untrusted_project_file_cannot_allow_commands(
         ("git diff", True),  # ` *`: no more words is fine too
         ("git diffstat", False),
         ("git -C .. diff HEAD", False),
+        ("git diff src/twin", False),  # a file with another name (a hard link): maybe outside
     ],
 )
 def test_an_allowlist_entry_approves_exactly_its_command_or_plain_words_after_it(
@@ -226,6 +227,8 @@ def test_an_allowlist_entry_approves_exactly_its_command_or_plain_words_after_it
 
     (tmp_path / "src").mkdir()
     (tmp_path / "link-out").symlink_to("/etc")
+    (tmp_path / "key").write_text("PRIVATE KEY\n")
+    os.link(tmp_path / "key", tmp_path / "src" / "twin")
     assert allowed(command, ["git log", "git diff *"], tmp_path) is runs
 
 

@@ -11,7 +11,8 @@ The allow-list rule: an entry approves exactly that command line; an entry endin
 approves that command alone or followed by more plain words (letters, digits, `_ . / : @ % + ,`, and
 after the first character `- ~ ^`), never an option (a word starting with `-`: `git log *` does
 not approve `git log --output=FILE`) and never a word that, taken as a path, resolves outside
-the workspace (`git diff *` does not approve `git diff ../../.ssh`). Nothing else is a pattern.
+the workspace (`git diff *` does not approve `git diff ../../.ssh`), nor a file with other
+names (hard links: they may be outside, as the jail says). Nothing else is a pattern.
 
 The environment rule: the child gets only PATH, HOME, USER, LANG, LC_*, TERM, SHELL, TMPDIR and
 the names the user's own config lists in tools.command_env; never the variable named by
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from goshi.agent.calls import Approver, NotShown, ToolResult, not_shown, size_text
 from goshi.agent.process import Ran, run_group
+from goshi.agent.workspace import single_link
 
 PASSED_ENV = frozenset(("PATH", "HOME", "USER", "LANG", "TERM", "SHELL", "TMPDIR"))
 URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")  # to the last @
@@ -85,9 +87,10 @@ def _plain_words(rest: str, root: Path) -> bool:
             return False
         try:
             real = (root / word).resolve()
+            twins = real.exists() and not single_link(real.stat())
         except (OSError, RuntimeError):
             return False
-        if real != root and root not in real.parents:
+        if (real != root and root not in real.parents) or twins:
             return False
     return True
 
