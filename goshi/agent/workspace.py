@@ -8,6 +8,9 @@ named goshi.yaml (both in any case: `.GIT/hooks` is the repository's hooks on a 
 disk) and the config files this run loaded (a model must not widen its own jail for the
 next run).
 
+A file to write whose name holds a control character (a line break, ESC) is refused: its name
+is a line of the diff the user approves, and a line break in it forged hunks there.
+
 A regular file with more than one hard link is refused too: its other names may be outside the
 workspace (a link to ~/.ssh/id_rsa made inside it), and no system call lists them.
 
@@ -26,6 +29,7 @@ from pathlib import Path
 from goshi import paths
 
 CONFIG_NAME = "goshi.yaml"
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # in a name to write: it would forge diff lines
 
 
 class Refused(Exception):
@@ -45,6 +49,11 @@ class Workspace:
             raise Refused("a path is required")
         if "\x00" in raw:
             raise Refused("the path contains a NUL byte")
+        if for_write and CONTROL.search(raw):
+            raise Refused(
+                f"{raw!r} has a control character (a line break, ESC...) in its name; a name is"
+                " a line of the diff the user approves, so goshi does not write such a file"
+            )
         given = Path(raw).expanduser()
         candidate = given if given.is_absolute() else self.root / given
         try:
