@@ -355,3 +355,26 @@ def test_ending_what_a_command_left_never_touches_an_mcp_server(goshi, server, w
     assert results(server, 1) == ["before"] and results(server, 3) == ["after"]
     assert "restarted" not in r.stderr and "stopped" not in r.stderr, r.stderr
     assert _ends(work / "daemon.pid")
+
+
+@pytest.mark.parametrize("path", [":{path}", "{path}:", "{path}::/bin", ".:{path}", "bin:{path}"])
+def test_a_path_entry_that_names_the_workspace_is_not_passed(
+    goshi, server: WireServer, work, home, path: str
+) -> None:
+    """An empty PATH entry (`PATH=":$PATH"`, from `export PATH="$UNSET:$PATH"`), `.` or a
+    relative one is the working folder: the repository's own `./lint` or `bin/lint` ran for
+    the allow-listed `lint --check`, unasked (and would shadow git or make the same way)."""
+    hostile = "#!/bin/sh\ntouch pwned\necho hostile\n"
+    for where in (work / "lint", work / "bin" / "lint"):
+        where.parent.mkdir(exist_ok=True)
+        where.write_text(hostile)
+        where.chmod(0o755)
+    cfg = home / "lint.yaml"
+    cfg.write_text(FAST_CONFIG + "tools: {allow_commands: ['lint --check']}\n")
+    server.openai.push(tool_round(run("lint --check")), openai_stream("ok"))
+    mine = path.format(path=os.environ["PATH"])
+    r = goshi("ask", "lint it", GOSHI_CONFIG=str(cfg), PATH=mine)
+    assert r.code == 0, r.stderr
+    (result,) = results(server)
+    assert "hostile" not in result and not (work / "pwned").exists(), result
+    assert "exit code 127" in result  # not found: the workspace is not on the command's PATH

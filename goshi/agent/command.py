@@ -17,7 +17,8 @@ names (hard links: they may be outside, as the jail says). Nothing else is a pat
 The environment rule: the child gets only PATH, HOME, USER, LANG, LC_*, TERM, SHELL, TMPDIR and
 the names the user's own config lists in tools.command_env; never the variable named by
 openai.api_key_env nor any holding the API key's value, and a URL's credentials (user:pass@)
-are taken out of every value.
+are taken out of every value. PATH keeps only its absolute entries: an empty one, `.` or
+`bin` is the workspace, whose own `./git` would run for an allow-listed `git log`.
 """
 
 from __future__ import annotations
@@ -49,13 +50,22 @@ def child_environment(
     environ = dict(os.environ if environ is None else environ)
     wanted = PASSED_ENV | set(names or ())
     key = environ.get(api_key_env)
-    return {
+    env = {
         name: URL_CREDENTIALS.sub(r"\1", value)
         for name, value in environ.items()
         if (name in wanted or name.startswith("LC_"))
         and name != api_key_env
         and not (key and key in value)
     }
+    if "PATH" in env:
+        env["PATH"] = absolute_path(env["PATH"])
+    return env
+
+
+def absolute_path(path: str) -> str:
+    """PATH without its empty, `.` and relative entries: each is the working folder (the
+    workspace), where the repository's own `./git` would shadow the real one."""
+    return os.pathsep.join(d for d in path.split(os.pathsep) if os.path.isabs(d))
 
 
 def allowed(command: str, entries: list[str], root: str | Path) -> bool:
@@ -96,7 +106,7 @@ def _plain_words(rest: str, root: Path) -> bool:
 
 
 def shell() -> list[str]:
-    return [shutil.which("bash") or "/bin/sh", "-c"]
+    return [shutil.which("bash", path=absolute_path(os.environ.get("PATH", ""))) or "/bin/sh", "-c"]
 
 
 @dataclass
