@@ -106,7 +106,10 @@ def _plain_words(rest: str, root: Path) -> bool:
 
 
 def shell() -> list[str]:
-    return [shutil.which("bash", path=absolute_path(os.environ.get("PATH", ""))) or "/bin/sh", "-c"]
+    return [
+        shutil.which("bash", path=absolute_path(os.environ.get("PATH", os.defpath))) or "/bin/sh",
+        "-c",
+    ]
 
 
 @dataclass
