@@ -100,8 +100,13 @@ class Workspace:
 
 
 def _folded(name: str) -> str:
-    """A name as a case-insensitive disk (macOS, Windows) takes it: `.GIT` is `.git` there, and
-    Windows drops trailing dots and spaces (`.git.`)."""
+    """A name as a case-insensitive disk (macOS, Windows) takes it: `.GIT` is `.git` there,
+    Windows drops trailing dots and spaces (`.git.`), and HFS+ ignores format characters
+    (`.g\u200cit`: git's own CVE-2014-9390)."""
+    if not name.isascii():
+        import unicodedata
+
+        name = "".join(c for c in name if unicodedata.category(c) != "Cf")
     return name.lower().rstrip(". ")
 
 
