@@ -115,12 +115,16 @@ def test_review_escapes_a_stack_of_combining_marks_but_not_an_accent() -> None:
 
 
 def test_an_approval_row_is_never_wider_than_the_terminal() -> None:
-    """Rows are laid out for the widest a terminal may draw them: wide and ambiguous-width
-    characters (wide in CJK locales) count two columns, combining marks one, so no row wraps
-    on its own and pushes the top of an approval off the screen."""
+    """Rows are laid out for the widest a terminal may draw them: every character but ASCII,
+    the narrow forms and combining marks counts two columns (wide, ambiguous-width ones, and
+    neutral ones a newer Unicode than Python's may draw wide), so no row wraps on its own and
+    pushes the top of an approval off the screen."""
     from goshi.ui.review import fold
 
-    assert [len(row) for row in fold("世" * 50, 40, "+")] == [20, 21, 14]  # 19, 19 and 12
-    assert [len(row) for row in fold("①" * 50, 40, "+")] == [20, 21, 14]
+    # 19, 18 and 13: a continued row's `↪` (neutral width) counts two as well
+    assert [len(row) for row in fold("世" * 50, 40, "+")] == [20, 20, 15]
+    assert [len(row) for row in fold("①" * 50, 40, "+")] == [20, 20, 15]
+    hexagram = [len(row) for row in fold("\u4dc0" * 50, 40, "+")]  # wide since Unicode 16
+    assert hexagram == [20, 20, 15]
     assert [len(row) for row in fold("e\u0301" * 30, 40)] == [40, 22]
     assert [len(row) for row in fold("x" * 50, 40)] == [40, 12]
