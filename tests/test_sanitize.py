@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from goshi.sanitize import for_log, for_review, for_terminal, one_line
@@ -128,3 +130,16 @@ def test_an_approval_row_is_never_wider_than_the_terminal() -> None:
     assert hexagram == [20, 20, 15]
     assert [len(row) for row in fold("e\u0301" * 30, 40)] == [40, 22]
     assert [len(row) for row in fold("x" * 50, 40)] == [40, 12]
+
+
+def test_a_sheet_counts_each_line_of_a_two_line_question_or_header() -> None:
+    """A change goshi cannot keep asks in two lines (the warning, then the question); a command
+    asked despite the allow-list has a two-line header: each line is a row on the screen."""
+    from goshi.ui.approve import text_sheet
+    from goshi.ui.review import Sheet
+
+    sheet = Sheet(["row"] * 8, 10, 80)
+    assert sheet.fits("change a? [y]es")  # 8 + 1 rows, one spare: 10 of 10
+    assert not sheet.fits("a: cannot be undone\nchange a? [y]es")  # 8 + 2 rows: no spare
+    header = "allow-listed, but asked: -y approves no command\nrun in /w (timeout 120 s):"
+    assert len(text_sheet(header, ["ls"], "  $ ", os.terminal_size((80, 24))).rows) == 3

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from goshi.agent.calls import NotShown
 from goshi.sanitize import for_review, one_line
-from goshi.ui.review import FOLD, Sheet, fold
+from goshi.ui.review import FOLD, Sheet, fold, fold_lines
 
 if TYPE_CHECKING:
     from goshi.ui.keys import Tty
@@ -90,7 +90,7 @@ def diff_sheet(diff: str, size: os.terminal_size) -> Sheet:
 def text_sheet(header: str, lines: list[str], lead: str, size: os.terminal_size) -> Sheet:
     """A header, then each line after `lead`; rows that continue a line say so."""
     cols, height = size.columns, size.lines
-    sheet = Sheet(fold(for_review(header), cols), height, cols)
+    sheet = Sheet(fold_lines(for_review(header), cols), height, cols)
     more = " " * (len(lead) - len(FOLD)) + FOLD
     for line in map(for_review, lines):
         if not sheet.fold_in(line) or not sheet.add(fold(line, cols, lead, more)):
@@ -109,7 +109,7 @@ def _show(tty: Tty, sheet: Sheet, question: str, what: str) -> None:
     """The sheet, whole on the screen, or NotShown (one line on the terminal says why)."""
     if not sheet.fits(question):
         what = for_review(one_line(what))
-        tall = len(sheet.rows) + len(fold(question, sheet.cols))
+        tall = len(sheet.rows) + len(fold_lines(question, sheet.cols))
         rows = f"more than {sheet.height - 1}" if sheet.cut else f"{tall:,}"
         tty.write(
             f"goshi: {what} needs {rows} rows, this terminal has {sheet.height}: refused, not"

@@ -60,6 +60,11 @@ def fold(text: str, cols: int, first: str = "", more: str = FOLD) -> list[str]:
     return rows
 
 
+def fold_lines(text: str, cols: int) -> list[str]:
+    """Text that may hold line breaks (a header, a question) as rows: each line folded."""
+    return [row for line in text.split("\n") for row in fold(line, cols)]
+
+
 @record
 class Sheet:
     """A proposal laid out: its rows, and the height of the terminal it is for."""
@@ -72,7 +77,8 @@ class Sheet:
     def fits(self, question: str) -> bool:
         """Do the rows and the question fit on the screen together (one row spare, for a
         cursor that was not at the start of a line)?"""
-        return not self.cut and len(self.rows) + len(fold(question, self.cols)) <= self.height - 1
+        tall = len(self.rows) + len(fold_lines(question, self.cols))
+        return not self.cut and tall <= self.height - 1
 
     def fold_in(self, line: str) -> bool:
         """May this (sanitised) line be laid out at all? One with more characters than the
