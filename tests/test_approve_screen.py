@@ -286,3 +286,24 @@ def test_symbols_a_newer_unicode_draws_wide_cannot_push_the_first_line_off(
         t.send("n")
     assert t.wait_exit() == 0
     assert not (work / "art.txt").exists()
+
+
+def test_trailing_blanks_a_change_adds_are_shown(env, server: WireServer, work) -> None:
+    """`DIR := build` -> `DIR := build ` looked like a line replaced by itself, and made
+    `rm -rf $(DIR)/*` run `rm -rf build /*`. A line's trailing blanks are shown as a count."""
+    (work / "Makefile").write_text("DIR := build\n\nclean:\n\trm -rf $(DIR)/*\n")
+    server.openai.push(
+        tool_round(call("read_file", path="Makefile")),
+        tool_round(
+            call(
+                "edit_file", path="Makefile", old_string="DIR := build", new_string="DIR := build "
+            )
+        ),
+        openai_stream("no"),
+    )
+    t = spawn(env, work, "ask", "tidy the Makefile")
+    t.wait_for(ASK_CHANGE)
+    screen = on_screen(t)
+    assert "-DIR := build\n+DIR := build⟨1 space⟩\n" in screen, screen
+    t.send("n")
+    assert t.wait_exit() == 0

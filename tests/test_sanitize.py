@@ -103,6 +103,14 @@ def test_review_counts_long_blank_runs_and_keeps_short_ones() -> None:
     assert for_review("a" + "\u200b" * 500 + "b") == "a⟨500 × <U+200B>⟩b"
 
 
+def test_review_counts_the_blanks_that_end_a_line() -> None:
+    """A trailing blank is invisible: `DIR := build ` is not `DIR := build` to make."""
+    assert for_review("DIR := build ") == "DIR := build⟨1 space⟩"
+    assert for_review("a \t") == "a⟨1 space⟩⟨1 tab⟩"
+    assert for_review("x\ny  \nz") == "x\ny⟨2 spaces⟩\nz"
+    assert for_review("é" + " " * 20) == "é⟨20 spaces⟩"
+
+
 def test_review_shows_every_cr_and_escapes_its_own_markers() -> None:
     assert for_review("total\r\nnext") == "total^M\nnext"
     assert for_review("⟨20,000 spaces⟩") == "<U+27E8>20,000 spaces<U+27E9>"
