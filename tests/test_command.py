@@ -110,6 +110,7 @@ def test_the_child_gets_only_the_allowed_environment(goshi, server: WireServer, 
         "BW_SESSION": "bitwarden-session",
         "HTTPS_PROXY": "http://me:proxy-pass@proxy:3128",
         "HARMLESS_SETTING": "not listed either",
+        "LC_GIT_TOKEN": "ghp_over_ssh",  # `SendEnv LC_*`: sshd accepts LC_* by default
     }
     passed = {
         "PROXY_FOR_TESTS": "http://me:proxy@pass@proxy:3128/x",  # an @ in the password too
@@ -123,7 +124,7 @@ def test_the_child_gets_only_the_allowed_environment(goshi, server: WireServer, 
     (result,) = results(server)
     got = dict(line.split("=", 1) for line in result.splitlines() if "=" in line)
     assert not set(got) & set(secrets), set(got) & set(secrets)
-    for secret in (TEST_KEY, "ghp_x", "hunter2", "mysql-secret", "bitwarden", "pass@"):
+    for secret in (TEST_KEY, "ghp_x", "hunter2", "mysql-secret", "bitwarden", "pass@", "ghp_o"):
         assert secret not in result
     assert got["PROXY_FOR_TESTS"] == "http://proxy:3128/x"
     assert (got["PROJECT_MODE"], got["LC_TIME"], got["TMPDIR"]) == ("dev", "C", "/tmp")

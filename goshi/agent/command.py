@@ -14,7 +14,8 @@ not approve `git log --output=FILE`) and never a word that, taken as a path, res
 the workspace (`git diff *` does not approve `git diff ../../.ssh`), nor a file with other
 names (hard links: they may be outside, as the jail says). Nothing else is a pattern.
 
-The environment rule: the child gets only PATH, HOME, USER, LANG, LC_*, TERM, SHELL, TMPDIR and
+The environment rule: the child gets only PATH, HOME, USER, LANG, the locale's LC_ variables
+(LC_ALL, LC_CTYPE... not any LC_ name: ssh passes those on), TERM, SHELL, TMPDIR and
 the names the user's own config lists in tools.command_env; never the variable named by
 openai.api_key_env nor any holding the API key's value, and a URL's credentials (user:pass@)
 are taken out of every value. PATH keeps only its absolute entries: an empty one, `.` or
@@ -36,6 +37,15 @@ from goshi.agent.process import Ran, run_group
 from goshi.agent.workspace import single_link
 
 PASSED_ENV = frozenset(("PATH", "HOME", "USER", "LANG", "TERM", "SHELL", "TMPDIR"))
+# the locale's own LC_ names (POSIX and glibc), not any LC_ name: sshd accepts LC_* from a
+# client by default, so `SendEnv LC_*` is how tokens get smuggled to a server
+LOCALE_ENV = frozenset(
+    f"LC_{part}"
+    for part in (
+        *("ALL", "CTYPE", "COLLATE", "MESSAGES", "MONETARY", "NUMERIC", "TIME"),
+        *("ADDRESS", "IDENTIFICATION", "MEASUREMENT", "NAME", "PAPER", "TELEPHONE"),
+    )
+)
 URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")  # to the last @
 MORE_WORDS = " *"
 PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:@%+,][A-Za-z0-9_./:@%+,~^-]*")  # ~ and ^: HEAD~1
@@ -53,7 +63,7 @@ def child_environment(
     env = {
         name: URL_CREDENTIALS.sub(r"\1", value)
         for name, value in environ.items()
-        if (name in wanted or name.startswith("LC_"))
+        if (name in wanted or name in LOCALE_ENV)
         and name != api_key_env
         and not (key and key in value)
     }

@@ -28,7 +28,7 @@ from typing import Any
 
 from goshi import json_bounds
 from goshi.agent.calls import NotShown, ToolApprover, ToolResult, not_shown
-from goshi.agent.command import absolute_path
+from goshi.agent.command import LOCALE_ENV, absolute_path
 from goshi.config import McpServer, McpSettings
 from goshi.llm.types import ToolCall
 from goshi.mcp import protocol
@@ -293,7 +293,7 @@ def server_env(configured: dict[str, str]) -> dict[str, str]:
     own `env`, where ${NAME} takes NAME from goshi's environment. The PATH inherited keeps
     only its absolute entries: an empty one or `.` is the working folder, where a cloned
     repository's own `./npx` would start in place of the server."""
-    env = {k: v for k, v in os.environ.items() if k in INHERITED_ENV or k.startswith("LC_")}
+    env = {k: v for k, v in os.environ.items() if k in INHERITED_ENV or k in LOCALE_ENV}
     if "PATH" in env:
         env["PATH"] = absolute_path(env["PATH"])
     for key, value in configured.items():
