@@ -379,3 +379,10 @@ def test_a_path_entry_that_names_the_workspace_is_not_passed(
     (result,) = results(server)
     assert "hostile" not in result and not (work / "pwned").exists(), result
     assert "exit code 127" in result  # not found: the workspace is not on the command's PATH
+
+
+def test_a_home_relative_path_entry_is_kept_expanded() -> None:
+    from goshi.agent.command import child_environment
+
+    env = child_environment("KEY", [], {"PATH": "~/bin::.:/usr/bin:bin", "HOME": "/home/me"})
+    assert env["PATH"] == os.path.expanduser("~/bin") + ":/usr/bin"

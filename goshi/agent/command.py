@@ -74,8 +74,10 @@ def child_environment(
 
 def absolute_path(path: str) -> str:
     """PATH without its empty, `.` and relative entries: each is the working folder (the
-    workspace), where the repository's own `./git` would shadow the real one."""
-    return os.pathsep.join(d for d in path.split(os.pathsep) if os.path.isabs(d))
+    workspace), where the repository's own `./git` would shadow the real one. A `~/bin`
+    (bash expands it when it looks a command up) is kept, expanded."""
+    entries = (os.path.expanduser(d) for d in path.split(os.pathsep))
+    return os.pathsep.join(d for d in entries if os.path.isabs(d))
 
 
 def allowed(command: str, entries: list[str], root: str | Path) -> bool:
