@@ -19,7 +19,9 @@ one of these functions (stdout to a pipe is the exception on purpose: it gets th
                         unassigned, and separators other than the space. A run of one blank or
                         escaped character longer than RUN is a count: ⟨20,000 spaces⟩. CR stays
                         ^M even before a newline (it is written too), and a literal ⟨ or ⟩ is
-                        escaped, so every ⟨...⟩ on an approval screen is goshi's. More
+                        escaped, so every ⟨...⟩ on an approval screen is goshi's. Blanks
+                        that end a line are a count too (⟨1 space⟩): a trailing blank
+                        is invisible, and `DIR := build ` in a Makefile is not `build`. More
                         than MAX_MARKS combining marks in a row are escaped too (a stack
                         of them draws as one smudge and could carry anything).
     for_log(text)       a value from outside inside a log line: newlines and controls escaped
@@ -87,7 +89,10 @@ _IGNORABLE = (
 )
 _HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))
 _BLANK_LOOKING = frozenset((0x2800,))  # braille pattern blank: a glyph of nothing
-_REVIEW_RUN = rf"(?P<space> {{{RUN + 1},}})|(?P<tab>\t{{{RUN + 1},}})|[^\x20-\x7e\n\t]+"
+_REVIEW_RUN = (
+    r"(?P<trail>[ \t]+)(?=\n|\Z)"
+    rf"|(?P<space> {{{RUN + 1},}})|(?P<tab>\t{{{RUN + 1},}})|[^\x20-\x7e\n\t]+"
+)
 
 
 @functools.cache
@@ -118,10 +123,10 @@ def _combining(chars: set[str]) -> set[str]:
 
 def _review_piece(match: re.Match[str]) -> str:
     piece = match.group()
-    if match.group("space"):
-        return f"⟨{len(piece):,} spaces⟩"
-    if match.group("tab"):
-        return f"⟨{len(piece):,} tabs⟩"
+    if match.group("trail"):  # at a line's end a blank is invisible: `DIR := build ` in make
+        return "".join(_count(blank, len(list(run))) for blank, run in itertools.groupby(piece))
+    if match.group("space") or match.group("tab"):
+        return _count(piece[0], len(piece))
     distinct = set(piece)
     if marks := _combining(distinct):  # stacked past MAX_MARKS, marks hide what they carry
         stacked = f"[{re.escape(''.join(marks))}]{{{MAX_MARKS + 1},}}"
@@ -137,8 +142,17 @@ def _review_piece(match: re.Match[str]) -> str:
     return "".join(out)
 
 
+def _count(blank: str, n: int) -> str:
+    return f"⟨{n:,} {'space' if blank == ' ' else 'tab'}{'s' if n > 1 else ''}⟩"
+
+
 def for_review(text: str) -> str:
-    if text.isascii() and text.isprintable() and " " * (RUN + 1) not in text:
+    if (
+        text.isascii()
+        and text.isprintable()
+        and " " * (RUN + 1) not in text
+        and not text.endswith(" ")
+    ):
         return text
     return re.sub(_REVIEW_RUN, _review_piece, text)
 

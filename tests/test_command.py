@@ -111,6 +111,7 @@ def test_the_child_gets_only_the_allowed_environment(goshi, server: WireServer, 
         "BW_SESSION": "bitwarden-session",
         "HTTPS_PROXY": "http://me:proxy-pass@proxy:3128",
         "HARMLESS_SETTING": "not listed either",
+        "LC_GIT_TOKEN": "ghp_over_ssh",  # `SendEnv LC_*`: sshd accepts LC_* by default
     }
     passed = {
         "PROXY_FOR_TESTS": "http://me:proxy@pass@proxy:3128/x",  # an @ in the password too
@@ -124,7 +125,7 @@ def test_the_child_gets_only_the_allowed_environment(goshi, server: WireServer, 
     (result,) = results(server)
     got = dict(line.split("=", 1) for line in result.splitlines() if "=" in line)
     assert not set(got) & set(secrets), set(got) & set(secrets)
-    for secret in (TEST_KEY, "ghp_x", "hunter2", "mysql-secret", "bitwarden", "pass@"):
+    for secret in (TEST_KEY, "ghp_x", "hunter2", "mysql-secret", "bitwarden", "pass@", "ghp_o"):
         assert secret not in result
     assert got["PROXY_FOR_TESTS"] == "http://proxy:3128/x"
     assert (got["PROJECT_MODE"], got["LC_TIME"], got["TMPDIR"]) == ("dev", "C", "/tmp")
@@ -218,6 +219,7 @@ def test_an_untrusted_project_file_cannot_allow_commands(
         ("git diff", True),  # ` *`: no more words is fine too
         ("git diffstat", False),
         ("git -C .. diff HEAD", False),
+        ("git diff src/twin", False),  # a file with another name (a hard link): maybe outside
     ],
 )
 def test_an_allowlist_entry_approves_exactly_its_command_or_plain_words_after_it(
@@ -227,6 +229,8 @@ def test_an_allowlist_entry_approves_exactly_its_command_or_plain_words_after_it
 
     (tmp_path / "src").mkdir()
     (tmp_path / "link-out").symlink_to("/etc")
+    (tmp_path / "key").write_text("PRIVATE KEY\n")
+    os.link(tmp_path / "key", tmp_path / "src" / "twin")
     assert allowed(command, ["git log", "git diff *"], tmp_path) is runs
 
 
@@ -353,3 +357,33 @@ def test_ending_what_a_command_left_never_touches_an_mcp_server(goshi, server, w
     assert results(server, 1) == ["before"] and results(server, 3) == ["after"]
     assert "restarted" not in r.stderr and "stopped" not in r.stderr, r.stderr
     assert _ends(work / "daemon.pid")
+
+
+@pytest.mark.parametrize("path", [":{path}", "{path}:", "{path}::/bin", ".:{path}", "bin:{path}"])
+def test_a_path_entry_that_names_the_workspace_is_not_passed(
+    goshi, server: WireServer, work, home, path: str
+) -> None:
+    """An empty PATH entry (`PATH=":$PATH"`, from `export PATH="$UNSET:$PATH"`), `.` or a
+    relative one is the working folder: the repository's own `./lint` or `bin/lint` ran for
+    the allow-listed `lint --check`, unasked (and would shadow git or make the same way)."""
+    hostile = "#!/bin/sh\ntouch pwned\necho hostile\n"
+    for where in (work / "lint", work / "bin" / "lint"):
+        where.parent.mkdir(exist_ok=True)
+        where.write_text(hostile)
+        where.chmod(0o755)
+    cfg = home / "lint.yaml"
+    cfg.write_text(FAST_CONFIG + "tools: {allow_commands: ['lint --check']}\n")
+    server.openai.push(tool_round(run("lint --check")), openai_stream("ok"))
+    mine = path.format(path=os.environ["PATH"])
+    r = goshi("ask", "lint it", GOSHI_CONFIG=str(cfg), PATH=mine)
+    assert r.code == 0, r.stderr
+    (result,) = results(server)
+    assert "hostile" not in result and not (work / "pwned").exists(), result
+    assert "exit code 127" in result  # not found: the workspace is not on the command's PATH
+
+
+def test_a_home_relative_path_entry_is_kept_expanded() -> None:
+    from goshi.agent.command import child_environment
+
+    env = child_environment("KEY", [], {"PATH": "~/bin::.:/usr/bin:bin", "HOME": "/home/me"})
+    assert env["PATH"] == os.path.expanduser("~/bin") + ":/usr/bin"

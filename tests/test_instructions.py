@@ -205,3 +205,24 @@ def test_a_hostile_folder_name_is_shown_not_obeyed(
     r = ask_in(env, evil, "hi")
     assert r.code == 0, r.stderr
     assert r.stderr == "goshi: x^[[2Jy/AGENTS.md left out: it is not a regular file\n"
+
+
+def test_a_home_that_is_a_repository_is_not_the_jail_for_a_projects_link(
+    env: dict[str, str], server: WireServer, home: Path
+) -> None:
+    """Dotfiles kept with `git init` in $HOME make every folder under it part of one repository:
+    an unpacked project's AGENTS.md linking to ~/.ssh/id_ed25519 was "inside the repository" and
+    the key went to the server. A repository root that is $HOME (or holds it) is no root: the
+    working folder alone is."""
+    me = home / "me"
+    (me / ".git").mkdir(parents=True)
+    (me / ".ssh").mkdir()
+    (me / ".ssh" / "id_ed25519").write_text("PRIVATE-KEY\n")
+    project = me / "Downloads" / "project"
+    project.mkdir(parents=True)
+    (project / "AGENTS.md").symlink_to("../../.ssh/id_ed25519")
+    server.openai.push(openai_stream("ok"))
+    r = ask_in(env, project, "hi", HOME=str(me))
+    assert r.code == 0, r.stderr
+    assert "PRIVATE-KEY" not in json.dumps(server.chat_requests()[0].body)
+    assert r.stderr.splitlines() == ["goshi: AGENTS.md left out: it links outside the repository"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from goshi.sanitize import for_log, for_review, for_terminal, one_line
@@ -101,6 +103,14 @@ def test_review_counts_long_blank_runs_and_keeps_short_ones() -> None:
     assert for_review("a" + "\u200b" * 500 + "b") == "a⟨500 × <U+200B>⟩b"
 
 
+def test_review_counts_the_blanks_that_end_a_line() -> None:
+    """A trailing blank is invisible: `DIR := build ` is not `DIR := build` to make."""
+    assert for_review("DIR := build ") == "DIR := build⟨1 space⟩"
+    assert for_review("a \t") == "a⟨1 space⟩⟨1 tab⟩"
+    assert for_review("x\ny  \nz") == "x\ny⟨2 spaces⟩\nz"
+    assert for_review("é" + " " * 20) == "é⟨20 spaces⟩"
+
+
 def test_review_shows_every_cr_and_escapes_its_own_markers() -> None:
     assert for_review("total\r\nnext") == "total^M\nnext"
     assert for_review("⟨20,000 spaces⟩") == "<U+27E8>20,000 spaces<U+27E9>"
@@ -115,12 +125,29 @@ def test_review_escapes_a_stack_of_combining_marks_but_not_an_accent() -> None:
 
 
 def test_an_approval_row_is_never_wider_than_the_terminal() -> None:
-    """Rows are laid out for the widest a terminal may draw them: wide and ambiguous-width
-    characters (wide in CJK locales) count two columns, combining marks one, so no row wraps
-    on its own and pushes the top of an approval off the screen."""
+    """Rows are laid out for the widest a terminal may draw them: every character but ASCII,
+    the narrow forms and combining marks counts two columns (wide, ambiguous-width ones, and
+    neutral ones a newer Unicode than Python's may draw wide), so no row wraps on its own and
+    pushes the top of an approval off the screen."""
     from goshi.ui.review import fold
 
-    assert [len(row) for row in fold("世" * 50, 40, "+")] == [20, 21, 14]  # 19, 19 and 12
-    assert [len(row) for row in fold("①" * 50, 40, "+")] == [20, 21, 14]
+    # 19, 18 and 13: a continued row's `↪` (neutral width) counts two as well
+    assert [len(row) for row in fold("世" * 50, 40, "+")] == [20, 20, 15]
+    assert [len(row) for row in fold("①" * 50, 40, "+")] == [20, 20, 15]
+    hexagram = [len(row) for row in fold("\u4dc0" * 50, 40, "+")]  # wide since Unicode 16
+    assert hexagram == [20, 20, 15]
     assert [len(row) for row in fold("e\u0301" * 30, 40)] == [40, 22]
     assert [len(row) for row in fold("x" * 50, 40)] == [40, 12]
+
+
+def test_a_sheet_counts_each_line_of_a_two_line_question_or_header() -> None:
+    """A change goshi cannot keep asks in two lines (the warning, then the question); a command
+    asked despite the allow-list has a two-line header: each line is a row on the screen."""
+    from goshi.ui.approve import text_sheet
+    from goshi.ui.review import Sheet
+
+    sheet = Sheet(["row"] * 8, 10, 80)
+    assert sheet.fits("change a? [y]es")  # 8 + 1 rows, one spare: 10 of 10
+    assert not sheet.fits("a: cannot be undone\nchange a? [y]es")  # 8 + 2 rows: no spare
+    header = "allow-listed, but asked: -y approves no command\nrun in /w (timeout 120 s):"
+    assert len(text_sheet(header, ["ls"], "  $ ", os.terminal_size((80, 24))).rows) == 3

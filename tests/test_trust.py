@@ -8,7 +8,7 @@ from pathlib import Path
 from goshi.config import trust
 from tests.conftest import TEST_KEY
 from tests.test_config import ROOT, laughs
-from tests.wire_server import WireServer
+from tests.wire_server import WireServer, ollama_stream
 
 STOLEN = "ghp_stolen0123456789secret"
 
@@ -372,3 +372,29 @@ def test_trust_is_for_a_file_in_its_folder_not_a_symlink_to_it(
     r = goshi("ask", "hi", **env)
     assert r.code == 0 and r.stderr == "", r.stderr
     assert len(other_server.chat_requests()) == 1
+
+
+def test_an_untrusted_file_cannot_move_a_local_user_to_a_paid_backend(
+    goshi, home: Path, server: WireServer
+) -> None:
+    """`backend` is harmless as "which of your endpoints answers", but from Ollama (local, free)
+    to OpenAI it sends the repository off the machine and costs money: what a `*-cloud` Ollama
+    model is refused for. The other way, to the local one, still applies."""
+    env = run_env(home, server)
+    mine = home / "local.yaml"
+    local = Path(env["GOSHI_CONFIG"]).read_text().replace("backend: openai", "backend: ollama")
+    mine.write_text(local)
+    project = home / "work" / "goshi.yaml"
+    for value in ("openai", "auto"):
+        project.write_text(f"backend: {value}\n")
+        server.ollama.push(ollama_stream("local"))
+        r = goshi("ask", "hi", **{**env, "GOSHI_CONFIG": str(mine)})
+        assert (r.code, r.stdout) == (0, "local\n"), r.stderr
+        assert server.chat_requests()[-1].path == "/api/chat"
+        assert "goshi.yaml untrusted: ignored backend;" in r.stderr, r.stderr
+
+    project.write_text("backend: ollama\n")  # from OpenAI to the local one: it applies
+    server.ollama.push(ollama_stream("local"))
+    r = goshi("ask", "hi", **env)
+    assert (r.code, r.stdout, r.stderr) == (0, "local\n", ""), r.stderr
+    assert not any(req.path.endswith("/chat/completions") for req in server.chat_requests())

@@ -11,12 +11,15 @@ The allow-list rule: an entry approves exactly that command line; an entry endin
 approves that command alone or followed by more plain words (letters, digits, `_ . / : @ % + ,`, and
 after the first character `- ~ ^`), never an option (a word starting with `-`: `git log *` does
 not approve `git log --output=FILE`) and never a word that, taken as a path, resolves outside
-the workspace (`git diff *` does not approve `git diff ../../.ssh`). Nothing else is a pattern.
+the workspace (`git diff *` does not approve `git diff ../../.ssh`), nor a file with other
+names (hard links: they may be outside, as the jail says). Nothing else is a pattern.
 
-The environment rule: the child gets only PATH, HOME, USER, LANG, LC_*, TERM, SHELL, TMPDIR and
+The environment rule: the child gets only PATH, HOME, USER, LANG, the locale's LC_ variables
+(LC_ALL, LC_CTYPE... not any LC_ name: ssh passes those on), TERM, SHELL, TMPDIR and
 the names the user's own config lists in tools.command_env; never the variable named by
 openai.api_key_env nor any holding the API key's value, and a URL's credentials (user:pass@)
-are taken out of every value.
+are taken out of every value. PATH keeps only its absolute entries: an empty one, `.` or
+`bin` is the workspace, whose own `./git` would run for an allow-listed `git log`.
 """
 
 from __future__ import annotations
@@ -31,8 +34,18 @@ from pathlib import Path
 
 from goshi.agent.calls import Approver, NotShown, ToolResult, not_shown, size_text
 from goshi.agent.process import Ran, run_group
+from goshi.agent.workspace import single_link
 
 PASSED_ENV = frozenset(("PATH", "HOME", "USER", "LANG", "TERM", "SHELL", "TMPDIR"))
+# the locale's own LC_ names (POSIX and glibc), not any LC_ name: sshd accepts LC_* from a
+# client by default, so `SendEnv LC_*` is how tokens get smuggled to a server
+LOCALE_ENV = frozenset(
+    f"LC_{part}"
+    for part in (
+        *("ALL", "CTYPE", "COLLATE", "MESSAGES", "MONETARY", "NUMERIC", "TIME"),
+        *("ADDRESS", "IDENTIFICATION", "MEASUREMENT", "NAME", "PAPER", "TELEPHONE"),
+    )
+)
 URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")  # to the last @
 MORE_WORDS = " *"
 PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:@%+,][A-Za-z0-9_./:@%+,~^-]*")  # ~ and ^: HEAD~1
@@ -47,13 +60,24 @@ def child_environment(
     environ = dict(os.environ if environ is None else environ)
     wanted = PASSED_ENV | set(names or ())
     key = environ.get(api_key_env)
-    return {
+    env = {
         name: URL_CREDENTIALS.sub(r"\1", value)
         for name, value in environ.items()
-        if (name in wanted or name.startswith("LC_"))
+        if (name in wanted or name in LOCALE_ENV)
         and name != api_key_env
         and not (key and key in value)
     }
+    if "PATH" in env:
+        env["PATH"] = absolute_path(env["PATH"])
+    return env
+
+
+def absolute_path(path: str) -> str:
+    """PATH without its empty, `.` and relative entries: each is the working folder (the
+    workspace), where the repository's own `./git` would shadow the real one. A `~/bin`
+    (bash expands it when it looks a command up) is kept, expanded."""
+    entries = (os.path.expanduser(d) for d in path.split(os.pathsep))
+    return os.pathsep.join(d for d in entries if os.path.isabs(d))
 
 
 def allowed(command: str, entries: list[str], root: str | Path) -> bool:
@@ -85,15 +109,19 @@ def _plain_words(rest: str, root: Path) -> bool:
             return False
         try:
             real = (root / word).resolve()
+            twins = real.exists() and not single_link(real.stat())
         except (OSError, RuntimeError):
             return False
-        if real != root and root not in real.parents:
+        if (real != root and root not in real.parents) or twins:
             return False
     return True
 
 
 def shell() -> list[str]:
-    return [shutil.which("bash") or "/bin/sh", "-c"]
+    return [
+        shutil.which("bash", path=absolute_path(os.environ.get("PATH", os.defpath))) or "/bin/sh",
+        "-c",
+    ]
 
 
 @dataclass

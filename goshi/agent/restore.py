@@ -3,7 +3,9 @@
     put_back(path, now, then): the file must hold exactly `now` (what goshi wrote; None: it must
     not exist) -> written `then` atomically, mode kept (goshi/agent/write.py), or removed when
     `then` is None. Anything else there (the user's edits, another tool's, a link, a folder, bytes
-    that are not UTF-8) is left alone: False.
+    that are not UTF-8) is left alone: False; so is a path with a folder on the way that is now
+    a symlink (a `git checkout` of a branch where it is a link): it would lead out of the
+    workspace.
 
 The comparison is of the exact bytes: goshi writes UTF-8 without translating line endings.
 """
@@ -14,7 +16,7 @@ import os
 import stat
 from pathlib import Path
 
-from goshi.agent.write import MAX_WRITE_BYTES, atomic_write
+from goshi.agent.write import MAX_WRITE_BYTES, atomic_write, same_place
 
 
 def holds(path: Path, content: str | None) -> bool:
@@ -34,7 +36,7 @@ def holds(path: Path, content: str | None) -> bool:
 
 def put_back(path: Path, now: str | None, then: str | None) -> bool:
     """`then` in place of `now`; False (nothing touched) when the file does not hold `now`."""
-    if not holds(path, now):
+    if not same_place(path) or not holds(path, now):  # a folder on the way is now a link
         return False
     if then is None:
         path.unlink()

@@ -4,8 +4,12 @@ A path from the model is resolved against the workspace root with every symlink 
 only then checked. Refused, each with a reason the model can read: anything that resolves outside
 the root (`..`, absolute paths, links pointing out), symlink loops, device files, FIFOs and
 sockets, goshi's own config, data and state directories, and for writes `.git/` internals, any file
-named goshi.yaml and the config files this run loaded (a model must not widen its own jail for the
+named goshi.yaml (both in any case: `.GIT/hooks` is the repository's hooks on a case-insensitive
+disk) and the config files this run loaded (a model must not widen its own jail for the
 next run).
+
+A file to write whose name holds a control character (a line break, ESC) is refused: its name
+is a line of the diff the user approves, and a line break in it forged hunks there.
 
 A regular file with more than one hard link is refused too: its other names may be outside the
 workspace (a link to ~/.ssh/id_rsa made inside it), and no system call lists them.
@@ -25,6 +29,7 @@ from pathlib import Path
 from goshi import paths
 
 CONFIG_NAME = "goshi.yaml"
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # in a name to write: it would forge diff lines
 
 
 class Refused(Exception):
@@ -44,6 +49,11 @@ class Workspace:
             raise Refused("a path is required")
         if "\x00" in raw:
             raise Refused("the path contains a NUL byte")
+        if for_write and CONTROL.search(raw):
+            raise Refused(
+                f"{raw!r} has a control character (a line break, ESC...) in its name; a name is"
+                " a line of the diff the user approves, so goshi does not write such a file"
+            )
         given = Path(raw).expanduser()
         candidate = given if given.is_absolute() else self.root / given
         try:
@@ -55,9 +65,9 @@ class Workspace:
         for private in self.private:
             if real == private or private in real.parents:
                 raise Refused(f"{raw!r} is inside goshi's own files; those are off limits")
-        if for_write and ".git" in real.relative_to(self.root).parts:
+        if for_write and any(_folded(part) == ".git" for part in real.relative_to(self.root).parts):
             raise Refused(f"{raw!r} is inside .git/; change the repository with git, not here")
-        if for_write and (real.name.lower() == CONFIG_NAME or real in self.configs):
+        if for_write and (_folded(real.name) == CONFIG_NAME or real in self.configs):
             raise Refused(f"{raw!r} is goshi's configuration; only the user changes it")
         try:
             st = os.stat(real)
@@ -87,6 +97,17 @@ class Workspace:
     def relative(self, path: Path) -> str:
         rel = path.relative_to(self.root).as_posix()
         return rel or "."
+
+
+def _folded(name: str) -> str:
+    """A name as a case-insensitive disk (macOS, Windows) takes it: `.GIT` is `.git` there,
+    Windows drops trailing dots and spaces (`.git.`), and HFS+ ignores format characters
+    (`.g\u200cit`: git's own CVE-2014-9390)."""
+    if not name.isascii():
+        import unicodedata
+
+        name = "".join(c for c in name if unicodedata.category(c) != "Cf")
+    return name.lower().rstrip(". ")
 
 
 def single_link(st: os.stat_result) -> bool:

@@ -6,11 +6,12 @@
 
     apply_change: the file's line endings kept -> unified diff -> the approver (the terminal, or
     -y; the wait is not goshi's time; a diff too big to show whole is refused) -> the file
-    checked again: still the size, mtime and bytes it had when the question was asked, else
-    refused ("changed while you were deciding") -> temp file beside the target, rename (mode
-    kept) -> the result carries the change (Applied: before and after, when neither passes
-    MAX_KEPT_BYTES; a larger one is said to the approver first) for the store, so that
-    `goshi undo` can put it back (goshi/store/changes.py)
+    checked again: still at its real path (no folder on the way swapped for a symlink) and the
+    size, mtime and bytes it had when the question was asked, else refused ("changed while
+    you were deciding") -> temp file beside the target, rename (mode kept) -> the result
+    carries the change (Applied: before and after, when neither passes MAX_KEPT_BYTES; a larger
+    one is said to the approver first) for the store, so that `goshi undo` can put it back
+    (goshi/store/changes.py)
 
 Only UTF-8 text is rewritten: a file that is not valid UTF-8 is refused (its bytes would be lost
 to U+FFFD), and so is content that cannot be written as UTF-8 (a lone surrogate). So the diff is
@@ -104,7 +105,7 @@ def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
             "not approved",
             waited_s=waited,
         )
-    if before != state_of(change.file) or not _is(before, change):
+    if not same_place(change.file) or before != state_of(change.file) or not _is(before, change):
         log.warning("%s changed while you were deciding: not written (the model is told)", rel)
         return ToolResult(
             False,
@@ -131,6 +132,13 @@ def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
             kept,
         ),
     )
+
+
+def same_place(file: Path) -> bool:
+    """Is the (resolved) path still where it was checked: no folder on it now a symlink
+    (swapped in while the user decided, or before an undo), which would lead the write out of
+    the workspace?"""
+    return Path(os.path.realpath(file.parent)) == file.parent
 
 
 def state_of(file: Path) -> tuple[int, int, str] | None:

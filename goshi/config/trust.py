@@ -12,6 +12,7 @@ harmless here. Harmless means it can neither send anything (a prompt, a key, an 
 value) anywhere the user did not configure, nor widen what the tools see or run, nor change what
 an answer may cost or where a limit stands. A few are harmless only one way (`may_set`): an
 Ollama model that is local, not a `*-cloud` one that sends the prompt off the machine; the
+backend moved to Ollama, never from it to OpenAI (the same: off the machine, and paid); the
 project's own instructions turned off or down, never on or up. The records live in goshi's data
 dir, which the tools can never write.
 """
@@ -31,7 +32,7 @@ from goshi.errors import ConfigError, UsageError
 HARMLESS = frozenset(
     {
         "system",  # a prompt: no more than any file of the repository can say to the model
-        "backend",  # which of the user's own endpoints answers
+        "backend",  # which of the user's own endpoints answers; from Ollama never (may_set)
         "openai.temperature",
         "ollama.model",  # local and free; the host stays the user's
         "ollama.temperature",
@@ -55,6 +56,8 @@ def may_set(path: str, value: Any, current: Any) -> bool:
     """May an untrusted file change this harmless key from `current` to `value`?"""
     if path == "ollama.model":
         return not ollama_cloud(str(value))
+    if path == "backend":  # to the local one, never away from it (off the machine, and paid)
+        return bool(value == "ollama" or current != "ollama")
     if path in LOWER_ONLY:
         return bool(value <= current)
     return True

@@ -4,8 +4,9 @@ request, after the user's own system prompt, each headed by its path.
     1. $XDG_CONFIG_HOME/goshi/AGENTS.md         the user's own rules, for every project
     2. <root>/AGENTS.md ... <cwd>/AGENTS.md     the repository root (the nearest folder at or
                                                 above the working folder holding .git; without
-                                                one, the working folder alone), then each folder
-                                                down to the working folder
+                                                one, or when it is $HOME or holds it, the working
+                                                folder alone), then each folder down to the
+                                                working folder
 Never a folder above the root. context.instructions_max_kib bounds them all together: the file
 that passes it is cut, the ones after it are left out, each said in one stderr line.
 
@@ -25,6 +26,7 @@ import stat
 from pathlib import Path
 
 from goshi import paths
+from goshi.agent.scope import too_wide
 from goshi.config import Settings
 from goshi.record import record
 
@@ -91,10 +93,11 @@ def as_system(instructions: list[Instruction]) -> str:
 
 def repository_root(here: Path) -> Path:
     """The nearest folder at or above `here` holding `.git` (a folder, or a worktree's file);
-    `here` itself when there is none."""
+    `here` itself when there is none, or when that folder is `/`, the home directory or holds
+    it (dotfiles in git: every folder under $HOME would be one repository, and ~/.ssh in it)."""
     for folder in (here, *here.parents):
         if os.path.lexists(folder / ".git"):
-            return folder
+            return here if too_wide(folder) else folder
     return here
 
 

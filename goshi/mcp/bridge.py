@@ -28,6 +28,7 @@ from typing import Any
 
 from goshi import json_bounds
 from goshi.agent.calls import NotShown, ToolApprover, ToolResult, not_shown
+from goshi.agent.command import LOCALE_ENV, absolute_path
 from goshi.config import McpServer, McpSettings
 from goshi.llm.types import ToolCall
 from goshi.mcp import protocol
@@ -289,8 +290,12 @@ def _walk(node: Any, depth: int) -> str | None:
 
 def server_env(configured: dict[str, str]) -> dict[str, str]:
     """A few harmless variables of goshi's environment (never its API keys), then the server's
-    own `env`, where ${NAME} takes NAME from goshi's environment."""
-    env = {k: v for k, v in os.environ.items() if k in INHERITED_ENV or k.startswith("LC_")}
+    own `env`, where ${NAME} takes NAME from goshi's environment. The PATH inherited keeps
+    only its absolute entries: an empty one or `.` is the working folder, where a cloned
+    repository's own `./npx` would start in place of the server."""
+    env = {k: v for k, v in os.environ.items() if k in INHERITED_ENV or k in LOCALE_ENV}
+    if "PATH" in env:
+        env["PATH"] = absolute_path(env["PATH"])
     for key, value in configured.items():
         env[key] = re.sub(r"\$\{(\w+)\}", lambda m: os.environ.get(m.group(1), ""), value)
     return env

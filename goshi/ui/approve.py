@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from goshi.agent.calls import NotShown
 from goshi.sanitize import for_review, one_line
-from goshi.ui.review import FOLD, Sheet, fold
+from goshi.ui.review import FOLD, Sheet, fold, fold_lines
 
 if TYPE_CHECKING:
     from goshi.ui.keys import Tty
@@ -44,9 +44,10 @@ NO_UNDO = (
 )
 
 
-def _kind(line: str) -> str:
-    """The colour key of a diff line: + added, - removed, @ a hunk header, "" the rest."""
-    if line.startswith(("+++", "---")):
+def _kind(line: str, number: int) -> str:
+    """The colour key of a diff's line `number`: + added, - removed, @ a hunk header, "" the
+    rest. Only the first two lines are the file headers: later, `+++ x` is the added `++ x`."""
+    if number < 2 and line.startswith(("+++", "---")):
         return ""
     return line[:1] if line[:1] in COLOURS else ""
 
@@ -67,16 +68,21 @@ def _colour(diff: str) -> str:
     terminal (`2>file` gets no escape codes), and not with NO_COLOR or TERM=dumb."""
     plain = _plain() or not sys.stderr.isatty()
     lines = diff.removesuffix("\n").split("\n")
-    return "".join(f"{row}\n" for ln in lines for row in _paint([for_review(ln)], _kind(ln), plain))
+    return "".join(
+        f"{row}\n"
+        for i, ln in enumerate(lines)
+        for row in _paint([for_review(ln)], _kind(ln, i), plain)
+    )
 
 
 def diff_sheet(diff: str, size: os.terminal_size) -> Sheet:
     """The diff's rows, coloured; laying out stops once they cannot fit the screen."""
     plain, cols, height = _plain(), size.columns, size.lines
     sheet = Sheet([], height, cols)
-    for line in diff.removesuffix("\n").split("\n"):
+    for i, line in enumerate(diff.removesuffix("\n").split("\n")):
         shown = for_review(line)
-        if not sheet.fold_in(shown) or not sheet.add(_paint(fold(shown, cols), _kind(line), plain)):
+        rows = fold(shown, cols) if sheet.fold_in(shown) else []
+        if not rows or not sheet.add(_paint(rows, _kind(line, i), plain)):
             break
     return sheet
 
@@ -84,7 +90,7 @@ def diff_sheet(diff: str, size: os.terminal_size) -> Sheet:
 def text_sheet(header: str, lines: list[str], lead: str, size: os.terminal_size) -> Sheet:
     """A header, then each line after `lead`; rows that continue a line say so."""
     cols, height = size.columns, size.lines
-    sheet = Sheet(fold(for_review(header), cols), height, cols)
+    sheet = Sheet(fold_lines(for_review(header), cols), height, cols)
     more = " " * (len(lead) - len(FOLD)) + FOLD
     for line in map(for_review, lines):
         if not sheet.fold_in(line) or not sheet.add(fold(line, cols, lead, more)):
@@ -103,7 +109,7 @@ def _show(tty: Tty, sheet: Sheet, question: str, what: str) -> None:
     """The sheet, whole on the screen, or NotShown (one line on the terminal says why)."""
     if not sheet.fits(question):
         what = for_review(one_line(what))
-        tall = len(sheet.rows) + len(fold(question, sheet.cols))
+        tall = len(sheet.rows) + len(fold_lines(question, sheet.cols))
         rows = f"more than {sheet.height - 1}" if sheet.cut else f"{tall:,}"
         tty.write(
             f"goshi: {what} needs {rows} rows, this terminal has {sheet.height}: refused, not"

@@ -22,15 +22,18 @@ TAB = 8
 def cells(char: str) -> int:
     """How many terminal columns a (printable) character may take, never fewer than it does:
     a row laid out too short is harmless, one too long wraps and pushes the top of the sheet
-    off the screen. So a combining mark counts one, and an ambiguous-width character (wide in
-    CJK locales: Greek, Cyrillic, ①) two."""
+    off the screen. So a combining mark counts one, and every other character but ASCII and
+    the narrow and halfwidth forms two: not only the wide and ambiguous ones (CJK, ①, Greek
+    in CJK locales) but the neutral ones too, since Python's width table is older than a
+    terminal's (Unicode 16 draws the hexagrams, trigrams and counting rods wide, and
+    terminals the regional indicators)."""
     if char.isascii():
         return 1
     import unicodedata  # a wide character is rare: loaded for the first one
 
     if unicodedata.category(char) in ("Mn", "Me"):
         return 1
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 1
+    return 1 if unicodedata.east_asian_width(char) in ("Na", "H") else 2
 
 
 def fold(text: str, cols: int, first: str = "", more: str = FOLD) -> list[str]:
@@ -57,6 +60,11 @@ def fold(text: str, cols: int, first: str = "", more: str = FOLD) -> list[str]:
     return rows
 
 
+def fold_lines(text: str, cols: int) -> list[str]:
+    """Text that may hold line breaks (a header, a question) as rows: each line folded."""
+    return [row for line in text.split("\n") for row in fold(line, cols)]
+
+
 @record
 class Sheet:
     """A proposal laid out: its rows, and the height of the terminal it is for."""
@@ -69,7 +77,8 @@ class Sheet:
     def fits(self, question: str) -> bool:
         """Do the rows and the question fit on the screen together (one row spare, for a
         cursor that was not at the start of a line)?"""
-        return not self.cut and len(self.rows) + len(fold(question, self.cols)) <= self.height - 1
+        tall = len(self.rows) + len(fold_lines(question, self.cols))
+        return not self.cut and tall <= self.height - 1
 
     def fold_in(self, line: str) -> bool:
         """May this (sanitised) line be laid out at all? One with more characters than the
