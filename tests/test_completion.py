@@ -193,7 +193,8 @@ PROBE = (
     "try:\n    main()\nexcept SystemExit:\n    pass\n"
     "heavy = sorted(m for m in sys.modules if m.split('.')[0] in"
     " ('rich', 'httpx', 'httpcore', 'prompt_toolkit', 'yaml')"
-    " or m.startswith(('goshi.turn', 'goshi.llm', 'goshi.cost', 'goshi.ui', 'goshi.agent')))\n"
+    " or m.startswith(('goshi.turn', 'goshi.llm', 'goshi.cost', 'goshi.ui', 'goshi.agent',"
+    " 'goshi.config')))\n"
     "print('HEAVY', heavy, file=sys.stderr)\n"
 )
 

@@ -53,16 +53,21 @@ def _usd(value: float | None) -> float | None:
 
 
 def _backend(value: str | None) -> str | None:
-    """-b: one of the backends, or a usage error (exit 2) naming them."""
+    """-b: one of the backends, or a usage error (exit 2) naming them. Unset, nothing is loaded
+    (a Tab runs every callback: the config package is not what it waits for)."""
+    if value is None:
+        return None
     from goshi.config import BACKENDS
 
-    if value is not None and value not in BACKENDS:
+    if value not in BACKENDS:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(BACKENDS)}")
     return value
 
 
 def _model_options(pairs: list[tuple[str, str]] | None) -> list[tuple[str, Any]]:
     """-o KEY VALUE: each checked as the settings it sets, or a usage error (exit 2)."""
+    if not pairs:
+        return []
     from goshi.config import call_option
     from goshi.errors import ConfigError
 
