@@ -77,7 +77,7 @@ def root(
 
 
 def main() -> None:
-    from goshi.commands.ending import reader_left, report, unexpected
+    from goshi.commands.ending import failed, reader_left
 
     if "_GOSHI_COMPLETE" in os.environ:  # the shell asks what Tab should offer
         from goshi.commands.completion import plain_help_text
@@ -91,6 +91,4 @@ def main() -> None:
         from goshi import log
 
         log.setup()
-        bug = unexpected(exc)
-        report(bug, 0)
-        sys.exit(bug.exit_code)
+        sys.exit(failed(exc, 0))

@@ -34,21 +34,24 @@ def mask_url(text: str) -> str:
     return re.sub(_URL_CREDENTIALS, r"\1***@", text) if "@" in text else text
 
 
-def redact(text: str, secret: str | None = None) -> str:
+def _replace_known(text: str, mark: str, secret: str | None = None) -> str:
+    """Each remembered key (and `secret`) replaced by `mark`, the longest first so a padded key
+    goes whole; a placeholder shorter than MIN_KEY is left alone."""
     for key in sorted({*_known, *([secret] if secret else [])}, key=len, reverse=True):
-        if len(key.strip()) >= MIN_KEY:
-            text = text.replace(key, "[key]")
-    return mask_url(_KEYLIKE.sub(r"\1-[redacted]", text))
+        if len(key.strip()) >= MIN_KEY and key in text:
+            text = text.replace(key, mark)
+    return text
+
+
+def redact(text: str, secret: str | None = None) -> str:
+    return mask_url(_KEYLIKE.sub(r"\1-[redacted]", _replace_known(text, "[key]", secret)))
 
 
 def unstored(text: str) -> str:
     """The text as goshi may store it: every remembered key (the one in `openai.api_key_env`)
     replaced by [redacted]. Only the keys themselves: an `sk-...` the model writes as an example
     is the user's text."""
-    for key in _known:
-        if key in text:
-            text = text.replace(key, "[redacted]")
-    return text
+    return _replace_known(text, "[redacted]")
 
 
 def key_problem(key: str) -> str | None:

@@ -148,6 +148,8 @@ class QuotaExceeded(Unavailable):
 
 
 class TransientError(Unavailable):
+    retry = True  # False on an instance: trying again at once cannot help (nothing listens)
+
     def __init__(
         self,
         message: str,
@@ -159,7 +161,6 @@ class TransientError(Unavailable):
     ) -> None:
         super().__init__(message, hint, detail, backend=backend)
         self.retry_after = retry_after
-        self.retry = True  # False: trying again at once cannot help (nothing listens here)
 
 
 class ConnectFailed(TransientError):

@@ -1,6 +1,6 @@
 """Counts said right: `counted(1, "turn")` is "1 turn", `counted(3, "turn")` "3 turns"."""
 
-IRREGULAR = {"summary": "summaries", "entry": "entries", "is": "are", "was": "were"}
+IRREGULAR = {"summary": "summaries"}
 
 
 def counted(n: int, noun: str, *, digits: str = ",") -> str:

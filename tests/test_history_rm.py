@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 
 from goshi.llm.types import Message, Usage
 from goshi.store import Store
-from tests.conftest import GOSHI
+from tests.conftest import start
 
 
 def store_of(home: Path) -> Store:
@@ -59,16 +58,7 @@ def test_other_processes_write_while_a_long_conversation_is_removed(home: Path, 
     store.close()
     total = 2_000
     writer = sqlite3.connect(home / "data" / "goshi" / "goshi.db", timeout=30, isolation_level=None)
-    rm = subprocess.Popen(
-        [GOSHI, "history", "rm", str(cid)],
-        env=env,
-        cwd=home / "work",
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    rm = start(env, home, "history", "rm", str(cid))
     seen = set()  # how many of its messages were left each time this writer got the lock
     while rm.poll() is None:
         writer.execute("BEGIN IMMEDIATE")  # as an ask storing its question

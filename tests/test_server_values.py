@@ -9,11 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from goshi.llm import error_body, sse
+from goshi.llm.surrogates import TextJoiner, repaired
 from goshi.llm.types import ToolCallAssembler, ToolCallDelta
 from goshi.llm.values import (
-    TextJoiner,
     model_name,
-    repaired,
     split_content,
     token_count,
     tool_id,

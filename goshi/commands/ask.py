@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # the turn loads when the question is asked, not when Tab ask
     from goshi import templates
     from goshi.config import Overrides
     from goshi.turn.options import AskOptions
-    from goshi.ui import output
+    from goshi.ui.view import Output
 
 
 def compose_prompt(words: list[str], piped: str | None, attached: bool = False) -> str:
@@ -51,7 +51,7 @@ def with_template(template: "templates.Template", flags: "Overrides") -> "Overri
     )
 
 
-def choose_output(opts: "AskOptions") -> "output.Output":
+def choose_output(opts: "AskOptions") -> "Output":
     from goshi.ui import output
 
     if not opts.code:

@@ -39,9 +39,14 @@ def run(command: Callable[[], int | None], verbose: int) -> int:
         report(error, verbose)
         return error.exit_code
     except Exception as exc:
-        bug = unexpected(exc)
-        report(bug, verbose)
-        return bug.exit_code
+        return failed(exc, verbose)
+
+
+def failed(exc: Exception, verbose: int) -> int:
+    """An exception goshi did not expect, said in one line: its exit code."""
+    bug = unexpected(exc)
+    report(bug, verbose)
+    return bug.exit_code
 
 
 def unexpected(exc: Exception) -> GoshiError:

@@ -201,7 +201,7 @@ def _price(m: ModelInfo, value: float | None) -> str:
 
 
 def _window(tokens: int | None) -> str:
-    from goshi.ui.output import human_tokens
+    from goshi.ui.view import human_tokens
 
     return "-" if tokens is None else human_tokens(tokens)
 

@@ -72,7 +72,7 @@ def _model_options(pairs: list[tuple[str, str]] | None) -> list[tuple[str, Any]]
     from goshi.errors import ConfigError
 
     try:
-        return [(key, call_option(key, value)) for key, value in pairs or ()]
+        return [(key, call_option(key, value)) for key, value in pairs]
     except ConfigError as exc:
         said = exc.message.removeprefix("-o: ")
         raise typer.BadParameter(f"{said}; {exc.hint}" if exc.hint else said) from None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from goshi import config, templates
 from goshi.commands import export, history, search
+from goshi.commands.options import MAX_ID
 from goshi.config import BACKENDS
 from goshi.cost.meter import format_usd, local_midnight
 from goshi.errors import GoshiError, UsageError
@@ -50,7 +51,6 @@ KEYS = (
     "Ctrl-X Ctrl-E edits the question in $VISUAL/$EDITOR · Tab completes /commands and /model\n"
     "Ctrl-C clears the line, or stops an answer · Ctrl-D leaves"
 )
-MAX_ROWID = 2**63 - 1
 TEMPLATE_HELP = "/NAME TEXT asks with your template NAME ({dir})"
 
 
@@ -114,7 +114,7 @@ class SlashCommands:
     def resume(self, arg: str) -> None:
         if not (arg.isascii() and arg.isdigit()):
             raise UsageError("/resume needs a conversation id", "/search TEXT finds one")
-        if int(arg) > MAX_ROWID:
+        if int(arg) > MAX_ID:
             raise UsageError(f"no conversation {arg}", "/search TEXT finds one")
         self.session.resume(int(arg))
         self.say(

@@ -10,11 +10,15 @@ import time
 from goshi import paths
 
 MAX_NAMES = 200  # a server that names a new model on every answer cannot grow the file
+_said: set[str] = set()  # this process: every tool round charges again, the file is read once
 
 
 def first_today(model: str) -> bool:
     """True the first time `model` is named today (and remember it); True too when the state
     dir cannot be read or written: saying it twice beats never saying it."""
+    if model in _said:
+        return False
+    _said.add(model)
     today = time.strftime("%Y-%m-%d")
     file = paths.state_dir() / "unpriced.json"
     try:

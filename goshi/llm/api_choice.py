@@ -22,7 +22,6 @@ from goshi.llm.error_body import ServerFault
 
 CHAT = "chat"
 RESPONSES = "responses"
-APIS = ("auto", CHAT, RESPONSES)
 
 # OpenAI's models that answer only on /v1/responses (its model pages, 2026-12)
 RESPONSES_ONLY = re.compile(

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from goshi.llm.surrogates import TextJoiner
 from goshi.llm.types import (
     Done,
     Event,
@@ -30,7 +31,6 @@ from goshi.llm.types import (
     finished_calls,
 )
 from goshi.llm.values import (
-    TextJoiner,
     model_name,
     service_tier,
     split_content,

@@ -33,6 +33,7 @@ from goshi.errors import (
 )
 from goshi.llm import error_body, http
 from goshi.llm.retry import parse_retry_after
+from goshi.llm.surrogates import TextJoiner
 from goshi.llm.types import (
     ChatRequest,
     Done,
@@ -45,7 +46,7 @@ from goshi.llm.types import (
     UsageReport,
     finished_calls,
 )
-from goshi.llm.values import TextJoiner, model_name, split_content, tool_id, usage_of
+from goshi.llm.values import model_name, split_content, tool_id, usage_of
 from goshi.llm.wire import translate_errors
 
 log = logging.getLogger("goshi")

@@ -245,7 +245,7 @@ class OpenAIBackend:
                 continue
             try:
                 chunk = json_bounds.loads(event.data)
-            except (ValueError, RecursionError):
+            except ValueError:  # TooDeep too
                 chunk = None
             if event.event == "error":
                 fault = (

@@ -34,6 +34,7 @@ from goshi.llm import sse
 from goshi.llm.chunks import flush_held, is_error
 from goshi.llm.error_body import ServerFault, from_json
 from goshi.llm.faults import read_json
+from goshi.llm.surrogates import TextJoiner
 from goshi.llm.types import (
     Done,
     Event,
@@ -46,7 +47,7 @@ from goshi.llm.types import (
     UsageReport,
     finished_calls,
 )
-from goshi.llm.values import TextJoiner, model_name, service_tier, short_text, tool_id, usage_of
+from goshi.llm.values import model_name, service_tier, short_text, tool_id, usage_of
 from goshi.llm.wire import redact
 
 log = logging.getLogger("goshi")
@@ -353,7 +354,7 @@ def _usage(raw: Any) -> Usage | None:
 def decode(data: str) -> dict[str, Any] | None:
     try:
         obj = json_bounds.loads(data)
-    except (ValueError, RecursionError):
+    except ValueError:  # TooDeep too
         return None
     return obj if isinstance(obj, dict) else None
 

@@ -186,9 +186,8 @@ class Selector:
 
 
 def check_key(key: str | None, env: str) -> None:
-    if key is None:
+    if key is None:  # the Selector remembered it already: redacted wherever it is echoed
         return
-    remember(key)
     if problem := key_problem(key):
         raise AuthError(
             f"the API key in ${env} {problem}; nothing was sent",

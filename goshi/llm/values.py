@@ -14,15 +14,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from goshi.llm.surrogates import TextJoiner, has_surrogate, repaired
+from goshi.llm.surrogates import has_surrogate, repaired
 from goshi.llm.types import Usage
 
 MAX_TOKENS = 10**9  # more than any context window; a bigger count is a broken or hostile server
 MAX_MODEL_NAME = 200
 MAX_TOOL_INDEX = 1023
 MAX_TOOL_ID = 256
-
-__all__ = ["TextJoiner", "repaired"]  # with the checks below: where a server's text is read
 
 
 def token_count(value: Any) -> int | None:

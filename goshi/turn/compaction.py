@@ -17,7 +17,7 @@ from goshi.llm.types import Message
 from goshi.store import Compaction
 from goshi.turn.measure import Measure
 from goshi.turn.parts import Parts
-from goshi.ui.output import human_tokens
+from goshi.ui.view import human_tokens
 from goshi.words import counted
 
 

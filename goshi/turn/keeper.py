@@ -31,7 +31,7 @@ from goshi.record import record
 from goshi.turn.compaction import fold, head
 from goshi.turn.measure import Measure
 from goshi.turn.parts import Parts
-from goshi.ui.output import ContextUse, human_tokens
+from goshi.ui.view import ContextUse, human_tokens
 from goshi.words import counted
 
 log = logging.getLogger("goshi")

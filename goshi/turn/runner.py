@@ -42,7 +42,7 @@ from goshi.turn.ending import say_how_it_ended
 from goshi.turn.keeper import ContextKeeper
 from goshi.turn.parts import Parts
 from goshi.turn.toolround import store_round
-from goshi.ui.output import Output, TurnStart
+from goshi.ui.view import Output, TurnStart
 
 log = logging.getLogger("goshi")
 

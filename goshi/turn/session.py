@@ -34,7 +34,7 @@ from goshi.turn.parts import Parts
 from goshi.turn.resume import resume_route
 from goshi.turn.runner import Outcome, TurnRunner
 from goshi.turn.tools import ConversationTools
-from goshi.ui.output import Output
+from goshi.ui.view import Output
 
 if TYPE_CHECKING:
     from goshi.agent.attach import Attachments

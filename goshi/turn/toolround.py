@@ -20,7 +20,7 @@ from goshi.agent.turn import Answer
 from goshi.llm.types import Message, ToolCall
 from goshi.signals import held, interrupted
 from goshi.turn.parts import Parts
-from goshi.ui.output import Output
+from goshi.ui.view import Output
 
 STEP_LIMIT = "not run: goshi stopped after tools.max_steps tool rounds"
 INTERRUPTED = "not run: the user interrupted goshi"

@@ -28,9 +28,11 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from goshi import json_bounds
 from goshi.agent.calls import NotShown
 from goshi.sanitize import for_review, one_line
 from goshi.ui.review import FOLD, Sheet, fold, fold_lines
+from goshi.ui.view import color_allowed
 
 if TYPE_CHECKING:
     from goshi.ui.keys import Tty
@@ -58,15 +60,11 @@ def _paint(rows: list[str], kind: str, plain: bool) -> list[str]:
     return [f"\x1b[{COLOURS[kind]}m{row}\x1b[0m" for row in rows]
 
 
-def _plain() -> bool:
-    return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
-
-
 def _colour(diff: str) -> str:
     """The diff for stderr (-y): every line through for_review, so a control, a bidi override
     or a zero-width character is shown, not obeyed; coloured only when stderr itself is a
     terminal (`2>file` gets no escape codes), and not with NO_COLOR or TERM=dumb."""
-    plain = _plain() or not sys.stderr.isatty()
+    plain = not color_allowed() or not sys.stderr.isatty()
     lines = diff.removesuffix("\n").split("\n")
     return "".join(
         f"{row}\n"
@@ -77,7 +75,7 @@ def _colour(diff: str) -> str:
 
 def diff_sheet(diff: str, size: os.terminal_size) -> Sheet:
     """The diff's rows, coloured; laying out stops once they cannot fit the screen."""
-    plain, cols, height = _plain(), size.columns, size.lines
+    plain, cols, height = not color_allowed(), size.columns, size.lines
     sheet = Sheet([], height, cols)
     for i, line in enumerate(diff.removesuffix("\n").split("\n")):
         shown = for_review(line)
@@ -215,8 +213,8 @@ class Approval:
         if name in self.always_tools:
             return True
         try:
-            shown = json.dumps(json.loads(arguments or "{}"), indent=2, ensure_ascii=False)
-        except (ValueError, RecursionError):
+            shown = json.dumps(json_bounds.loads(arguments or "{}"), indent=2, ensure_ascii=False)
+        except ValueError:  # too deep too: shown as the model sent it
             shown = arguments
         name = one_line(name)
         question = f"run {name}? [y]es / [n]o / [a]lways this tool: "

@@ -17,7 +17,7 @@ from goshi.agent.turn import Answer
 from goshi.cost.meter import Charge, usd
 from goshi.sanitize import TerminalStream, for_terminal, one_line
 from goshi.ui.toolview import gutter_lines
-from goshi.ui.view import ContextUse, Output, TurnStart, ending_mark, human_tokens
+from goshi.ui.view import ContextUse, Output, TurnStart, ending_mark
 
 log = logging.getLogger("goshi")
 
@@ -261,6 +261,3 @@ def choose(as_json: bool, out: TextIO | None = None) -> Output:
     from goshi.ui.live import MarkdownOutput
 
     return MarkdownOutput()
-
-
-__all__ = ["ContextUse", "Output", "TurnStart", "human_tokens"]  # what a turn writes to

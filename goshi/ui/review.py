@@ -12,6 +12,8 @@ has scrolled off the screen (goshi/ui/approve.py refuses it with one line).
 
 from __future__ import annotations
 
+import functools
+
 from goshi.record import record
 
 FOLD = "↪ "  # starts a row that continues the line above it
@@ -19,6 +21,7 @@ MIN_COLS = 20
 TAB = 8
 
 
+@functools.cache  # a pure function of one character; a CJK diff asks for the same ones
 def cells(char: str) -> int:
     """How many terminal columns a (printable) character may take, never fewer than it does:
     a row laid out too short is harmless, one too long wraps and pushes the top of the sheet
