@@ -89,7 +89,7 @@ def held() -> Iterator[None]:
     try:
         yield
     except BaseException:
-        _held -= 1  # the block's own exception goes on; a waiting signal waits on
+        drop()
         raise
     release()
 
@@ -98,6 +98,12 @@ def hold() -> None:
     """held() in two calls, for a path run once per token (a generator costs more)."""
     global _held
     _held += 1
+
+
+def drop() -> None:
+    """Leave a hold() on the block's own exception: it goes on, and a waiting signal waits on."""
+    global _held
+    _held -= 1
 
 
 def release() -> None:

@@ -11,6 +11,8 @@ import os
 import resource
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -319,3 +321,45 @@ def test_a_store_goshi_cannot_use_is_named_with_what_to_do(
         assert_clean(r, code, f"goshi's store {db} {said}", f"mv {db} {db}.")
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert server.chat_requests() == []  # nothing is sent that could not be recorded
+
+
+SIGNAL_AS_IT_STARTS = """
+import os, signal, subprocess, sys
+from goshi import signals
+from goshi.agent.process import run_group
+
+real = subprocess.Popen
+
+class Starting(real):  # the SIGTERM lands while Popen is still starting the command
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        while not os.path.exists("started") or not open("started").read().strip():
+            pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+subprocess.Popen = Starting
+signals.install()
+try:
+    run_group(["sh", "-c", "echo $$ > started; exec sleep 30"], ".", dict(os.environ), 60)
+except signals.Stopped:
+    print("stopped")
+"""
+
+
+def test_a_sigterm_while_the_command_starts_still_ends_its_group(tmp_path) -> None:
+    """The window between fork and run_group's try: a signal there once left the command running
+    after goshi had ended (seen in CI as a flaky 'the command outlived goshi')."""
+    r = subprocess.run(
+        [sys.executable, "-c", SIGNAL_AS_IT_STARTS],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        start_new_session=True,
+    )
+    assert (r.returncode, r.stdout) == (0, "stopped\n"), r.stderr
+    shell = int((tmp_path / "started").read_text())
+    deadline = time.monotonic() + 5
+    while not gone(shell):
+        assert time.monotonic() < deadline, "the command outlived the signal"
+        time.sleep(0.05)

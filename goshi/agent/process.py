@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from goshi.agent.reaper import Watch
+from goshi.signals import drop, hold, release
 
 HEAD_CHARS = 4_000
 TAIL_CHARS = 12_000
@@ -90,16 +91,26 @@ def run_group(
 ) -> Ran:
     started = time.monotonic()
     left = Watch()  # what the command leaves outside its group is found at its end
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        close_fds=True,
-    )
+    # A SIGTERM while the command starts (the child may already run while Popen waits for its
+    # exec) waits until the try below, whose finally ends the group: no orphan is left running.
+    main = threading.current_thread() is threading.main_thread()  # signals land there only
+    if main:
+        hold()
+    try:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+    except BaseException:
+        if main:
+            drop()
+        raise
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
     os.set_blocking(fd, False)
@@ -118,6 +129,8 @@ def run_group(
 
     timed_out = interrupted = ending = False
     try:
+        if main:
+            release()  # raises a signal that came while the command started
         with selectors.DefaultSelector() as sel, _ctrl_c() as ctrl_c:
             sel.register(fd, selectors.EVENT_READ)
             eof, leader_gone = False, 0.0

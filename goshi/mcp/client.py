@@ -66,12 +66,13 @@ class StdioClient:
         # pending, next_id, writes to stdin; an RLock since stop() may run in a signal handler
         self.lock = threading.RLock()
         self.gone: str | None = None  # why the server cannot answer any more
+        self.stopped = False  # stop() came, perhaps while start() was still in Popen
 
     # --- process -------------------------------------------------------------------------------
 
     def start(self) -> None:
         try:
-            self.proc = subprocess.Popen(
+            proc = subprocess.Popen(
                 self.argv,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -84,12 +85,18 @@ class StdioClient:
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise ServerFailed(f"cannot start {self.argv[0]!r}: {reason}") from None
-        assert self.proc.stdout is not None and self.proc.stderr is not None
+        with self.lock:
+            self.proc = proc
+            late = self.stopped
+        if late:  # goshi ended while this thread started it: it goes at once
+            self.stop()
+            raise ServerFailed("the server was stopped")
+        assert proc.stdout is not None and proc.stderr is not None
         threading.Thread(
-            target=self._read_stdout, args=(self.proc.stdout,), daemon=True, name="mcp-out"
+            target=self._read_stdout, args=(proc.stdout,), daemon=True, name="mcp-out"
         ).start()
         threading.Thread(
-            target=self._read_stderr, args=(self.proc.stderr,), daemon=True, name="mcp-err"
+            target=self._read_stderr, args=(proc.stderr,), daemon=True, name="mcp-err"
         ).start()
 
     @property
@@ -98,10 +105,10 @@ class StdioClient:
 
     def stop(self) -> None:
         """Close stdin, then SIGTERM, then SIGKILL the whole group; safe to call twice."""
-        proc = self.proc
+        with self.lock:
+            proc, self.proc, self.stopped = self.proc, None, True
         if proc is None:
             return
-        self.proc = None
         self._fail_all("the server was stopped")
         with contextlib.suppress(OSError, ValueError):
             if proc.stdin:
