@@ -7,7 +7,6 @@ Prints JSON: first charge in the process (loads the price table), then medians a
 """
 
 import json
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -18,6 +17,7 @@ from goshi.config import Settings
 from goshi.cost.meter import Meter
 from goshi.llm.types import Message, Usage
 from goshi.store import Store
+from goshi.store.engine import sqlite3
 
 with tempfile.TemporaryDirectory() as tmp:
     db = Path(tmp) / "goshi.db"

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import sqlite3
 import subprocess
 import time
 from datetime import date
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from goshi.llm.types import Usage
+from goshi.store.engine import sqlite3
 from tests.conftest import GOSHI, Result
 
 

@@ -5,13 +5,13 @@ token."""
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from goshi.store.engine import sqlite3
 from tests.conftest import GOSHI, Result
 from tests.wire_server import (
     WireServer,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
+from goshi.store.engine import sqlite3
 from tests.conftest import TEST_KEY
 from tests.wire_server import WireServer, openai_stream
 

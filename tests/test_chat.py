@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from goshi.store.engine import sqlite3
 from tests.conftest import GOSHI
 from tests.terminal import Term
 from tests.wire_server import WireServer, openai_error, openai_stream

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from goshi.store.engine import sqlite3
 from tests.conftest import FAST_CONFIG, TEST_KEY
 from tests.processes import gone
 from tests.test_tools import call, results, tool_round

@@ -8,7 +8,6 @@ import json
 import random
 import re
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from goshi.context.count import Counter
 from goshi.context.fit import TooBig, fit
 from goshi.context.overflow import overflow
 from goshi.llm.types import Message, ToolCall
+from goshi.store.engine import sqlite3
 from tests.conftest import GOSHI
 from tests.test_chat import chat as _pty_chat  # noqa: F401  (registers the `chat` fixture)
 from tests.wire_server import (

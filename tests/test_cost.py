@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from goshi.cost.meter import cost_of, usd
 from goshi.cost.prices import load_table, resolve
 from goshi.llm.types import Usage
 from goshi.store import Store
+from goshi.store.engine import sqlite3
 from tests.conftest import GOSHI, start
 from tests.faults import EVER, Day, mini_pico
 from tests.wire_server import ollama_stream, openai_stream, static

@@ -4,7 +4,6 @@ days (time zone and DST) as the user lives them, and every sum served by an inde
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,6 +12,7 @@ from goshi.cost.meter import cost_of
 from goshi.cost.prices import STANDARD, Applied, load_table, resolve
 from goshi.llm.types import Usage
 from goshi.store import Store
+from goshi.store.engine import sqlite3
 
 NY = ZoneInfo("America/New_York")  # DST began 2024-03-10 at 02:00 local
 # From goshi/data/prices.json, per 1M tokens: gpt-4o-mini $0.15 in, $0.075 cached in, $0.60 out;

@@ -10,7 +10,6 @@ import contextlib
 import os
 import resource
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from goshi.llm.types import Usage
+from goshi.store.engine import sqlite3
 from tests.faults import (
     EVER,
     Day,

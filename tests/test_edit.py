@@ -152,7 +152,7 @@ def test_unread_and_changed_files_are_refused(goshi, server: WireServer, work) -
 
 
 def test_the_audit_records_edit_sizes_not_contents(goshi, server, work, home) -> None:
-    import sqlite3
+    from goshi.store.engine import sqlite3
 
     server.openai.push(
         tool_round(call("read_file", path="app.py")),

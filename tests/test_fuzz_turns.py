@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import random
-import sqlite3
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 
 from goshi.cost.meter import PICO
 from goshi.llm.types import Usage
+from goshi.store.engine import sqlite3
 from tests.conftest import GOSHI
 from tests.faults import cost_json, mini_pico
 from tests.wire_server import (

@@ -4,12 +4,13 @@ compactions go; its spend stays; and other goshi processes get to write while it
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from pathlib import Path
 
 from goshi.llm.types import Message, Usage
 from goshi.store import Store
+from goshi.store.conversations import DELETE_BATCH_MESSAGES
+from goshi.store.engine import sqlite3
 from tests.conftest import start
 
 
@@ -23,7 +24,7 @@ def test_rm_takes_the_messages_their_words_and_compactions_and_keeps_the_spend(
     store = store_of(home)
     gone = store.new_conversation("gpt-4o-mini", "openai", None).id
     kept = store.new_conversation("gpt-4o-mini", "openai", None).id
-    for i in range(3_000):  # more than one batch of 1,000 messages
+    for i in range(3_000):  # more than one batch
         store.add_message(gone, Message("user", f"zanzibar question {i}"), "ok")
         store.add_message(kept, Message("user", f"kept question {i}"), "ok")
     last = store.add_message(gone, Message("assistant", "zanzibar answer"), "ok")
@@ -51,12 +52,12 @@ def test_rm_takes_the_messages_their_words_and_compactions_and_keeps_the_spend(
 def test_other_processes_write_while_a_long_conversation_is_removed(home: Path, env) -> None:
     store = store_of(home)
     cid = store.new_conversation("gpt-4o-mini", "openai", None).id
+    total = DELETE_BATCH_MESSAGES * 4  # four write transactions
     store.db.execute("BEGIN")
-    for i in range(2_000):  # 16 MB: sixteen write transactions of 1 MB
-        store.add_message(cid, Message("user", f"{i} " + "words to index " * 540), "ok")
+    for i in range(total):
+        store.add_message(cid, Message("user", f"{i} " + "words to index " * 60), "ok")
     store.db.execute("COMMIT")
     store.close()
-    total = 2_000
     writer = sqlite3.connect(home / "data" / "goshi" / "goshi.db", timeout=30, isolation_level=None)
     rm = start(env, home, "history", "rm", str(cid))
     seen = set()  # how many of its messages were left each time this writer got the lock

@@ -5,9 +5,9 @@ code, or in a tool error the model can read while the turn goes on; never a trac
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
+from goshi.store.engine import sqlite3
 from tests.conftest import Result
 from tests.faults import assert_clean
 from tests.test_tools import results, tool_round

@@ -8,7 +8,6 @@ import itertools
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pexpect
 import pytest
 import yaml
 
+from goshi.store.engine import sqlite3
 from tests.conftest import FAST_CONFIG, GOSHI
 from tests.processes import gone
 from tests.terminal import Term

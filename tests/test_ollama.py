@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 from goshi.config import HttpSettings, OllamaSettings
 from goshi.llm import http
 from goshi.llm.ollama import OllamaBackend
 from goshi.llm.types import ChatRequest, Done, Message, TextDelta
+from goshi.store.engine import sqlite3
 from tests.wire_server import WireServer, ollama_error, ollama_stream, refused_port
 
 ANSWER = ["Ollama", " says", " \u2028odd\u0085 lines", "\nand `code`."]

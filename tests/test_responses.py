@@ -6,12 +6,12 @@ ledger and the exact cost."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from goshi.store.engine import sqlite3
 from tests.responses_server import CHAT_ONLY, ENCRYPTED, refuse_chat, refusing, responses_stream
 from tests.wire_server import WireServer, openai_error, openai_models, openai_stream
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+import sqlite3 as pythons_sqlite3
 from pathlib import Path
 
 import pytest
 
+from goshi.llm.types import Message
+from goshi.store import Store
 from goshi.store.db import statements
+from goshi.store.engine import sqlite3
 from goshi.store.migrations import MIGRATIONS
 from tests.wire_server import openai_stream
 
@@ -142,3 +145,56 @@ def test_the_migration_indexes_conversations_already_stored(goshi, server, home)
     found = json.loads(goshi("history", "search", "rebase", "--json").stdout)
     assert sorted(r["conversation_id"] for r in found) == [1, 3]
     assert "old question about rebase" in goshi("history", "list").stdout
+
+
+def test_a_store_of_schema_14_made_by_pythons_own_sqlite_keeps_its_search(goshi, home) -> None:
+    """Goshi up to schema 14 ran on the Python's SQLite (3.40 here), whose FTS5 index forgot a
+    message only by tokenizing its text again; migration 15 builds the contentless-delete index
+    from the messages already stored, and search, snippets and `history rm` work on it."""
+    store = home / "data" / "goshi" / "goshi.db"
+    store.parent.mkdir(parents=True)
+    db = pythons_sqlite3.connect(store, isolation_level=None)
+    for script in MIGRATIONS[:14]:
+        for statement in statements(script):
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 14")
+    for cid, question in ((1, "rebasing the feature branch"), (2, "a café near the office")):
+        db.execute(
+            "INSERT INTO conversations VALUES (?, 1700000000, 'gpt-4o-mini', 'openai', NULL)",
+            (cid,),
+        )
+        db.execute(
+            "INSERT INTO messages (conversation_id, created_at, role, content, status)"
+            " VALUES (?, 1700000000, 'user', ?, 'ok')",
+            (cid, question),
+        )
+    db.close()
+    found = json.loads(goshi("history", "search", "rebase", "--json").stdout)  # stemmed
+    assert [(r["conversation_id"], r["snippet"]) for r in found] == [
+        (1, "**rebasing** the feature branch")
+    ]
+    assert [
+        r["conversation_id"]
+        for r in json.loads(goshi("history", "search", "cafe", "--json").stdout)
+    ] == [2]
+    assert goshi("history", "rm", "1").code == 0
+    assert goshi("history", "search", "rebase").stdout == "no conversation mentions 'rebase'\n"
+    db = sqlite3.connect(store)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+
+
+def test_the_index_follows_a_message_whose_text_or_role_changes(home) -> None:
+    """No goshi command rewrites a message's text today; the trigger keeps the index true if one
+    does (or a user edits goshi.db by hand with a current sqlite3)."""
+    store = Store(home / "data" / "goshi" / "goshi.db")
+    cid = store.new_conversation("gpt-4o-mini", "openai", None).id
+    mid = store.add_message(cid, Message("user", "zanzibar"), "ok")
+    db = store.db
+    db.execute("UPDATE messages SET content = 'timbuktu' WHERE id = ?", (mid,))
+    assert [h.message_id for h in store.search("timbuktu", 5)] == [mid]
+    assert store.search("zanzibar", 5) == []
+    db.execute("UPDATE messages SET role = 'tool' WHERE id = ?", (mid,))  # tool results: unindexed
+    assert store.search("timbuktu", 5) == []
+    db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+    store.close()

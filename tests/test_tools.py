@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pexpect
 import pytest
 
+from goshi.store.engine import sqlite3
 from tests.conftest import GOSHI
 from tests.terminal import Term
 from tests.wire_server import Handler, WireServer, ollama_stream, openai_stream

@@ -106,7 +106,9 @@ def formats(incomplete: str) -> Choices:
 
 
 def conversations(incomplete: str) -> Choices:
-    """The newest conversations, each with its first question."""
+    """The newest conversations, each with its first question. The Python's own SQLite, not the
+    store's (goshi/store/engine.py): a read-only look at two plain tables, and a Tab imports no
+    goshi.store."""
     import sqlite3
 
     from goshi import paths

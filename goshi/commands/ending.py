@@ -53,10 +53,10 @@ def unexpected(exc: Exception) -> GoshiError:
     """A SQLite error anywhere names goshi.db; anything else is a bug in goshi: its traceback
     goes to goshi.log only, and the user gets one line that says where it is."""
     import logging
-    import sqlite3
 
     from goshi import paths
     from goshi.errors import InternalError, UsageError
+    from goshi.store.engine import sqlite3
 
     if isinstance(exc, sqlite3.Error):
         from goshi.store.db import failure

@@ -93,10 +93,9 @@ def _openai(settings: config.Settings) -> BackendModels:
 
 def _remembered(url: str) -> dict[str, str]:
     """What servers said before (goshi/llm/params.py), when the store can be read."""
-    import sqlite3
-
     from goshi.errors import GoshiError
     from goshi.store import Store
+    from goshi.store.engine import sqlite3
 
     try:
         return Store().params_for(mask_url(url.rstrip("/")))

@@ -31,9 +31,8 @@ SENDABLE = ("ok", "interrupted", "pending")
 # rows stored before migration 12 have no question_id, and their id order is this order).
 TURN = "coalesce(question_id, id)"
 IN_ORDER = f"{TURN}, id"
-# One write transaction of `history rm`: SQLite's FTS5 tokenizes what it takes out of the index
-# at ~50 MB/s, so 1 MB holds the write lock ~20 ms (see bench/README.md, the scale benchmark).
-DELETE_BATCH_BYTES = 1 << 20
+# One write transaction of `history rm`: a message leaves the search index by its rowid
+# (migration 15), so a batch costs about the same whatever its text: 1,000 messages ~5 ms.
 DELETE_BATCH_MESSAGES = 1000
 # The pause after each batch, as a share of the batch's time, at most DELETE_PAUSE_MAX_S: on a
 # loaded 2-core machine an ask's longest wait was 0.26-0.85 s with no pause, 0.16-0.24 s with these.
@@ -103,21 +102,11 @@ def _first_line(text: str) -> str:
     return (text.strip().splitlines() or [""])[0]
 
 
-def _batches(rows: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """(newest id, oldest id) of runs of messages, newest first, each holding at most
-    DELETE_BATCH_BYTES of text or DELETE_BATCH_MESSAGES messages."""
-    size = count = 0
-    newest = None
-    for row_id, length in rows:
-        if newest is None:
-            newest = row_id
-        size += length
-        count += 1
-        if size >= DELETE_BATCH_BYTES or count >= DELETE_BATCH_MESSAGES:
-            yield newest, row_id
-            newest, size, count = None, 0, 0
-    if newest is not None:
-        yield newest, rows[-1][0]
+def _batches(ids: list[int]) -> Iterator[tuple[int, int]]:
+    """(newest id, oldest id) of runs of DELETE_BATCH_MESSAGES messages, newest first."""
+    for start in range(0, len(ids), DELETE_BATCH_MESSAGES):
+        run = ids[start : start + DELETE_BATCH_MESSAGES]
+        yield run[0], run[-1]
 
 
 class Conversations(Database):
@@ -171,16 +160,17 @@ class Conversations(Database):
 
     def delete_conversation(self, cid: int) -> None:
         """Removes a conversation in short write transactions, so a goshi that waits to write
-        (an ask storing its question) waits for one batch, never for the whole conversation:
-        each message's words leave the search index as it goes, and that costs time in
-        proportion to its text. The newest messages go first: a removal cut short leaves the
+        (an ask storing its question) waits for one batch, never for the whole conversation.
+        The newest messages go first: a removal cut short leaves the
         conversation's beginning, which reads and continues as a shorter conversation."""
         self.conversation(cid)  # raises for an unknown id
-        rows = self.db.execute(
-            "SELECT id, length(content) FROM messages WHERE conversation_id = ? ORDER BY id DESC",
-            (cid,),
-        ).fetchall()
-        for newest, oldest in _batches(rows):
+        ids = [
+            row_id
+            for (row_id,) in self.db.execute(
+                "SELECT id FROM messages WHERE conversation_id = ? ORDER BY id DESC", (cid,)
+            )
+        ]
+        for newest, oldest in _batches(ids):
             started = time.monotonic()
             self.db.execute("BEGIN IMMEDIATE")
             try:

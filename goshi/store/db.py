@@ -10,15 +10,19 @@ Whatever SQLite says when it fails becomes a StoreError (exit 8) or StoreDamaged
 
 from __future__ import annotations
 
-import sqlite3
+import logging
 import stat
 from pathlib import Path
 
 from goshi import paths
 from goshi.errors import StoreDamaged, StoreError
+from goshi.store.engine import sqlite3
 from goshi.store.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_S = 10.0
+# Migrations that read every message, and a store big enough to make the wait worth a word
+SLOW_MIGRATIONS = {15: "rebuilding the search index of your history"}
+SLOW_FROM_BYTES = 64 << 20
 _DAMAGED = ("malformed", "not a database", "corrupt", "unsupported file format")
 _FULL = ("disk is full", "disk i/o error")
 
@@ -101,6 +105,7 @@ class Database:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL-safe; no fsync per commit
             self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA temp_store=MEMORY")  # search's snippets: no text in /tmp
             self._migrate()
         except sqlite3.Error as exc:
             raise failure(exc, self.path) from None
@@ -119,6 +124,13 @@ class Database:
                 f"upgrade goshi, or set the file aside with `mv {self.path} {self.path}.newer`",
             )
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            if number in SLOW_MIGRATIONS and self.path.stat().st_size >= SLOW_FROM_BYTES:
+                megabytes = self.path.stat().st_size >> 20
+                logging.getLogger("goshi").warning(
+                    "%s (once, after an upgrade: some seconds for %d MB)",
+                    SLOW_MIGRATIONS[number],
+                    megabytes,
+                )
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 # another process may have migrated while we waited for the lock

@@ -5,6 +5,10 @@ Append; never edit a migration that has shipped. Each runs in one transaction (g
 
 from __future__ import annotations
 
+# How the search index splits text into words (migration 15; goshi/store/search.py draws its
+# snippets with the same): "running" finds "run", "café" finds "cafe".
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: conversations and messages
     """
@@ -206,5 +210,35 @@ MIGRATIONS: tuple[str, ...] = (
     # not sorted: `history show` and `export` stream a conversation of any length from it
     """
     CREATE INDEX messages_in_order ON messages(conversation_id, coalesce(question_id, id), id);
+    """,
+    # 15: the search index keeps no text and forgets a message by its rowid (FTS5
+    # contentless-delete, SQLite 3.43: goshi/store/engine.py): 7's index could only forget a
+    # message by tokenizing its text again. Filled anew from the messages, once (7's insert
+    # trigger fills it on). No merge is started by deletions ('deletemerge' 0): one rewrites a
+    # whole segment, a store's worth of index, inside the deleting transaction; the merges that
+    # new messages start reclaim the space.
+    f"""
+    DROP TRIGGER messages_fts_delete;
+    DROP TRIGGER messages_fts_update;
+    DROP TABLE messages_fts;
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        content, content='', contentless_delete=1, tokenize='{TOKENIZER}'
+    );
+    INSERT INTO messages_fts (messages_fts, rank) VALUES ('deletemerge', 0);
+    INSERT INTO messages_fts (rowid, content)
+        SELECT id, content FROM messages WHERE role IN ('user', 'assistant') AND content != '';
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN old.role IN ('user', 'assistant') AND old.content != ''
+    BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.id;
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF role, content ON messages
+    BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.id
+            AND old.role IN ('user', 'assistant') AND old.content != '';
+        INSERT INTO messages_fts (rowid, content)
+            SELECT new.id, new.content
+            WHERE new.role IN ('user', 'assistant') AND new.content != '';
+    END;
     """,
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from goshi.errors import UsageError
 from goshi.record import record
 from goshi.store.db import Database
+from goshi.store.migrations import TOKENIZER
 
 # Match marks inside FTS snippets (private-use characters): a message that holds them itself
 # only gets odd marks; whoever shows a snippet sanitises every part between them.
@@ -68,13 +69,7 @@ class Search(Database):
             return []
         ids = [mid for mid, _ in best.values()]
         marks = ",".join("?" * len(ids))
-        snippets = dict(
-            self.db.execute(
-                f"SELECT rowid, snippet(messages_fts, 0, ?, ?, '…', {SNIPPET_TOKENS})"
-                f" FROM messages_fts WHERE messages_fts MATCH ? AND rowid IN ({marks})",
-                (START, END, query, *ids),
-            ).fetchall()
-        )
+        snippets = self._snippets(query, ids)
         about = {
             mid: (role, at, first)
             for mid, role, at, first in self.db.execute(
@@ -90,3 +85,28 @@ class Search(Database):
             line = (first or "").strip().split("\n", 1)[0]
             hits.append(Hit(cid, mid, role, at, line, snippets.get(mid, ""), rank))
         return hits
+
+    def _snippets(self, query: str, ids: list[int]) -> dict[int, str]:
+        """The matches of each message with the words around them. The index keeps no text (a
+        message leaves it by its rowid: migration 15), so the few messages shown are indexed
+        again in a table of this connection's own, which SQLite keeps in memory."""
+        marks = ",".join("?" * len(ids))
+        self.db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.shown_fts"
+            f" USING fts5(content, tokenize='{TOKENIZER}')"
+        )
+        try:
+            self.db.execute(
+                "INSERT INTO temp.shown_fts (rowid, content)"
+                f" SELECT id, content FROM messages WHERE id IN ({marks})",
+                ids,
+            )
+            return dict(
+                self.db.execute(
+                    f"SELECT rowid, snippet(shown_fts, 0, ?, ?, '…', {SNIPPET_TOKENS})"
+                    " FROM temp.shown_fts WHERE shown_fts MATCH ?",
+                    (START, END, query),
+                ).fetchall()
+            )
+        finally:
+            self.db.execute("DELETE FROM temp.shown_fts")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -38,6 +37,7 @@ from goshi.llm.types import ChatRequest, Message
 from goshi.record import record
 from goshi.signals import held, hold, interrupted, release
 from goshi.store.db import failure
+from goshi.store.engine import sqlite3
 from goshi.turn.ending import say_how_it_ended
 from goshi.turn.keeper import ContextKeeper
 from goshi.turn.parts import Parts
