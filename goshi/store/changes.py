@@ -56,40 +56,57 @@ class Changes(Database):
         message_id: int | None = None,
     ) -> None:
         """A change a tool call applied, as the answer to `question_id`."""
-        self._insert(cid, question_id, message_id, path, rel, before, after, "tool", kept)
+        self._insert(cid, question_id, message_id, path, rel, before, after, "tool", kept=kept)
 
     def record_undo(self, change: FileChange, run: int | None) -> int:
         """One file put back by an undo (its run: None for the first), and the change marked
         undone, together. Returns the run."""
         with self._transaction():
-            row = self._insert(
-                change.cid, None, None, change.path, change.rel, change.after, change.before,
-                "undo", True, change.id, run,
-            )  # fmt: skip
+            row = self._turned_around(change, "undo", run)
             self.db.execute("UPDATE file_changes SET undone = 1 WHERE id = ?", (change.id,))
         return run or row
 
     def record_redo(self, undo: FileChange, original: int, run: int | None) -> int:
         """One file changed again by a redo: the undo marked undone, the change applied again."""
         with self._transaction():
-            row = self._insert(
-                undo.cid, None, None, undo.path, undo.rel, undo.after, undo.before, "redo",
-                True, undo.id, run,
-            )  # fmt: skip
+            row = self._turned_around(undo, "redo", run)
             self.db.execute("UPDATE file_changes SET undone = 1 WHERE id = ?", (undo.id,))
             self.db.execute("UPDATE file_changes SET undone = 0 WHERE id = ?", (original,))
         return run or row
 
-    def _insert(self, *values: object) -> int:
+    def _turned_around(self, change: FileChange, kind: str, run: int | None) -> int:
+        """A row that reverts `change` (its after is the file's before); the first row of an
+        undo or redo (`run` None) names itself as the run the rest join."""
+        row = self._insert(
+            change.cid, None, None, change.path, change.rel, change.after, change.before, kind,
+            kept=True, reverts=change.id, run=run,
+        )  # fmt: skip
+        if run is None:
+            self.db.execute("UPDATE file_changes SET run = id WHERE id = ?", (row,))
+        return row
+
+    def _insert(
+        self,
+        cid: int,
+        question_id: int | None,
+        message_id: int | None,
+        path: str,
+        rel: str,
+        before: str | None,
+        after: str | None,
+        kind: str,
+        *,
+        kept: bool,
+        reverts: int | None = None,
+        run: int | None = None,
+    ) -> int:
         cur = self.db.execute(
             "INSERT INTO file_changes (conversation_id, question_id, message_id, path, rel, before,"
             " after, kind, kept, reverts, run, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*values, *[None] * (11 - len(values)), time.time()),
-        )
-        row = int(cur.lastrowid or 0)
-        if len(values) > 9 and values[10] is None:  # an undo's or redo's first row: its run
-            self.db.execute("UPDATE file_changes SET run = id WHERE id = ?", (row,))
-        return row
+            (cid, question_id, message_id, path, rel, before, after, kind, kept, reverts, run,
+             time.time()),
+        )  # fmt: skip
+        return int(cur.lastrowid or 0)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
