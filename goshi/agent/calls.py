@@ -48,10 +48,7 @@ class Approver(Protocol):
 
     def allowlist_applies(self) -> str:
         """ "" when an allow-listed command may run unasked now, else why not: under -y, or
-        after a change was written in this turn that the user was not shown."""
-
-    def new_turn(self) -> None:
-        """A turn begins: what was written unseen in the last one no longer counts."""
+        after a change was written in this session that the user was not shown."""
 
 
 class NotShown(Exception):

@@ -1,7 +1,7 @@
 """run_command: a shell command the user approved (or allow-listed), run in the workspace root.
 
     {command, timeout_s?} -> tools.allow_commands approves it (`allowed`) and the approver says
-    the allow-list applies now (not under -y, nor after a change written unseen in this turn)?
+    the allow-list applies now (not under -y, nor after a change written unseen in this session)?
     -> else the approver asks on the terminal: y / n / e(dit); -y never approves a command, and
     with no terminal the command is refused -> bash -c (sh without bash) in the workspace root
     with `child_environment` -> goshi/agent/process.py runs it to its end, and every process it
