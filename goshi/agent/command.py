@@ -1,10 +1,12 @@
 """run_command: a shell command the user approved (or allow-listed), run in the workspace root.
 
     {command, timeout_s?} -> tools.allow_commands approves it (`allowed`) and the approver says
-    the allow-list applies now (not under -y, nor after a change written unseen in this session)?
+    the allow-list applies now (not under -y, nor after a change written unseen in this session)
+    and the repository's git config sets only keys known inert (goshi/agent/gitconfig.py)?
     -> else the approver asks on the terminal: y / n / e(dit); -y never approves a command, and
     with no terminal the command is refused -> bash -c (sh without bash) in the workspace root
-    with `child_environment` -> goshi/agent/process.py runs it to its end, and every process it
+    with `child_environment`, git's hooks, fsmonitor and editors off (`git_neutral`)
+    -> goshi/agent/process.py runs it to its end, and every process it
     started with it (timeout, Ctrl-C) -> exit code, duration, bounded output
 
 The allow-list rule: an entry approves exactly that command line; an entry ending in ` *`
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from goshi.agent.calls import Approver, NotShown, ToolResult, not_shown, size_text
+from goshi.agent.gitconfig import git_neutral, why_ask
 from goshi.agent.process import Ran, run_group
 from goshi.agent.workspace import single_link
 
@@ -151,7 +154,8 @@ class Commands:
         waited = 0.0
         ran_command = command
         listed = allowed(command, self.allow, self.root)
-        why = approve.allowlist_applies() if listed else ""
+        env = git_neutral(child_environment(self.api_key_env, self.env_names))
+        why = (approve.allowlist_applies() or why_ask(self.root, env)) if listed else ""
         if not listed or why:
             asked = time.monotonic()
             try:
@@ -168,7 +172,6 @@ class Commands:
                     audit={"approved": False},
                 )
             ran_command = answer
-        env = child_environment(self.api_key_env, self.env_names)
         ran = run_group([*shell(), ran_command], self.root, env, limit, watch)
         return _result(command, ran_command, ran, limit, waited)
 
