@@ -202,3 +202,17 @@ def test_a_submodules_git_config_is_checked_too(
 )
 def test_which_keys_of_a_repositorys_config_are_inert(key: str, value: str, runs: bool) -> None:
     assert inert(key, value) is not runs
+
+
+def test_a_command_asked_about_anyway_notes_what_the_repositorys_git_config_names(
+    env: dict[str, str], server: WireServer, home: Path, repo: Path
+) -> None:
+    git(repo, "config", "diff.external", str(marker_script(home, "external")))
+    server.openai.push(tool_round(call("run_command", command="git diff")), openai_stream("no"))
+    t = spawn(env, repo, "ask", "what changed?")  # git diff is not allow-listed: asked anyway
+    t.wait_for(ASK_COMMAND)
+    said = "note: the repository's git config sets diff.external (.git/config), which goshi"
+    assert said in on_screen(t).replace("\n", " "), on_screen(t)
+    t.send("n")
+    assert t.wait_exit() == 0
+    assert not (home / "MARK-external").exists()

@@ -3,7 +3,8 @@
     {command, timeout_s?} -> tools.allow_commands approves it (`allowed`) and the approver says
     the allow-list applies now (not under -y, nor after a change written unseen in this session)
     and the repository's git config sets only keys known inert (goshi/agent/gitconfig.py)?
-    -> else the approver asks on the terminal: y / n / e(dit); -y never approves a command, and
+    -> else the approver asks on the terminal (what the git config names, as a note):
+    y / n / e(dit); -y never approves a command, and
     with no terminal the command is refused -> bash -c (sh without bash) in the workspace root
     with `child_environment`, git's hooks, fsmonitor and editors off (`git_neutral`)
     -> goshi/agent/process.py runs it to its end, and every process it
@@ -155,11 +156,13 @@ class Commands:
         ran_command = command
         listed = allowed(command, self.allow, self.root)
         env = git_neutral(child_environment(self.api_key_env, self.env_names))
-        why = (approve.allowlist_applies() or why_ask(self.root, env)) if listed else ""
+        risk = why_ask(self.root, env)  # a program the repository's git config names
+        why = (approve.allowlist_applies() or risk) if listed else ""
         if not listed or why:
             asked = time.monotonic()
             try:
-                answer = approve.command(command, self.root, limit, why)
+                note = risk if risk != why else ""  # said on the approval all the same
+                answer = approve.command(command, self.root, limit, why, note)
             except NotShown as exc:
                 return not_shown(exc)
             waited = time.monotonic() - asked

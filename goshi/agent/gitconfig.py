@@ -11,7 +11,8 @@ Two guards, for the commands goshi runs (goshi/agent/command.py):
     one, unasked        same in each submodule the index names (git status looks inside them):
                         a key of the local or worktree scope (included files too, as git
                         resolves them) outside INERT -> the command asks, naming the key and
-                        its file (`why_ask`); git failing to say -> it asks too
+                        its file (`why_ask`); git failing to say -> it asks too; a command
+                        asked about anyway shows the same line as a note on its approval
 
 INERT is an allow-list: git grows keys that run programs (hook.*.command came in 2.46), so a
 key goshi does not know is asked about. A remote's URL is inert only when it names a host: a
@@ -59,7 +60,8 @@ INERT = frozenset(
         user.email init.defaultbranch pull.rebase pull.ff push.default push.autosetupremote
         fetch.prune fetch.prunetags gc.auto index.version status.showuntrackedfiles
         diff.renames diff.algorithm merge.conflictstyle rebase.autosquash rebase.autostash
-        color.ui lfs.repositoryformatversion maintenance.auto feature.manyfiles"""
+        color.ui lfs.repositoryformatversion maintenance.auto feature.manyfiles user.signingkey
+        commit.gpgsign tag.gpgsign gpg.format"""
         ),
         "include.path",  # what it includes is listed, and checked, with the including scope
     }

@@ -176,10 +176,14 @@ class Approval:
             self.always = True
         return answer in "ya"
 
-    def command(self, command: str, cwd: str, timeout_s: float, why: str = "") -> str | None:
+    def command(
+        self, command: str, cwd: str, timeout_s: float, why: str = "", note: str = ""
+    ) -> str | None:
         header = f"run in {cwd} (timeout {timeout_s:g} s):"
         if why:
             header = f"allow-listed, but asked: {why}\n{header}"
+        if note:
+            header = f"note: {note}\n{header}"
         question = "run it? [y]es / [n]o / [e]dit: "
         try:
             with _tty() as tty:
