@@ -3,12 +3,11 @@
     {command, timeout_s?} -> tools.allow_commands approves it (`allowed`) and the approver says
     the allow-list applies now (not under -y, nor after a change written unseen in this session)
     and the repository's git config sets only keys known inert (goshi/agent/gitconfig.py)?
-    -> else the approver asks on the terminal (what the git config names, as a note):
-    y / n / e(dit); -y never approves a command, and
-    with no terminal the command is refused -> bash -c (sh without bash) in the workspace root
-    with `child_environment`, git's hooks, fsmonitor and editors off (`git_neutral`)
-    -> goshi/agent/process.py runs it to its end, and every process it
-    started with it (timeout, Ctrl-C) -> exit code, duration, bounded output
+    -> else the approver asks on the terminal (what the git config names, as a note): y / n /
+    e(dit); -y never approves a command, and with no terminal the command is refused -> bash -c
+    (sh without bash) in the workspace root with `child_environment`, git's hooks, fsmonitor and
+    editors off (`git_neutral`) -> goshi/agent/process.py runs it to its end, and every process
+    it started with it (timeout, Ctrl-C) -> exit code, duration, bounded output
 
 The allow-list rule: an entry approves exactly that command line; an entry ending in ` *`
 approves that command alone or followed by more plain words (letters, digits, `_ . / : @ % + ,`, and
