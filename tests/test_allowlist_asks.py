@@ -97,6 +97,7 @@ def test_a_plain_repositorys_allowlisted_git_status_runs_unasked(
         ("core.fsmonitor", ".git/config"),  # the case: `git status` runs it
         ("core.sshCommand", ".git/config"),
         ("diff.external", "included"),  # include.path: what it names is read too
+        ("core.fsmonitor", ".git/config.worktree"),
     ],
 )
 def test_a_repositorys_git_config_that_names_a_program_makes_the_allowlisted_git_ask(
@@ -107,6 +108,9 @@ def test_a_repositorys_git_config_that_names_a_program_makes_the_allowlisted_git
         (repo / "tools").mkdir()
         (repo / "tools" / "git.cfg").write_text(f"[{key.split('.')[0]}]\n\texternal = {program}\n")
         git(repo, "config", "include.path", "../tools/git.cfg")
+    elif where == ".git/config.worktree":
+        git(repo, "config", "extensions.worktreeConfig", "true")
+        git(repo, "config", "--worktree", key, program)
     else:
         git(repo, "config", key, program)
     (repo / "app.py").write_text("print('changed')\n")
@@ -120,7 +124,8 @@ def test_a_repositorys_git_config_that_names_a_program_makes_the_allowlisted_git
     assert r.code == 0, r.stderr
     assert not (home / "MARK-config").exists()  # never run unasked
     lines = r.stderr.splitlines()
-    named = f"the repository's git config sets {key.lower()} ("  # git says names lower-case
+    shown = ".git/../tools/git.cfg" if where == "included" else where
+    named = f"the repository's git config sets {key.lower()} ({shown})"  # git: lower-case
     assert len(lines) == 2 and all(named in line and "was not run" in line for line in lines), lines
     assert results(server)[0].startswith("the user did not approve")
 

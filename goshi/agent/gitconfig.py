@@ -4,15 +4,15 @@
 
 Two guards, for the commands goshi runs (goshi/agent/command.py):
 
-    every command    -> the environment sets, above every config file (GIT_CONFIG_COUNT, the
-                        scope of `git -c`, which submodules inherit): hooks, fsmonitor, pager
-                        and editors off (`git_neutral`)
-    an allow-listed  -> `git config --list --show-scope --includes` in the workspace, and the
-    one, unasked        same in each submodule the index names (git status looks inside them):
-                        a key of the local or worktree scope (included files too, as git
-                        resolves them) outside INERT -> the command asks, naming the key and
-                        its file (`why_ask`); git failing to say -> it asks too; a command
-                        asked about anyway shows the same line as a note on its approval
+    every command    -> the environment sets, above every config file (GIT_CONFIG_COUNT and
+                        GIT_CONFIG_PARAMETERS, the scope of `git -c`, which submodules
+                        inherit): hooks, fsmonitor, pager and editors off (`git_neutral`)
+    an allow-listed  -> `git config --local --list --includes` (and --worktree) where it runs,
+    one, unasked        and the same in each submodule the index names (git status looks
+                        inside them): a key of the local or worktree config (included files
+                        too, as git resolves them) outside INERT -> the command asks,
+                        naming the key and its file (`why_ask`); git failing to say -> it
+                        asks too; a command asked anyway shows the line as a note
 
 INERT is an allow-list: git grows keys that run programs (hook.*.command came in 2.46), so a
 key goshi does not know is asked about. A remote's URL is inert only when it names a host: a
@@ -86,7 +86,6 @@ LFS_FILTER = {
     "filter.lfs.required": "true",
 }
 BOOLEANS = frozenset({"true", "false", "yes", "no", "on", "off", "1", "0", ""})
-LOCAL_SCOPES = ("local", "worktree")
 MAX_REPOSITORIES = 32  # the workspace's and its submodules' (nested too); more: ask
 TIMEOUT_S = 10.0
 
@@ -142,14 +141,28 @@ def why_ask(root: str, env: dict[str, str]) -> str:
             return f"the repository has more than {MAX_REPOSITORIES} submodules to check"
         folder = folders.pop()
         try:
-            listed = _git(program, folder, env, "config", "--list", "--show-scope",
-                          "--show-origin", "--includes", "-z")  # fmt: skip
-            if why := _first_active(listed, folder, Path(root)):
+            where = _git(program, folder, env, "rev-parse", "--is-bare-repository", "--show-cdup")
+        except _GitFailed:
+            continue  # no repository here: the command's git finds none either
+        try:
+            if why := _first_active(_config(program, folder, env), folder, Path(root)):
                 return why
-            folders.extend(_submodules(program, folder, env))
+            bare, _, up = where.decode("utf-8", "surrogateescape").partition("\n")
+            if bare != "true":
+                folders.extend(_submodules(program, folder / up.strip(), env))
         except _GitFailed as exc:
             return f"git could not list the repository's config ({exc})"
     return ""
+
+
+def _config(program: str, folder: Path, env: dict[str, str]) -> bytes:
+    """The local config, what it includes, and the worktree's when the repository has one
+    (git 2.20 and later; --show-scope, which would say which is which, needs 2.26)."""
+    listing = ("--list", "--show-origin", "--includes", "-z")
+    local = _git(program, folder, env, "config", "--local", *listing)
+    if b"\0extensions.worktreeconfig\n" not in local.lower():
+        return local
+    return local + _git(program, folder, env, "config", "--worktree", *listing)
 
 
 class _GitFailed(Exception):
@@ -176,11 +189,9 @@ def _git(program: str, cwd: Path, env: dict[str, str], *args: str) -> bytes:
 
 
 def _first_active(listed: bytes, folder: Path, root: Path) -> str:
-    """-z: scope NUL origin NUL key [LF value] NUL, repeated."""
+    """-z: origin NUL key [LF value] NUL, repeated."""
     fields = listed.decode("utf-8", "replace").split("\0")
-    for scope, origin, entry in zip(fields[0::3], fields[1::3], fields[2::3], strict=False):
-        if scope not in LOCAL_SCOPES:
-            continue
+    for origin, entry in zip(fields[0::2], fields[1::2], strict=False):
         key, newline, value = entry.partition("\n")
         where = origin.removeprefix("file:")
         if key == "core.worktree" and _inside(folder / where, value, root):
@@ -204,13 +215,9 @@ def _inside(config: Path, worktree: str, root: Path) -> bool:
     return tree == root or root in tree.parents
 
 
-def _submodules(program: str, folder: Path, env: dict[str, str]) -> list[Path]:
-    """The checked-out submodules of the repository `folder` is in: gitlinks in its index
-    (mode 160000) whose folder has a .git, where `git status` looks too."""
-    try:
-        top = Path(_git(program, folder, env, "rev-parse", "--show-toplevel").decode().strip())
-    except _GitFailed:
-        return []  # not in a work tree (none, or a bare repository): no index to look in
+def _submodules(program: str, top: Path, env: dict[str, str]) -> list[Path]:
+    """The checked-out submodules of the work tree `top`: gitlinks in its index (mode 160000)
+    whose folder has a .git, where `git status` looks too."""
     staged = _git(program, top, env, "ls-files", "--stage", "-z")
     found = []
     for entry in staged.split(b"\0"):
