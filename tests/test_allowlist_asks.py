@@ -59,7 +59,9 @@ def test_a_change_written_unseen_in_one_turn_makes_a_later_turns_allowlisted_com
 
 
 def git(work: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=work, check=True, capture_output=True)
+    subprocess.run(
+        ["git", *args], cwd=work, check=True, capture_output=True, start_new_session=True
+    )
 
 
 @pytest.fixture
