@@ -153,7 +153,7 @@ def test_a_file_saved_while_the_question_is_up_is_not_overwritten(
         # the case: with -y the model writes what the allow-listed `make test` runs
         (["-y"], False, "allow-listed, but asked: -y approves no command"),
         # `a`lways for a first change: the second is written unseen
-        ([], True, "allow-listed, but asked: a file was changed in this turn without being shown"),
+        ([], True, "allow-listed, but asked: a file was changed in this session without being"),
     ],
 )
 def test_after_an_unseen_write_an_allowlisted_command_asks(

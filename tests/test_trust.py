@@ -60,8 +60,9 @@ def test_hostile_project_file_sends_nothing_to_its_server(
     assert STOLEN not in str(request.headers) + str(request.body)
     # the harmless key applies
     assert request.body["messages"][0] == {"role": "system", "content": "You are a pirate."}
-    # one line that fits a terminal: how many keys were ignored, the first, where to see all
-    (line,) = r.stderr.splitlines()
+    # its system prompt is said; then how many keys were ignored, the first, where to see all
+    said, line = r.stderr.splitlines()
+    assert said == "goshi: goshi.yaml untrusted: its system prompt applies; see goshi config show"
     assert line == "goshi: goshi.yaml untrusted: ignored openai.base_url +7; see goshi config show"
     assert len(line) <= 80
     shown = goshi("config", "show", **run_env(home, server)).stdout
@@ -142,10 +143,9 @@ def test_nothing_in_an_untrusted_file_can_stop_goshi(goshi, home: Path, server: 
     (request,) = server.chat_requests()
     assert request.body["messages"][0]["content"] == "You are a pirate."
     assert "temperature" not in request.body and request.body["model"] == "gpt-4o-mini"
-    (line,) = r.stderr.splitlines()
-    assert (
-        line == "goshi: goshi.yaml untrusted: ignored 1 setting; 3 invalid; see goshi config show"
-    )
+    assert r.stderr.splitlines()[1:] == [
+        "goshi: goshi.yaml untrusted: ignored 1 setting; 3 invalid; see goshi config show"
+    ]  # after the line that says its system prompt applies
     shown = goshi("config", "show", **env).stdout
     assert "invalid, ignored: line 2: openai.temperature: expected a number, got 'hot'" in shown
     assert "invalid, ignored: line 3: frobnicate: unknown setting" in shown

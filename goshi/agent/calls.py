@@ -41,17 +41,17 @@ class Approver(Protocol):
         proposes: approved? `undoable` False: too large to keep, `goshi undo` cannot put it
         back, and the approval must say so."""
 
-    def command(self, command: str, cwd: str, timeout_s: float, why: str = "") -> str | None:
+    def command(
+        self, command: str, cwd: str, timeout_s: float, why: str = "", note: str = ""
+    ) -> str | None:
         """A command the model wants to run: the command to run (the user may have edited
         it), or None when refused. -y never answers this. `why`: the reason an allow-listed
-        command is asked about after all."""
+        command is asked about after all; `note`: what else the user should know (a program
+        the repository's git config names)."""
 
     def allowlist_applies(self) -> str:
         """ "" when an allow-listed command may run unasked now, else why not: under -y, or
-        after a change was written in this turn that the user was not shown."""
-
-    def new_turn(self) -> None:
-        """A turn begins: what was written unseen in the last one no longer counts."""
+        after a change was written in this session that the user was not shown."""
 
 
 class NotShown(Exception):

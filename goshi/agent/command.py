@@ -1,11 +1,13 @@
 """run_command: a shell command the user approved (or allow-listed), run in the workspace root.
 
     {command, timeout_s?} -> tools.allow_commands approves it (`allowed`) and the approver says
-    the allow-list applies now (not under -y, nor after a change written unseen in this turn)?
-    -> else the approver asks on the terminal: y / n / e(dit); -y never approves a command, and
-    with no terminal the command is refused -> bash -c (sh without bash) in the workspace root
-    with `child_environment` -> goshi/agent/process.py runs it to its end, and every process it
-    started with it (timeout, Ctrl-C) -> exit code, duration, bounded output
+    the allow-list applies now (not under -y, nor after a change written unseen in this session)
+    and the repository's git config sets only keys known inert (goshi/agent/gitconfig.py)?
+    -> else the approver asks on the terminal (what the git config names, as a note): y / n /
+    e(dit); -y never approves a command, and with no terminal the command is refused -> bash -c
+    (sh without bash) in the workspace root with `child_environment`, git's hooks, fsmonitor and
+    editors off (`git_neutral`) -> goshi/agent/process.py runs it to its end, and every process
+    it started with it (timeout, Ctrl-C) -> exit code, duration, bounded output
 
 The allow-list rule: an entry approves exactly that command line; an entry ending in ` *`
 approves that command alone or followed by more plain words (letters, digits, `_ . / : @ % + ,`, and
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from goshi.agent.calls import Approver, NotShown, ToolResult, not_shown, size_text
+from goshi.agent.gitconfig import git_neutral, why_ask
 from goshi.agent.process import Ran, run_group
 from goshi.agent.workspace import single_link
 
@@ -151,11 +154,14 @@ class Commands:
         waited = 0.0
         ran_command = command
         listed = allowed(command, self.allow, self.root)
-        why = approve.allowlist_applies() if listed else ""
+        env = git_neutral(child_environment(self.api_key_env, self.env_names))
+        risk = why_ask(self.root, env)  # a program the repository's git config names
+        why = (approve.allowlist_applies() or risk) if listed else ""
         if not listed or why:
             asked = time.monotonic()
             try:
-                answer = approve.command(command, self.root, limit, why)
+                note = risk if risk != why else ""  # said on the approval all the same
+                answer = approve.command(command, self.root, limit, why, note)
             except NotShown as exc:
                 return not_shown(exc)
             waited = time.monotonic() - asked
@@ -168,7 +174,6 @@ class Commands:
                     audit={"approved": False},
                 )
             ran_command = answer
-        env = child_environment(self.api_key_env, self.env_names)
         ran = run_group([*shell(), ran_command], self.root, env, limit, watch)
         return _result(command, ran_command, ran, limit, waited)
 

@@ -33,6 +33,12 @@ def show(config_file: str | None) -> int:
     if (project := settings.project) is not None:
         where = trust.where(project.path)
         out.write(f"# project file: {one_line(str(where))} ({project.state})\n")
+        if project.applied:
+            replaced = "; `system` in your own file, or -s, replaces its prompt"
+            out.write(
+                f"#   applies untrusted (harmless): {', '.join(project.applied)}"
+                f"{replaced if 'system' in project.applied else ''}\n"
+            )
         if project.ignored:
             out.write(f"#   ignored until trusted: {', '.join(project.ignored)}\n")
         for problem in project.invalid:

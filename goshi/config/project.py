@@ -48,9 +48,13 @@ def apply_project(settings: Settings, file: Path) -> ProjectFile:
         new, current = _get_path(scratch, path), _get_path(settings, path)
         if not _changes(new, current):
             continue  # what is in effect already: nothing to apply, nothing to say
-        if trust.harmless(path) and trust.may_set(path, new, current):
+        # only the user's own file is below this layer (`system: null`, as `config init`
+        # writes it, is none)
+        users = path in settings.sources and current not in (None, "")
+        if trust.harmless(path) and trust.may_set(path, new, current, users):
             _set_path(settings, path, new)
             settings.sources[path] = source
+            project.applied.append(path)
         else:
             project.ignored.append(path)
     return project
@@ -95,23 +99,32 @@ def warn_ignored(settings: Settings) -> None:
     """Once per run, after the environment and the flags: one line that fits a terminal, saying
     how many keys an untrusted project file could not set (and names the first few), how many of
     its entries were invalid, and where to see them all. A key the environment or a flag sets
-    anyway is not counted: the file would change nothing there even if trusted."""
-    if (project := settings.project) is None:
+    anyway is not counted: the file would change nothing there even if trusted. And one line
+    when its system prompt is the one in effect: what the model is told should not change
+    unsaid (a flag's or the user's own file's is never replaced: trust.may_set)."""
+    if (project := settings.project) is None or project.path.resolve() in _warned:
         return
     project.ignored = [p for p in project.ignored if not settings.source(p).startswith(LATER)]
-    if not (project.ignored or project.invalid) or project.path.resolve() in _warned:
-        return
-    _warned.add(project.path.resolve())
-    log.warning("%s", warning(project))
+    prompt = "system" in project.applied and not settings.source("system").startswith(LATER)
+    if prompt or project.ignored or project.invalid:
+        _warned.add(project.path.resolve())
+    if prompt:
+        log.warning("%s", f"{_head(project)}its system prompt applies{SEE}")
+    if project.ignored or project.invalid:
+        log.warning("%s", warning(project))
 
 
 LATER = ("env ", "--")  # the sources of the layers above the project file
 
 
-def warning(project: ProjectFile) -> str:
+def _head(project: ProjectFile) -> str:
     from goshi.config import trust
 
-    head = f"{project.path} {'changed' if project.state == trust.CHANGED else 'untrusted'}: "
+    return f"{project.path} {'changed' if project.state == trust.CHANGED else 'untrusted'}: "
+
+
+def warning(project: ProjectFile) -> str:
+    head = _head(project)
     bad = f"{len(project.invalid)} invalid" if project.invalid else ""
     if not project.ignored:
         return f"{head}ignored {bad}{SEE}"

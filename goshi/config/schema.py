@@ -213,6 +213,7 @@ class ProjectFile:
     path: Path
     state: str  # goshi.config.trust.TRUSTED, UNTRUSTED or CHANGED
     ignored: list[str] = field(default_factory=list)  # keys its trust could not set
+    applied: list[str] = field(default_factory=list)  # untrusted: the harmless keys it set
     invalid: list[str] = field(default_factory=list)  # problems found in it, each ignored
 
 

@@ -10,7 +10,8 @@
 The list is an allow-list: a key added to goshi later is untrusted until someone argues it
 harmless here. Harmless means it can neither send anything (a prompt, a key, an environment
 value) anywhere the user did not configure, nor widen what the tools see or run, nor change what
-an answer may cost or where a limit stands. A few are harmless only one way (`may_set`): an
+an answer may cost or where a limit stands. A few are harmless only one way (`may_set`): a
+system prompt where the user's own file sets none (and one stderr line says it applies), an
 Ollama model that is local, not a `*-cloud` one that sends the prompt off the machine; the
 backend moved to Ollama, never from it to OpenAI (the same: off the machine, and paid); the
 project's own instructions turned off or down, never on or up. The records live in goshi's data
@@ -31,7 +32,7 @@ from goshi.errors import ConfigError, UsageError
 
 HARMLESS = frozenset(
     {
-        "system",  # a prompt: no more than any file of the repository can say to the model
+        "system",  # a prompt, as AGENTS.md is; never over the user's own (may_set), and said
         "backend",  # which of the user's own endpoints answers; from Ollama never (may_set)
         "openai.temperature",
         "ollama.model",  # local and free; the host stays the user's
@@ -44,6 +45,7 @@ HARMLESS = frozenset(
     }
 )
 LOWER_ONLY = frozenset({"context.project_instructions", "context.instructions_max_kib"})
+USERS_FIRST = frozenset({"system"})  # the user's own file set it: theirs stays
 
 TRUSTED, UNTRUSTED, CHANGED = "trusted", "untrusted", "changed since it was trusted"
 
@@ -52,8 +54,11 @@ def harmless(path: str) -> bool:
     return path in HARMLESS
 
 
-def may_set(path: str, value: Any, current: Any) -> bool:
-    """May an untrusted file change this harmless key from `current` to `value`?"""
+def may_set(path: str, value: Any, current: Any, users: bool = False) -> bool:
+    """May an untrusted file change this harmless key from `current` to `value`? `users`:
+    the user's own config file set `current`."""
+    if path in USERS_FIRST:
+        return not users
     if path == "ollama.model":
         return not ollama_cloud(str(value))
     if path == "backend":  # to the local one, never away from it (off the machine, and paid)

@@ -134,9 +134,8 @@ class Session:
         return self._turn().run(question_id, messages, out, stream, max_cost_usd)
 
     def _turn(self) -> TurnRunner:
-        """A new turn: a change written unseen in the last one counts no longer (allow-listed
-        commands run unasked again; goshi/ui/approve.py)."""
-        self.tools.approve.new_turn()
+        """A new turn. A change written unseen in an earlier one still counts: the approver
+        remembers it for the whole session (goshi/ui/approve.py)."""
         return TurnRunner(self.parts, self.context)
 
     def retry(

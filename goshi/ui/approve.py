@@ -13,8 +13,9 @@ asked about: one line says so and it is refused (NotShown: the model is told).
 Enter, Esc and Ctrl-D answer no; Ctrl-C refuses and stops the turn (KeyboardInterrupt). -y
 approves every change (the diff still goes to stderr) but never a command, and turns the
 allow-list off: every command is asked about. So does a change written unseen (-y, or `a`lways)
-in this turn. With no terminal to ask, changes (without -y) and commands are refused, and the
-model is told so.
+earlier in this goshi: in this turn, an earlier one of the chat, or a conversation left with
+/clear or /resume (the file is still there, and its next allow-listed `make` would run it).
+With no terminal to ask, changes (without -y) and commands are refused, and the model is told so.
 
 An MCP server's tool (SERVER__tool) is asked about the same way, every call unless `a`lways was
 said for that tool; -y does not approve it.
@@ -137,16 +138,13 @@ class Approval:
         self.yes = yes
         self.always = yes  # changes only: commands and MCP tools are always asked
         self.always_tools: set[str] = set()
-        self.unseen = False  # a change was written in this turn without being shown
-
-    def new_turn(self) -> None:
-        self.unseen = False
+        self.unseen = False  # a change was written without being shown: for the whole session
 
     def allowlist_applies(self) -> str:
         if self.yes:
             return "-y approves no command, allow-listed or not"
         if self.unseen:
-            return "a file was changed in this turn without being shown to you"
+            return "a file was changed in this session without being shown to you"
         return ""
 
     def __call__(
@@ -178,10 +176,14 @@ class Approval:
             self.always = True
         return answer in "ya"
 
-    def command(self, command: str, cwd: str, timeout_s: float, why: str = "") -> str | None:
+    def command(
+        self, command: str, cwd: str, timeout_s: float, why: str = "", note: str = ""
+    ) -> str | None:
         header = f"run in {cwd} (timeout {timeout_s:g} s):"
         if why:
             header = f"allow-listed, but asked: {why}\n{header}"
+        if note:
+            header = f"note: {note}\n{header}"
         question = "run it? [y]es / [n]o / [e]dit: "
         try:
             with _tty() as tty:
