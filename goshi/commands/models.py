@@ -20,7 +20,6 @@ from goshi.credentials import key_problem, mask_url, remember
 from goshi.errors import Unavailable
 from goshi.llm import api_choice
 from goshi.llm.probe import get_json, ollama_names
-from goshi.llm.select import openai_key_configured
 from goshi.sanitize import one_line
 
 if TYPE_CHECKING:
@@ -71,7 +70,7 @@ def run(config_file: str | None, as_json: bool) -> int:
 def _openai(settings: config.Settings) -> BackendModels:
     url, model, env = settings.openai.base_url, settings.openai.model, settings.openai.api_key_env
     shown = mask_url(url)
-    if not openai_key_configured(settings):
+    if not settings.openai_key_configured():
         return BackendModels("openai", shown, False, f"not used: ${env} is not set", model)
     key = settings.api_key()
     remember(key)
