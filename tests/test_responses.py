@@ -104,6 +104,49 @@ def test_a_tool_round_carries_the_reasoning_to_the_next_request(
     assert "# the readme" in outputs["call_R1"] and "README.md" in outputs["call_R2"]
 
 
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "whole"])
+def test_every_reasoning_item_goes_back_in_its_place_among_the_calls(
+    goshi: Any, server: WireServer, home: Path, stream: bool
+) -> None:
+    """Reasoning before, between and after the calls: round 2 sends each item back unchanged,
+    in the order the model produced them, then the calls' outputs."""
+    (home / "work" / "README.md").write_text("# the readme\n")
+    server.responses.push(
+        responses_stream([], tool_calls=CALLS, reasoning=["Plan."], layout="RCRCR"),
+        responses_stream("Done."),
+    )
+    flags = [] if stream else ["--no-stream"]
+    r = goshi("ask", *flags, "-m", "gpt-5.3-codex", "what is here?", **RESPONSES)
+    assert (r.code, r.stdout) == (0, "Done.\n"), r.stderr
+    sent = server.chat_requests()[1].body["input"]
+
+    def thought(n: int, text: str, secret: str) -> dict[str, Any]:
+        summary = [{"type": "summary_text", "text": text}]
+        return {
+            "id": f"rs_{n}abc",
+            "type": "reasoning",
+            "summary": summary,
+            "encrypted_content": secret,
+        }
+
+    def call(n: int) -> dict[str, Any]:
+        call_id, name, arguments = CALLS[n]
+        return {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
+
+    assert sent[:6] == [
+        {"role": "user", "content": "what is here?"},
+        thought(0, "Plan.", ENCRYPTED),
+        call(0),
+        thought(2, "Step 1.", f"{ENCRYPTED}-1"),
+        call(1),
+        thought(4, "Step 2.", f"{ENCRYPTED}-2"),
+    ]
+    assert [(i["type"], i["call_id"]) for i in sent[6:]] == [
+        ("function_call_output", "call_R1"),
+        ("function_call_output", "call_R2"),
+    ]
+
+
 def test_a_refusal_and_reasoning_apart_from_the_answer(goshi: Any, server: WireServer) -> None:
     server.responses.push(responses_stream([], refusal=["I can't ", "do that."]))
     r = goshi("ask", "--json", "hi", **RESPONSES)

@@ -5,7 +5,8 @@
     response.reasoning_summary_text.delta,
     response.reasoning_text.delta (raw, local servers) -> ReasoningDelta (never the answer)
     response.output_item.added / .done                -> items by output_index, else item_id:
-        function_call: call_id and name; reasoning: kept whole, to be sent back
+        function_call: call_id and name; reasoning: kept whole, to be sent back (each
+        call carries the items before it; the last, those after it too)
     response.function_call_arguments.delta / .done    -> ToolCallDelta, arguments joined
     *.done with text no delta brought                 -> the rest of it, per content part (a
                                                          server may skip deltas)
@@ -294,9 +295,11 @@ class ResponseReader:
                 calls.append(ToolCall(item.call_id or "", item.name or "", item.arguments))
                 carried.append(tuple(pending))
                 pending = []
+        follows = [()] * (len(calls) - 1) + [tuple(pending)] if calls else []
         whole = finished_calls(calls)
         out = tuple(
-            ToolCall(c.id, c.name, c.arguments, k) for c, k in zip(whole, carried, strict=True)
+            ToolCall(c.id, c.name, c.arguments, k, f)
+            for c, k, f in zip(whole, carried, follows, strict=True)
         )
         return Done(self.finish, self.model, out, self.tier)
 

@@ -30,6 +30,8 @@ class ToolCall:
     # Responses API only: the output items that came right before this call, sent back in place
     # next round (reasoning items unchanged; {"type": "message"} marks where the text stood)
     carried: tuple[Any, ...] = field(default=(), compare=False)
+    # ... and, on the last call only, those that came after it (OpenAI wants every one back)
+    follows: tuple[Any, ...] = field(default=(), compare=False)
 
 
 @record(slots=True, frozen=True)
