@@ -234,6 +234,25 @@ def test_the_exact_cost_of_cached_and_reasoning_tokens_goes_to_the_ledger(
     assert spent["answers"] == 1
 
 
+def test_cache_writes_in_the_responses_usage_cost_their_price(
+    goshi: Any, server: WireServer, home: Path
+) -> None:
+    """A proxy's Responses usage naming cache writes (`input_tokens_details`): at the price
+    cost.prices gives them, else at the input price."""
+    (home / "w.yaml").write_text(
+        "backend: openai\ncost: {prices: {house: {input_per_mtok: 2, cached_input_per_mtok: 0.2,"
+        " cache_write_per_mtok: 2.5, output_per_mtok: 8}}}\n"
+    )
+    details = {"cached_tokens": 1_000, "cache_write_tokens": 4_000}
+    usage = {"input_tokens": 6_000, "input_tokens_details": details, "output_tokens": 100}
+    server.responses.push(responses_stream(["Done."], model="house", raw_usage=usage))
+    r = goshi("ask", "--json", "-m", "house", "hi", GOSHI_CONFIG=str(home / "w.yaml"), **RESPONSES)
+    # 1,000 x $2 + 1,000 x $0.20 + 4,000 x $2.50 + 100 x $8 per 1M tokens
+    assert json.loads(r.stdout)["cost_usd"] == 0.013
+    db = sqlite3.connect(home / "data" / "goshi" / "goshi.db")
+    assert db.execute("SELECT cost_pico FROM ledger").fetchall() == [(13_000_000_000,)]
+
+
 def test_a_priority_tier_answer_is_charged_at_its_tier(goshi: Any, server: WireServer) -> None:
     # the service tier the response names sets the price: priority is 2x the standard rates
     server.responses.push(

@@ -146,6 +146,7 @@ class Price:
     input_per_mtok: float = field(default=0.0, metadata={"min": 0})
     output_per_mtok: float = field(default=0.0, metadata={"min": 0})
     cached_input_per_mtok: float | None = field(default=None, metadata={"min": 0})
+    cache_write_per_mtok: float | None = field(default=None, metadata={"min": 0})  # null: input
     long_context: LongContextPrice = field(default_factory=LongContextPrice)
     service_tiers: dict[str, TierPrice] = field(default_factory=dict)
     regional_uplift: float | None = field(default=None, metadata={"min": 0})

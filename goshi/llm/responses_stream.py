@@ -48,7 +48,14 @@ from goshi.llm.types import (
     UsageReport,
     finished_calls,
 )
-from goshi.llm.values import model_name, service_tier, short_text, tool_id, usage_of
+from goshi.llm.values import (
+    cache_writes,
+    model_name,
+    service_tier,
+    short_text,
+    tool_id,
+    usage_of,
+)
 from goshi.llm.wire import redact
 
 log = logging.getLogger("goshi")
@@ -351,7 +358,8 @@ def _usage(raw: Any) -> Usage | None:
     inp, out = raw.get("input_tokens_details"), raw.get("output_tokens_details")
     cached = inp.get("cached_tokens") if isinstance(inp, dict) else 0
     thought = out.get("reasoning_tokens") if isinstance(out, dict) else 0
-    return usage_of(raw.get("input_tokens"), raw.get("output_tokens"), cached, thought)
+    written = cache_writes(raw, inp)
+    return usage_of(raw.get("input_tokens"), raw.get("output_tokens"), cached, thought, written)
 
 
 def decode(data: str) -> dict[str, Any] | None:

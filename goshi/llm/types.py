@@ -68,6 +68,7 @@ class Usage:
     completion_tokens: int = 0
     cached_tokens: int = 0
     reasoning_tokens: int = 0  # of completion_tokens: the part spent thinking, when reported
+    cache_write_tokens: int = 0  # of prompt_tokens, beside cached_tokens: written to a cache
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -75,6 +76,7 @@ class Usage:
             self.completion_tokens + other.completion_tokens,
             self.cached_tokens + other.cached_tokens,
             self.reasoning_tokens + other.reasoning_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
         )
 
 
