@@ -211,6 +211,19 @@ def test_a_llamacpp_server_says_its_window_in_props(goshi, server, home: Path) -
     assert result["compacted"] is False
 
 
+@pytest.mark.parametrize(
+    "n_ctx",
+    [float("nan"), float("inf"), 1e400, 8192.5, 10**8, -1, "8192", True],
+    ids=["nan", "inf", "1e400", "fraction", "1e8", "negative", "text", "true"],
+)
+def test_a_window_no_window_can_be_is_unknown(goshi, server, home: Path, n_ctx: object) -> None:
+    """/props is the server's word: NaN, Infinity, a fraction, 10^8 or more is no window."""
+    server.files["/props"] = llamacpp_props(n_ctx)
+    env = config(home, "openai: {model: local-model}\n")
+    result = ask_json(goshi, env, "hi", cont=False)
+    assert result["context_window"] is None and result["text"]
+
+
 def test_ollama_says_the_num_ctx_in_use(goshi, server, home: Path) -> None:
     server.files["/api/show"] = ollama_show(2048)
     env = config(home, "backend: ollama\n")

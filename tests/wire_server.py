@@ -994,7 +994,7 @@ class OllamaContextServer:
         ollama_stream(f"answer {self.answered}", counts=counts)(h, body)
 
 
-def llamacpp_props(n_ctx: int) -> Reply:
+def llamacpp_props(n_ctx: Any) -> Reply:
     """llama.cpp's GET /props: the context size of a slot."""
 
     def reply(h: Handler, body: dict[str, Any]) -> None:

@@ -50,11 +50,13 @@ def server_of(settings: Settings, backend: str) -> str:
 
 
 def plausible(value: Any) -> int | None:
-    """A window a server reported, if it is a number a window can be."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """A window a server reported, if it is a number a window can be: a whole number of tokens
+    from MIN_WINDOW to below MAX_WINDOW (JSON's NaN, Infinity and 1e400 are none)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
         return None
-    tokens = int(value)
-    return tokens if MIN_WINDOW <= tokens <= MAX_WINDOW else None
+    return value if MIN_WINDOW <= value < MAX_WINDOW else None
 
 
 class WindowFinder:
