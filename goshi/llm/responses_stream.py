@@ -44,18 +44,10 @@ from goshi.llm.types import (
     TextDelta,
     ToolCall,
     ToolCallDelta,
-    Usage,
     UsageReport,
     finished_calls,
 )
-from goshi.llm.values import (
-    cache_writes,
-    model_name,
-    service_tier,
-    short_text,
-    tool_id,
-    usage_of,
-)
+from goshi.llm.values import model_name, responses_usage, service_tier, short_text, tool_id
 from goshi.llm.wire import redact
 
 log = logging.getLogger("goshi")
@@ -245,7 +237,7 @@ class ResponseReader:
         if status == "failed" or (status is None and response.get("error")):
             error = response.get("error")
             raise ResponseFailed(from_json({"error": error} if error else response))
-        usage = _usage(response.get("usage"))
+        usage = responses_usage(response.get("usage"))
         if usage is not None:
             yield UsageReport(usage)
         elif response.get("usage") is not None:
@@ -350,16 +342,6 @@ def _key(key: Any) -> bool:
     if isinstance(key, int) and not isinstance(key, bool):
         return 0 <= key <= 4096
     return isinstance(key, str) and 0 < len(key) <= 256
-
-
-def _usage(raw: Any) -> Usage | None:
-    if not isinstance(raw, dict):
-        return None
-    inp, out = raw.get("input_tokens_details"), raw.get("output_tokens_details")
-    cached = inp.get("cached_tokens") if isinstance(inp, dict) else 0
-    thought = out.get("reasoning_tokens") if isinstance(out, dict) else 0
-    written = cache_writes(raw, inp)
-    return usage_of(raw.get("input_tokens"), raw.get("output_tokens"), cached, thought, written)
 
 
 def decode(data: str) -> dict[str, Any] | None:

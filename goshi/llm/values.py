@@ -61,6 +61,17 @@ def cache_writes(usage: dict[str, Any], details: Any) -> Any:
     return usage.get("cache_creation_input_tokens") or 0
 
 
+def responses_usage(raw: Any) -> Usage | None:
+    """A Responses API usage object (`input_tokens`, `output_tokens` and their details)."""
+    if not isinstance(raw, dict):
+        return None
+    inp, out = raw.get("input_tokens_details"), raw.get("output_tokens_details")
+    cached = inp.get("cached_tokens") if isinstance(inp, dict) else 0
+    thought = out.get("reasoning_tokens") if isinstance(out, dict) else 0
+    written = cache_writes(raw, inp)
+    return usage_of(raw.get("input_tokens"), raw.get("output_tokens"), cached, thought, written)
+
+
 def model_name(value: Any, requested: str) -> str:
     if (
         isinstance(value, str)
