@@ -335,3 +335,16 @@ def test_cache_writes_cost_the_rows_cache_write_price_else_the_input_price(
         990_000_000,
     ]
     assert json.loads(goshi("cost", "--json", **env).stdout)["total_usd"] == 0.03699
+
+
+def test_a_limit_prices_the_prompt_as_cache_writes_when_they_cost_more(goshi, server, home) -> None:
+    """Any prompt token may come back as a cache write: the estimate that guards a limit takes
+    the dearer of the two prices, so it still bounds what the answer can cost."""
+    (home / "w.yaml").write_text(
+        "backend: openai\ncost: {prices: {house: {input_per_mtok: 1, cache_write_per_mtok: 100,"
+        " output_per_mtok: 0}}}\n"
+    )
+    env = {"GOSHI_CONFIG": str(home / "w.yaml")}
+    r = goshi("ask", "--no-tools", "-m", "house", "--max-cost", "0.0001", "hi", **env)
+    assert r.code == 6 and server.chat_requests() == [], r.stderr
+    assert goshi("ask", "--no-tools", "-m", "house", "--max-cost", "0.01", "hi", **env).code == 0

@@ -6,7 +6,8 @@ Money is integer pico-dollars (10^-12 USD), so a sum of costs equals the cost of
                + written * cache_write + completion * output
     (written: prompt tokens a proxy for Anthropic's models says were written to its cache,
     at the row's cache-write price, else at the input price)
-    estimate = estimated prompt tokens * input + output cap * output      (before sending)
+    estimate = estimated prompt tokens * max(input, cache_write) + output cap * output
+                                                                  (before sending)
 
 The prompt estimate is ceil(UTF-8 bytes / 3) + 4 per message + 3, and IMAGE_TOKENS an image:
 above the real count for English prose and code (about 4 bytes a token) and for CJK text (3 bytes
@@ -139,7 +140,7 @@ def check_limits(
         )
     prompt = estimate_prompt_tokens(messages)
     rate = price(prompt)
-    prompt_cost = prompt * rate.input
+    prompt_cost = prompt * max(rate.input, rate.written())  # any of it may be a cache write
     c = settings.cost
     checks = [
         (name, limit, already)
