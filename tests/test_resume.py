@@ -151,3 +151,25 @@ def test_auto_with_a_key_goes_on_with_the_openai_model_it_asked(
     assert goshi("ask", "-c", "second", **auto).code == 0
     assert goshi("ask", "--cid", "1", "third", **auto).code == 0
     assert models_asked(server) == [("/v1/chat/completions", "gpt-4.1")] * 3
+
+
+def test_chat_resume_under_auto_without_a_key_says_and_asks_the_ollama_model(
+    chat,  # noqa: F811
+    goshi,
+    env: dict[str, str],
+    home: Path,
+    server: WireServer,
+) -> None:
+    (home / "auto.yaml").write_text(AUTO_CONFIG)
+    env.update(GOSHI_CONFIG=str(home / "auto.yaml"), OPENAI_API_KEY="", OPENAI_BASE_URL="")
+    server.ollama.push(ollama_stream("Tea, mostly."))
+    assert goshi("ask", "-m", "qwen3:4b", "what do the English drink?").code == 0
+    t = chat()
+    t.say("/resume 1")
+    t.wait_for("conversation 1 · ollama qwen3:4b")
+    t.wait_for("Tea, mostly.")
+    t.prompt()
+    t.say("and the Scots?")
+    t.wait_for("Hello from Ollama.")
+    t.prompt()
+    assert models_asked(server) == [("/api/chat", "qwen3:4b")] * 2
