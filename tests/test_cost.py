@@ -335,6 +335,8 @@ def test_cache_writes_cost_the_rows_cache_write_price_else_the_input_price(
         990_000_000,
     ]
     assert json.loads(goshi("cost", "--json", **env).stdout)["total_usd"] == 0.03699
+    listed = goshi("prices", **env).stdout.splitlines()
+    assert "cache writes 3.75" in next(line for line in listed if CLAUDE in line)
 
 
 def test_a_limit_prices_the_prompt_as_cache_writes_when_they_cost_more(goshi, server, home) -> None:
