@@ -14,7 +14,7 @@ model that answers only here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tests.wire_server import (
@@ -149,9 +149,16 @@ def responses_events(
     failure: dict[str, Any] | None = None,
     service_tier: str = "default",
     raw_usage: Any = None,
+    layout: str | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
-    """(type, payload) of each event of a streamed response, in OpenAI's order and shape."""
+    """(type, payload) of each event of a streamed response, in OpenAI's order and shape.
+    `layout`: the output items in order, R reasoning, M the message, C the next call (default
+    R if reasoning, M if text, a C per call); each R after the first thinks `Step k.` and has
+    its own id and encrypted content."""
     pieces = list(pieces)
+    calls = list(tool_calls or ())
+    if layout is None:
+        layout = "R" * bool(reasoning) + "M" * bool(pieces or refusal) + "C" * len(calls)
     events: list[tuple[str, dict[str, Any]]] = []
     output: list[dict[str, Any]] = []
 
@@ -160,123 +167,19 @@ def responses_events(
 
     add("response.created", response=response_object(model, "in_progress", [], None))
     add("response.in_progress", response=response_object(model, "in_progress", [], None))
-    if reasoning:
-        n, rid = len(output), f"rs_{len(output)}abc"
-        item: dict[str, Any] = {"id": rid, "type": "reasoning", "summary": []}
-        add("response.output_item.added", output_index=n, item=item)
-        part = {"type": "summary_text", "text": ""}
-        add(
-            "response.reasoning_summary_part.added",
-            item_id=rid,
-            output_index=n,
-            summary_index=0,
-            part=part,
-        )
-        for piece in reasoning:
-            add(
-                "response.reasoning_summary_text.delta",
-                item_id=rid,
-                output_index=n,
-                summary_index=0,
-                delta=piece,
-                obfuscation="x1",
-            )
-        text = "".join(reasoning)
-        add(
-            "response.reasoning_summary_text.done",
-            item_id=rid,
-            output_index=n,
-            summary_index=0,
-            text=text,
-        )
-        add(
-            "response.reasoning_summary_part.done",
-            item_id=rid,
-            output_index=n,
-            summary_index=0,
-            part={"type": "summary_text", "text": text},
-        )
-        item = {"id": rid, "type": "reasoning", "summary": [{"type": "summary_text", "text": text}]}
-        if encrypted is not None:
-            item["encrypted_content"] = encrypted
-        add("response.output_item.done", output_index=n, item=item)
-        output.append(item)
-    if pieces or refusal:
-        n, mid = len(output), f"msg_{len(output)}abc"
-        item = {
-            "id": mid,
-            "type": "message",
-            "status": "in_progress",
-            "content": [],
-            "role": "assistant",
-        }
-        add("response.output_item.added", output_index=n, item=item)
-        kind, key = ("refusal", "refusal") if refusal else ("output_text", "text")
-        blank: dict[str, Any] = {"type": kind, key: ""}
-        if not refusal:
-            blank = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
-        add("response.content_part.added", item_id=mid, output_index=n, content_index=0, part=blank)
-        for piece in refusal or pieces:
-            extra = {} if refusal else {"logprobs": [], "obfuscation": "ab"}
-            add(
-                f"response.{'refusal' if refusal else 'output_text'}.delta",
-                item_id=mid,
-                output_index=n,
-                content_index=0,
-                delta=piece,
-                **extra,
-            )
-        text = "".join(refusal or pieces)
-        done_extra = {key: text} if refusal else {"text": text, "logprobs": []}
-        add(
-            f"response.{'refusal' if refusal else 'output_text'}.done",
-            item_id=mid,
-            output_index=n,
-            content_index=0,
-            **done_extra,
-        )
-        part = {**blank, key: text}
-        add("response.content_part.done", item_id=mid, output_index=n, content_index=0, part=part)
-        done_status = "incomplete" if status == "incomplete" else "completed"
-        item = {
-            "id": mid,
-            "type": "message",
-            "status": done_status,
-            "content": [part],
-            "role": "assistant",
-        }
-        add("response.output_item.done", output_index=n, item=item)
-        output.append(item)
-    for call_id, name, arguments in tool_calls or ():
-        n, fid = len(output), f"fc_{len(output)}abc"
-        head = {
-            "id": fid,
-            "type": "function_call",
-            "status": "in_progress",
-            "arguments": "",
-            "call_id": call_id,
-            "name": name,
-        }
-        add("response.output_item.added", output_index=n, item=head)
-        step = max(1, len(arguments) // 3)
-        for i in range(0, len(arguments), step):
-            add(
-                "response.function_call_arguments.delta",
-                item_id=fid,
-                output_index=n,
-                delta=arguments[i : i + step],
-                obfuscation="q",
-            )
-        add(
-            "response.function_call_arguments.done",
-            item_id=fid,
-            output_index=n,
-            name=name,
-            arguments=arguments,
-        )
-        item = {**head, "status": "completed", "arguments": arguments}
-        add("response.output_item.done", output_index=n, item=item)
-        output.append(item)
+    thoughts = 0
+    for letter in layout:
+        n = len(output)
+        if letter == "R":
+            said = reasoning if thoughts == 0 and reasoning else [f"Step {thoughts}."]
+            secret = encrypted if thoughts == 0 or encrypted is None else f"{encrypted}-{thoughts}"
+            output.append(_reasoning_item(add, n, said, secret))
+            thoughts += 1
+        elif letter == "M":
+            done = "incomplete" if status == "incomplete" else "completed"
+            output.append(_message_item(add, n, pieces, refusal, done))
+        else:
+            output.append(_call_item(add, n, *calls.pop(0)))
     if failure is not None:
         add(
             "response.failed",
@@ -297,6 +200,91 @@ def responses_events(
             response=response_object(model, "completed", output, used, service_tier=service_tier),
         )
     return events
+
+
+Add = Callable[..., None]
+
+
+def _reasoning_item(add: Add, n: int, pieces: list[str], encrypted: str | None) -> dict[str, Any]:
+    rid = f"rs_{n}abc"
+    item: dict[str, Any] = {"id": rid, "type": "reasoning", "summary": []}
+    add("response.output_item.added", output_index=n, item=item)
+    at = {"item_id": rid, "output_index": n, "summary_index": 0}
+    add("response.reasoning_summary_part.added", **at, part={"type": "summary_text", "text": ""})
+    for piece in pieces:
+        add("response.reasoning_summary_text.delta", **at, delta=piece, obfuscation="x1")
+    text = "".join(pieces)
+    add("response.reasoning_summary_text.done", **at, text=text)
+    add("response.reasoning_summary_part.done", **at, part={"type": "summary_text", "text": text})
+    item = {"id": rid, "type": "reasoning", "summary": [{"type": "summary_text", "text": text}]}
+    if encrypted is not None:
+        item["encrypted_content"] = encrypted
+    add("response.output_item.done", output_index=n, item=item)
+    return item
+
+
+def _message_item(
+    add: Add, n: int, pieces: list[str], refusal: list[str] | None, status: str
+) -> dict[str, Any]:
+    mid = f"msg_{n}abc"
+    item = {
+        "id": mid,
+        "type": "message",
+        "status": "in_progress",
+        "content": [],
+        "role": "assistant",
+    }
+    add("response.output_item.added", output_index=n, item=item)
+    kind, key = ("refusal", "refusal") if refusal else ("output_text", "text")
+    blank: dict[str, Any] = {"type": kind, key: ""}
+    if not refusal:
+        blank = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
+    at = {"item_id": mid, "output_index": n, "content_index": 0}
+    add("response.content_part.added", **at, part=blank)
+    for piece in refusal or pieces:
+        extra = {} if refusal else {"logprobs": [], "obfuscation": "ab"}
+        add(f"response.{kind}.delta", **at, delta=piece, **extra)
+    text = "".join(refusal or pieces)
+    done_extra = {key: text} if refusal else {"text": text, "logprobs": []}
+    add(f"response.{kind}.done", **at, **done_extra)
+    part = {**blank, key: text}
+    add("response.content_part.done", **at, part=part)
+    item = {"id": mid, "type": "message", "status": status, "content": [part], "role": "assistant"}
+    add("response.output_item.done", output_index=n, item=item)
+    return item
+
+
+def _call_item(add: Add, n: int, call_id: str, name: str, arguments: str) -> dict[str, Any]:
+    fid = f"fc_{n}abc"
+    head = {
+        "id": fid,
+        "type": "function_call",
+        "status": "in_progress",
+        "arguments": "",
+        "call_id": call_id,
+        "name": name,
+    }
+    add("response.output_item.added", output_index=n, item=head)
+    step = max(1, len(arguments) // 3)
+    for i in range(0, len(arguments), step):
+        delta = arguments[i : i + step]
+        add(
+            "response.function_call_arguments.delta",
+            item_id=fid,
+            output_index=n,
+            delta=delta,
+            obfuscation="q",
+        )
+    add(
+        "response.function_call_arguments.done",
+        item_id=fid,
+        output_index=n,
+        name=name,
+        arguments=arguments,
+    )
+    item = {**head, "status": "completed", "arguments": arguments}
+    add("response.output_item.done", output_index=n, item=item)
+    return item
 
 
 def frame(kind: str, payload: dict[str, Any]) -> bytes:

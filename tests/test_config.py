@@ -167,8 +167,14 @@ def test_model_override_follows_the_chosen_backend(monkeypatch) -> None:
     monkeypatch.chdir(ROOT / "tests")
     settings = config.load(None, config.Overrides(backend="ollama"))
     assert settings.ollama.model == "qwen3" and settings.openai.model == "gpt-4o-mini"
-    settings = config.load(None, config.Overrides(model="gpt-4.1"))
-    assert settings.openai.model == "gpt-4.1"
+    monkeypatch.delenv("GOSHI_MODEL")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-key")
+    settings = config.load(None, config.Overrides(model="gpt-4.1"))  # auto, with a key: OpenAI
+    assert settings.openai.model == "gpt-4.1" and settings.ollama.model == "llama3.2"
+    monkeypatch.setenv("OPENAI_API_KEY", "")
+    settings = config.load(None, config.Overrides(model="qwen3"))  # auto, no key: Ollama answers
+    assert settings.ollama.model == "qwen3" and settings.openai.model == "gpt-4o-mini"
 
 
 def test_the_dialect_comes_from_the_file_and_the_environment_beats_it(goshi, home: Path) -> None:

@@ -26,6 +26,7 @@ from tests.wire_server import (
     ContextServer,
     OllamaContextServer,
     WireServer,
+    llamacpp_models,
     llamacpp_props,
     ollama_show,
     openai_stream,
@@ -209,6 +210,29 @@ def test_a_llamacpp_server_says_its_window_in_props(goshi, server, home: Path) -
     result = ask_json(goshi, env, "hi", cont=False)
     assert result["context_window"] == 4096 and result["context_tokens"] > 0
     assert result["compacted"] is False
+
+
+def test_without_props_the_model_lists_slot_context_is_the_window(
+    goshi, server, home: Path
+) -> None:
+    """The window `goshi models` shows is the one a turn uses: llama.cpp's meta.n_ctx when /props
+    has none (a proxy that serves only /v1), never its meta.n_ctx_train."""
+    server.models.push(llamacpp_models("local-model", n_ctx=6144, n_ctx_train=131072))
+    env = config(home, "openai: {model: local-model}\n")
+    assert ask_json(goshi, env, "hi", cont=False)["context_window"] == 6144
+
+
+@pytest.mark.parametrize(
+    "n_ctx",
+    [float("nan"), float("inf"), 1e400, 8192.5, 10**8, -1, "8192", True],
+    ids=["nan", "inf", "1e400", "fraction", "1e8", "negative", "text", "true"],
+)
+def test_a_window_no_window_can_be_is_unknown(goshi, server, home: Path, n_ctx: object) -> None:
+    """/props is the server's word: NaN, Infinity, a fraction, 10^8 or more is no window."""
+    server.files["/props"] = llamacpp_props(n_ctx)
+    env = config(home, "openai: {model: local-model}\n")
+    result = ask_json(goshi, env, "hi", cont=False)
+    assert result["context_window"] is None and result["text"]
 
 
 def test_ollama_says_the_num_ctx_in_use(goshi, server, home: Path) -> None:

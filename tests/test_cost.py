@@ -265,3 +265,88 @@ def test_the_ledger_keeps_time_conversation_backend_and_model(goshi, server, hom
     ).fetchall()
     assert (conv, backend, model, p, c) == (cid, "openai", "gpt-4o-mini-2024-07-18", 10, 5)
     assert at > 1.7e9
+
+
+# Anthropic's models behind an OpenAI-compatible proxy: cache writes cost 1.25x input there
+CLAUDE = "claude-sonnet-4-5"
+CACHE_PRICES = f"""\
+backend: openai
+cost:
+  prices:
+    {CLAUDE}: {{input_per_mtok: 3.0, cached_input_per_mtok: 0.30, cache_write_per_mtok: 3.75,
+               output_per_mtok: 15.0}}
+"""
+
+
+def openrouter_usage(prompt: int, completion: int, cached: int, written: int) -> dict:
+    """OpenRouter's usage accounting: both cache counts are parts of prompt_tokens."""
+    details = {"cached_tokens": cached, "cache_write_tokens": written, "audio_tokens": 0}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": details,
+        "cost": 0.5,
+    }
+
+
+def litellm_usage(prompt: int, completion: int, cached: int, written: int) -> dict:
+    """LiteLLM's proxy for an Anthropic model (anthropic/chat/transformation.py: the cache
+    counts are added to prompt_tokens, and repeated in Anthropic's own names beside them)."""
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": cached, "cache_creation_tokens": written},
+        "cache_creation_input_tokens": written,
+        "cache_read_input_tokens": cached,
+    }
+
+
+def test_cache_writes_cost_the_rows_cache_write_price_else_the_input_price(
+    goshi, server, home: Path
+) -> None:
+    (home / "cache.yaml").write_text(CACHE_PRICES)
+    env = {"GOSHI_CONFIG": str(home / "cache.yaml")}
+    answers = [
+        (CLAUDE, openrouter_usage(10_000, 500, 2_000, 3_000)),
+        # gpt-4o-mini's row has no cache-write price: the input price, never zero
+        ("gpt-4o-mini", litellm_usage(10_000, 500, 2_000, 3_000)),
+        # an older LiteLLM: the writes only in Anthropic's name, and more than the prompt leaves
+        (
+            CLAUDE,
+            {
+                **litellm_usage(1_000, 0, 800, 5_000),
+                "prompt_tokens_details": {"cached_tokens": 800},
+            },
+        ),
+    ]
+    for model, usage in answers:
+        server.openai.push(openai_stream("ok", model=model, raw_usage=usage))
+        assert ask_json(goshi, "-m", model, "hi", **env)["cost_estimated"] is False
+    db = sqlite3.connect(home / "data" / "goshi" / "goshi.db")
+    costs = [c for (c,) in db.execute("SELECT cost_pico FROM ledger ORDER BY id")]
+    assert costs == [
+        # 5,000 x $3 + 2,000 x $0.30 + 3,000 x $3.75 + 500 x $15, per 1M tokens
+        34_350_000_000,
+        # 5,000 x $0.15 + 2,000 x $0.075 + 3,000 x $0.15 + 500 x $0.60
+        1_650_000_000,
+        # cut to what the prompt leaves: 800 x $0.30 + 200 x $3.75
+        990_000_000,
+    ]
+    assert json.loads(goshi("cost", "--json", **env).stdout)["total_usd"] == 0.03699
+    listed = goshi("prices", **env).stdout.splitlines()
+    assert "cache writes 3.75" in next(line for line in listed if CLAUDE in line)
+
+
+def test_a_limit_prices_the_prompt_as_cache_writes_when_they_cost_more(goshi, server, home) -> None:
+    """Any prompt token may come back as a cache write: the estimate that guards a limit takes
+    the dearer of the two prices, so it still bounds what the answer can cost."""
+    (home / "w.yaml").write_text(
+        "backend: openai\ncost: {prices: {house: {input_per_mtok: 1, cache_write_per_mtok: 100,"
+        " output_per_mtok: 0}}}\n"
+    )
+    env = {"GOSHI_CONFIG": str(home / "w.yaml")}
+    r = goshi("ask", "--no-tools", "-m", "house", "--max-cost", "0.0001", "hi", **env)
+    assert r.code == 6 and server.chat_requests() == [], r.stderr
+    assert goshi("ask", "--no-tools", "-m", "house", "--max-cost", "0.01", "hi", **env).code == 0

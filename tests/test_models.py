@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
-from tests.wire_server import ollama_tags, openai_models, refused_port
+from tests.wire_server import (
+    llamacpp_models,
+    llamacpp_props,
+    ollama_tags,
+    openai_models,
+    refused_port,
+)
 
 
 def test_models_lists_both_backends_with_prices_and_the_default(goshi, server) -> None:
@@ -43,6 +49,7 @@ def test_models_json(goshi, server) -> None:
         "price_source": "table",
         "context_window": 128000,
         "endpoint": "chat",
+        "context_trained": None,
     }
     assert data[1]["models"][0]["price_source"] == "local"
 
@@ -83,3 +90,40 @@ def test_without_a_key_openai_is_not_asked(goshi, server) -> None:
     r = goshi("models", OPENAI_API_KEY="", OPENAI_BASE_URL="https://api.openai.com/v1")
     assert r.code == 0 and "not used: $OPENAI_API_KEY is not set" in r.stdout
     assert all(req.path != "/v1/models" for req in server.requests)
+
+
+QWEN = "qwen2.5-coder-7b-instruct-q4_k_m.gguf"
+
+
+def listed(goshi, server, reply) -> tuple[list[str], dict]:  # type: ignore[no-untyped-def]
+    """The row `goshi models` shows for QWEN, and its entry in `--json`."""
+    server.models.push(reply, reply)
+    r = goshi("models")
+    assert r.code == 0, r.stderr
+    row = next(line.split()[1:] for line in r.stdout.splitlines() if QWEN in line)
+    data = json.loads(goshi("models", "--json").stdout)
+    return row, next(m for m in data[0]["models"] if m["id"] == QWEN)
+
+
+def test_a_llamacpp_server_shows_the_context_its_slot_runs(goshi, server) -> None:
+    """llama.cpp's model list says the slot's context (meta.n_ctx): the window a turn uses,
+    not the model's trained one (meta.n_ctx_train), and no other request is made for it."""
+    row, entry = listed(goshi, server, llamacpp_models(QWEN, n_ctx=8192, n_ctx_train=32768))
+    assert row == ["-", "-", "8.2k", "chat"]
+    assert (entry["context_window"], entry["context_trained"]) == (8192, 32768)
+    assert all(req.path != "/props" for req in server.requests)
+
+
+def test_an_older_llamacpp_says_the_slots_context_in_props(goshi, server) -> None:
+    server.files["/props"] = llamacpp_props(4096)
+    row, entry = listed(goshi, server, llamacpp_models(QWEN, n_ctx_train=131072))
+    assert row == ["-", "-", "4.1k", "chat"]
+    assert (entry["context_window"], entry["context_trained"]) == (4096, 131072)
+
+
+def test_a_context_no_window_can_be_is_shown_unknown(goshi, server) -> None:
+    server.files["/props"] = llamacpp_props(float("inf"))
+    reply = llamacpp_models(QWEN, n_ctx=float("nan"), n_ctx_train=10**8)
+    row, entry = listed(goshi, server, reply)
+    assert row == ["-", "-", "-", "chat"]
+    assert (entry["context_window"], entry["context_trained"]) == (None, None)

@@ -104,6 +104,49 @@ def test_a_tool_round_carries_the_reasoning_to_the_next_request(
     assert "# the readme" in outputs["call_R1"] and "README.md" in outputs["call_R2"]
 
 
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "whole"])
+def test_every_reasoning_item_goes_back_in_its_place_among_the_calls(
+    goshi: Any, server: WireServer, home: Path, stream: bool
+) -> None:
+    """Reasoning before, between and after the calls: round 2 sends each item back unchanged,
+    in the order the model produced them, then the calls' outputs."""
+    (home / "work" / "README.md").write_text("# the readme\n")
+    server.responses.push(
+        responses_stream([], tool_calls=CALLS, reasoning=["Plan."], layout="RCRCR"),
+        responses_stream("Done."),
+    )
+    flags = [] if stream else ["--no-stream"]
+    r = goshi("ask", *flags, "-m", "gpt-5.3-codex", "what is here?", **RESPONSES)
+    assert (r.code, r.stdout) == (0, "Done.\n"), r.stderr
+    sent = server.chat_requests()[1].body["input"]
+
+    def thought(n: int, text: str, secret: str) -> dict[str, Any]:
+        summary = [{"type": "summary_text", "text": text}]
+        return {
+            "id": f"rs_{n}abc",
+            "type": "reasoning",
+            "summary": summary,
+            "encrypted_content": secret,
+        }
+
+    def call(n: int) -> dict[str, Any]:
+        call_id, name, arguments = CALLS[n]
+        return {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
+
+    assert sent[:6] == [
+        {"role": "user", "content": "what is here?"},
+        thought(0, "Plan.", ENCRYPTED),
+        call(0),
+        thought(2, "Step 1.", f"{ENCRYPTED}-1"),
+        call(1),
+        thought(4, "Step 2.", f"{ENCRYPTED}-2"),
+    ]
+    assert [(i["type"], i["call_id"]) for i in sent[6:]] == [
+        ("function_call_output", "call_R1"),
+        ("function_call_output", "call_R2"),
+    ]
+
+
 def test_a_refusal_and_reasoning_apart_from_the_answer(goshi: Any, server: WireServer) -> None:
     server.responses.push(responses_stream([], refusal=["I can't ", "do that."]))
     r = goshi("ask", "--json", "hi", **RESPONSES)
@@ -189,6 +232,25 @@ def test_the_exact_cost_of_cached_and_reasoning_tokens_goes_to_the_ledger(
     spent = json.loads(goshi("cost", "--json").stdout)
     assert spent["total_usd"] == pytest.approx(0.0052472, abs=1e-12)
     assert spent["answers"] == 1
+
+
+def test_cache_writes_in_the_responses_usage_cost_their_price(
+    goshi: Any, server: WireServer, home: Path
+) -> None:
+    """A proxy's Responses usage naming cache writes (`input_tokens_details`): at the price
+    cost.prices gives them, else at the input price."""
+    (home / "w.yaml").write_text(
+        "backend: openai\ncost: {prices: {house: {input_per_mtok: 2, cached_input_per_mtok: 0.2,"
+        " cache_write_per_mtok: 2.5, output_per_mtok: 8}}}\n"
+    )
+    details = {"cached_tokens": 1_000, "cache_write_tokens": 4_000}
+    usage = {"input_tokens": 6_000, "input_tokens_details": details, "output_tokens": 100}
+    server.responses.push(responses_stream(["Done."], model="house", raw_usage=usage))
+    r = goshi("ask", "--json", "-m", "house", "hi", GOSHI_CONFIG=str(home / "w.yaml"), **RESPONSES)
+    # 1,000 x $2 + 1,000 x $0.20 + 4,000 x $2.50 + 100 x $8 per 1M tokens
+    assert json.loads(r.stdout)["cost_usd"] == 0.013
+    db = sqlite3.connect(home / "data" / "goshi" / "goshi.db")
+    assert db.execute("SELECT cost_pico FROM ledger").fetchall() == [(13_000_000_000,)]
 
 
 def test_a_priority_tier_answer_is_charged_at_its_tier(goshi: Any, server: WireServer) -> None:

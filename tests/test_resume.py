@@ -4,6 +4,8 @@ exchange; `history show` without an id is the latest, `--last` only its last ans
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.test_chat import chat  # noqa: F401  (the pseudo-terminal chat fixture)
 from tests.wire_server import WireServer, ollama_stream, openai_stream
 
@@ -112,3 +114,62 @@ def test_history_show_without_an_id_is_the_latest_and_last_is_only_its_answer(
     last = goshi("history", "show", "--last")
     assert last.code == 0 and last.stdout == "two\n\n```sh\nls\n```\n"
     assert goshi("history", "show", "1", "--last").stdout == "one\n"
+
+
+AUTO_CONFIG = "backend: auto\nretry: {attempts: 1, base_delay_s: 0.01, max_delay_s: 1}\n"
+
+
+def test_auto_without_a_key_goes_on_with_the_ollama_model_it_asked(
+    goshi, home: Path, server: WireServer
+) -> None:
+    """`backend: auto` and no OpenAI key: Ollama answers, and `-c` / `--cid` ask Ollama again
+    with the model the conversation used, not OpenAI's section of the config."""
+    (home / "auto.yaml").write_text(AUTO_CONFIG)
+    no_key = {"GOSHI_CONFIG": str(home / "auto.yaml"), "OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
+    assert goshi("ask", "-m", "qwen3:4b", "first", **no_key).code == 0
+    r = goshi("ask", "-c", "second", **no_key)
+    assert r.code == 0, r.stderr
+    assert goshi("ask", "--cid", "1", "third", **no_key).code == 0
+    assert goshi("ask", "-c", "-m", "gemma3", "fourth", **no_key).code == 0
+    assert goshi("ask", "-c", "fifth", **no_key).code == 0
+    assert models_asked(server) == [
+        ("/api/chat", "qwen3:4b"),
+        ("/api/chat", "qwen3:4b"),
+        ("/api/chat", "qwen3:4b"),
+        ("/api/chat", "gemma3"),
+        ("/api/chat", "gemma3"),
+    ]
+    assert [m["content"] for m in server.chat_requests()[-1].body["messages"]][-1] == "fifth"
+
+
+def test_auto_with_a_key_goes_on_with_the_openai_model_it_asked(
+    goshi, home: Path, server: WireServer
+) -> None:
+    (home / "auto.yaml").write_text(AUTO_CONFIG)
+    auto = {"GOSHI_CONFIG": str(home / "auto.yaml")}
+    assert goshi("ask", "-m", "gpt-4.1", "first", **auto).code == 0
+    assert goshi("ask", "-c", "second", **auto).code == 0
+    assert goshi("ask", "--cid", "1", "third", **auto).code == 0
+    assert models_asked(server) == [("/v1/chat/completions", "gpt-4.1")] * 3
+
+
+def test_chat_resume_under_auto_without_a_key_says_and_asks_the_ollama_model(
+    chat,  # noqa: F811
+    goshi,
+    env: dict[str, str],
+    home: Path,
+    server: WireServer,
+) -> None:
+    (home / "auto.yaml").write_text(AUTO_CONFIG)
+    env.update(GOSHI_CONFIG=str(home / "auto.yaml"), OPENAI_API_KEY="", OPENAI_BASE_URL="")
+    server.ollama.push(ollama_stream("Tea, mostly."))
+    assert goshi("ask", "-m", "qwen3:4b", "what do the English drink?").code == 0
+    t = chat()
+    t.say("/resume 1")
+    t.wait_for("conversation 1 · ollama qwen3:4b")
+    t.wait_for("Tea, mostly.")
+    t.prompt()
+    t.say("and the Scots?")
+    t.wait_for("Hello from Ollama.")
+    t.prompt()
+    assert models_asked(server) == [("/api/chat", "qwen3:4b")] * 2

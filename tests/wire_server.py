@@ -994,7 +994,27 @@ class OllamaContextServer:
         ollama_stream(f"answer {self.answered}", counts=counts)(h, body)
 
 
-def llamacpp_props(n_ctx: int) -> Reply:
+def llamacpp_models(model: str, n_ctx: Any = None, n_ctx_train: Any = 32768) -> Reply:
+    """llama.cpp's GET /v1/models (tools/server/server-context.cpp, get_res_models): an
+    Ollama-style `models` list and the OpenAI-style `data`, whose `meta` has the slot's context
+    (`n_ctx`, left out as builds before it did) beside the model's trained one (`n_ctx_train`)."""
+    meta = {"vocab_type": 2, "n_vocab": 151936}
+    if n_ctx is not None:
+        meta["n_ctx"] = n_ctx
+    meta |= {"n_ctx_train": n_ctx_train, "n_embd": 3584, "n_params": 7615616512}
+    meta |= {"size": 4677120000, "ftype": "Q4_K - Medium"}
+    entry = {"id": model, "aliases": [], "tags": [], "object": "model", "created": CREATED}
+    entry |= {"owned_by": "llamacpp", "meta": meta}
+    listed = {"name": model, "model": model, "modified_at": "", "size": "", "digest": ""}
+    listed |= {"type": "model", "capabilities": ["completion"], "details": {"format": "gguf"}}
+
+    def reply(h: Handler, body: dict[str, Any]) -> None:
+        h.send_json(200, {"models": [listed], "object": "list", "data": [entry]})
+
+    return reply
+
+
+def llamacpp_props(n_ctx: Any) -> Reply:
     """llama.cpp's GET /props: the context size of a slot."""
 
     def reply(h: Handler, body: dict[str, Any]) -> None:

@@ -1,9 +1,11 @@
 """`goshi models [--json]`: the models each backend offers, with what goshi knows of each.
 
     OpenAI (or a compatible server) GET {base_url}/models, Ollama GET /api/tags
-    -> each id: standard price (goshi.cost.prices: cost.prices, then the table), context window (the
-       table's, when it has one), the endpoint goshi asks an OpenAI model on (chat completions or
-       the Responses API: goshi/llm/api_choice.py), default or not -> a table, or JSON
+    -> each id: standard price (goshi.cost.prices: cost.prices, then the table), context window
+       (OpenAI's side: the one a turn would use, goshi/context/window.py, told the model list it
+       has just read, so a llama.cpp server's meta.n_ctx needs no second request; Ollama's: the
+       table's), the endpoint goshi asks an OpenAI model on (chat completions or the Responses
+       API: goshi/llm/api_choice.py), default or not -> a table, or JSON
 
 Model ids come from servers: they are bounded in length and number, and reach a terminal only
 through the sanitiser. Ollama's list is also kept for Tab completion (goshi/model_names.py).
@@ -11,20 +13,23 @@ through the sanitiser. Ollama's list is also kept for Tab completion (goshi/mode
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from goshi import config, model_names
+from goshi.context import window
 from goshi.cost import prices
 from goshi.credentials import key_problem, mask_url, remember
 from goshi.errors import Unavailable
 from goshi.llm import api_choice
 from goshi.llm.probe import get_json, ollama_names
-from goshi.llm.select import openai_key_configured
 from goshi.sanitize import one_line
 
 if TYPE_CHECKING:
     import typer
+
+    from goshi.store import Store
 
 MAX_MODELS = 1000
 MAX_ID = 200
@@ -41,6 +46,7 @@ class ModelInfo:
     price_source: str | None  # "table", "goshi.yaml", "local" (Ollama is free), or None
     context_window: int | None
     endpoint: str | None = None  # OpenAI: "chat" or "responses", the one goshi asks it on
+    context_trained: int | None = None  # llama.cpp meta.n_ctx_train: trained, not served
 
 
 @dataclass
@@ -71,7 +77,7 @@ def run(config_file: str | None, as_json: bool) -> int:
 def _openai(settings: config.Settings) -> BackendModels:
     url, model, env = settings.openai.base_url, settings.openai.model, settings.openai.api_key_env
     shown = mask_url(url)
-    if not openai_key_configured(settings):
+    if not settings.openai_key_configured():
         return BackendModels("openai", shown, False, f"not used: ${env} is not set", model)
     key = settings.api_key()
     remember(key)
@@ -84,23 +90,60 @@ def _openai(settings: config.Settings) -> BackendModels:
         return BackendModels("openai", shown, False, _not_listed(body, detail), model)
     ids = [m.get("id") for m in body["data"] if isinstance(m, dict)]
     listed = _describe(settings, "openai", ids)
-    remembered = _remembered(url)
+    store = _store()
+    remembered = _remembered(store, url)
+    windows = _windows(settings, store, url.rstrip("/") + "/models", body)
     for m in listed:
         said = remembered.get(api_choice.memory_key(m.id))
         m.endpoint = api_choice.expected(settings.openai.api, url, m.id, said)
+        m.context_window = windows(m.id) or m.context_window
+        m.context_trained = window.plausible(window.listed_meta(body, m.id).get("n_ctx_train"))
     return BackendModels("openai", shown, True, detail, model, listed)
 
 
-def _remembered(url: str) -> dict[str, str]:
-    """What servers said before (goshi/llm/params.py), when the store can be read."""
+def _store() -> "Store | None":
+    """The store, when it can be read (a damaged one does not stop a listing)."""
     from goshi.errors import GoshiError
     from goshi.store import Store
     from goshi.store.engine import sqlite3
 
     try:
-        return Store().params_for(mask_url(url.rstrip("/")))
+        return Store()
+    except (GoshiError, sqlite3.Error, OSError):
+        return None
+
+
+def _remembered(store: "Store | None", url: str) -> dict[str, str]:
+    """What servers said before (goshi/llm/params.py)."""
+    from goshi.errors import GoshiError
+    from goshi.store.engine import sqlite3
+
+    try:
+        return store.params_for(mask_url(url.rstrip("/"))) if store else {}
     except (GoshiError, sqlite3.Error, OSError):
         return {}
+
+
+def _windows(
+    settings: config.Settings, store: "Store | None", url: str, listing: object
+) -> Callable[[str], int | None]:
+    """model -> the context window a turn would use (goshi/context/window.py), or None."""
+    from goshi.errors import GoshiError
+    from goshi.store.engine import sqlite3
+
+    if store is None:
+        return lambda model: None
+    finder = window.WindowFinder(settings, store)
+    finder.known(url, listing)
+
+    def find(model: str) -> int | None:
+        try:
+            found = finder.find("openai", model)
+        except (GoshiError, sqlite3.Error, OSError):
+            return None
+        return found.tokens if found else None
+
+    return find
 
 
 def _ollama(settings: config.Settings) -> BackendModels:

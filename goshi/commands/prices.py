@@ -67,6 +67,8 @@ def _rules(p: prices.Pricing, shared: dict[str, prices.Tier]) -> str:
             f">{lc.threshold:,} in: {float(lc.input_multiplier):g}x in "
             f"{float(lc.output_multiplier):g}x out"
         )
+    if p.base.cache_write is not None:
+        rules.append(f"cache writes {float(p.base.cache_write):g}")
     rules += [f"{n} {_tier(t)}" for n, t in sorted(p.tiers.items()) if shared.get(n) != t]
     if p.regional_uplift:
         rules.append(f"regional +{float(p.regional_uplift * 100):g}%")

@@ -13,7 +13,7 @@ from goshi import config, model_names
 from goshi.credentials import key_problem, mask_url, remember
 from goshi.llm.breaker import Breaker
 from goshi.llm.probe import get_json, ollama_names
-from goshi.llm.select import breaker_for, openai_key_configured
+from goshi.llm.select import breaker_for
 from goshi.sanitize import one_line
 from goshi.store import Store
 
@@ -79,7 +79,7 @@ def _openai(settings: config.Settings, store: Store) -> BackendStatus:
     state, failures, wait = _circuit(breaker_for(settings, store, "openai", url))
     shown = mask_url(url)
     env = settings.openai.api_key_env
-    if not openai_key_configured(settings):
+    if not settings.openai_key_configured():
         detail = f"not used: ${env} is not set"
         return BackendStatus("openai", shown, model, False, detail, None, state, failures, wait)
     key = settings.api_key()

@@ -146,6 +146,7 @@ class Price:
     input_per_mtok: float = field(default=0.0, metadata={"min": 0})
     output_per_mtok: float = field(default=0.0, metadata={"min": 0})
     cached_input_per_mtok: float | None = field(default=None, metadata={"min": 0})
+    cache_write_per_mtok: float | None = field(default=None, metadata={"min": 0})  # null: input
     long_context: LongContextPrice = field(default_factory=LongContextPrice)
     service_tiers: dict[str, TierPrice] = field(default_factory=dict)
     regional_uplift: float | None = field(default=None, metadata={"min": 0})
@@ -246,8 +247,18 @@ class Settings:
         """Is openai.base_url OpenAI's own API (not a local or third-party compatible server)?"""
         return self.openai.base_url.rstrip("/") == OPENAI_URL
 
+    def openai_key_configured(self) -> bool:
+        """A key is set, or the URL is not OpenAI's own (local servers need no key)."""
+        return self.api_key() is not None or not self.openai_is_openai()
+
     def primary_backend(self) -> str:
-        return "ollama" if self.backend == "ollama" else "openai"
+        """The backend asked first, whose section a model named for this run belongs to, and
+        the one goshi/llm/select.py routes to: `auto` without an OpenAI key is Ollama."""
+        if self.backend == "ollama" or (
+            self.backend == "auto" and not self.openai_key_configured()
+        ):
+            return "ollama"
+        return "openai"
 
     def source(self, path: str) -> str:
         return self.sources.get(path, "default")

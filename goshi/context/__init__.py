@@ -1,7 +1,7 @@
 """Long conversations: goshi knows each model's context window and keeps a conversation going
 past it. One module per concern:
 
-    window.py    what the window is: goshi.yaml, a server's own report (llama.cpp /props,
+    window.py    what the window is: goshi.yaml, a server's own report (llama.cpp's slot,
                  Ollama /api/show), a window learned from a "context exceeded" error, the
                  model table
     count.py     how many tokens messages take: the byte bound, calibrated by the server's usage

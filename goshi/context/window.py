@@ -2,7 +2,10 @@
 
     1. goshi.yaml context.windows[model]                        (the user's word)
     2. Ollama: ollama.num_ctx, else the num_ctx the model was made with (POST /api/show)
-    3. an OpenAI-compatible server that is not OpenAI: llama.cpp's GET /props (n_ctx per slot)
+    3. an OpenAI-compatible server that is not OpenAI: the context of llama.cpp's slot, from
+       GET /props (default_generation_settings.n_ctx), else GET {base_url}/models
+       (data[].meta.n_ctx; builds since 2025 put it there). Never meta.n_ctx_train: that is the
+       model's trained length, and the server may run a smaller context (`-c`)
     4. learned from a "context exceeded" error of that server, remembered in the store
     5. the model table (goshi/data/prices.json, `context`), OpenAI's published windows
 
@@ -50,11 +53,13 @@ def server_of(settings: Settings, backend: str) -> str:
 
 
 def plausible(value: Any) -> int | None:
-    """A window a server reported, if it is a number a window can be."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """A window a server reported, if it is a number a window can be: a whole number of tokens
+    from MIN_WINDOW to below MAX_WINDOW (JSON's NaN, Infinity and 1e400 are none)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
         return None
-    tokens = int(value)
-    return tokens if MIN_WINDOW <= tokens <= MAX_WINDOW else None
+    return value if MIN_WINDOW <= value < MAX_WINDOW else None
 
 
 class WindowFinder:
@@ -64,6 +69,12 @@ class WindowFinder:
         self.settings = settings
         self.store = store
         self.table = table  # the meter's, so the price table is read once per process
+        self.fetched: dict[str, Any] = {}  # GET url -> its JSON: one probe a process
+
+    def known(self, url: str, body: Any) -> None:
+        """A GET's answer goshi already has (`goshi models` read the model list): not asked
+        again."""
+        self.fetched[url] = body
 
     def find(self, backend: str, model: str) -> Window | None:
         for name in base_names(model):
@@ -76,9 +87,9 @@ class WindowFinder:
             if (tokens := self._probed(server, model, self._ollama_show)) is not None:
                 return Window(tokens, "Ollama /api/show num_ctx")
         elif not self.settings.openai_is_openai() and (
-            tokens := self._probed(server, model, self._llamacpp_props)
+            tokens := self._probed(server, model, self._llamacpp_slot)
         ):
-            return Window(tokens, "the server's /props")
+            return Window(tokens, "the server's slot (llama.cpp n_ctx)")
         if (fact := self.store.model_fact(server, model, LEARNED)) and fact[0]:
             return Window(int(fact[0]), "learned from the server's error")
         if backend != "ollama":
@@ -104,6 +115,14 @@ class WindowFinder:
         return tokens
 
     def _get_json(self, method: str, url: str, body: dict[str, Any] | None = None) -> Any:
+        if method == "GET" and url in self.fetched:
+            return self.fetched[url]
+        got = self._ask(method, url, body)
+        if method == "GET":
+            self.fetched[url] = got
+        return got
+
+    def _ask(self, method: str, url: str, body: dict[str, Any] | None) -> Any:
         from goshi.llm import http
 
         try:
@@ -117,14 +136,22 @@ class WindowFinder:
             log.info("context window probe %s failed: %s", redact(url), redact(str(exc)))
             return None
 
-    def _llamacpp_props(self, model: str) -> int | None:
-        root = re.sub(r"/v1$", "", self.settings.openai.base_url.rstrip("/"))
-        props = self._get_json("GET", f"{root}/props")
-        if not isinstance(props, dict):
-            return None
-        slot = props.get("default_generation_settings")
-        n_ctx = slot.get("n_ctx") if isinstance(slot, dict) else None
-        return plausible(n_ctx if n_ctx is not None else props.get("n_ctx"))
+    def _llamacpp_slot(self, model: str) -> int | None:
+        """/props first, unless the model list is at hand already (both say the same n_ctx)."""
+        base = self.settings.openai.base_url.rstrip("/")
+        models = f"{base}/models"
+        if models in self.fetched and (tokens := self._listed(models, model)):
+            return tokens
+        props = self._get_json("GET", re.sub(r"/v1$", "", base) + "/props")
+        if isinstance(props, dict):
+            slot = props.get("default_generation_settings")
+            n_ctx = slot.get("n_ctx") if isinstance(slot, dict) else None
+            if tokens := plausible(n_ctx if n_ctx is not None else props.get("n_ctx")):
+                return tokens
+        return self._listed(models, model)
+
+    def _listed(self, url: str, model: str) -> int | None:
+        return plausible(listed_meta(self._get_json("GET", url), model).get("n_ctx"))
 
     def _ollama_show(self, model: str) -> int | None:
         """The num_ctx the model was made with; its trained context_length is only a ceiling
@@ -139,3 +166,15 @@ class WindowFinder:
                 if name == "num_ctx" and value.strip().isdigit():
                     return plausible(int(value.strip()))
         return None
+
+
+def listed_meta(body: Any, model: str) -> dict[str, Any]:
+    """llama.cpp's `meta` of `model` in a GET /models answer: the entry with its id, else the
+    only entry (a single-model server answers to any name); {} when there is none."""
+    data = body.get("data") if isinstance(body, dict) else None
+    entries = [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
+    entry = next((e for e in entries if e.get("id") == model), None)
+    if entry is None and len(entries) == 1:
+        entry = entries[0]
+    meta = entry.get("meta") if entry is not None else None
+    return meta if isinstance(meta, dict) else {}

@@ -2,8 +2,12 @@
 
 Money is integer pico-dollars (10^-12 USD), so a sum of costs equals the cost of the sums:
 
-    cost     = (prompt - cached) * input + cached * cached_input + completion * output
-    estimate = estimated prompt tokens * input + output cap * output      (before sending)
+    cost     = (prompt - cached - written) * input + cached * cached_input
+               + written * cache_write + completion * output
+    (written: prompt tokens a proxy for Anthropic's models says were written to its cache,
+    at the row's cache-write price, else at the input price)
+    estimate = estimated prompt tokens * max(input, cache_write) + output cap * output
+                                                                  (before sending)
 
 The prompt estimate is ceil(UTF-8 bytes / 3) + 4 per message + 3, and IMAGE_TOKENS an image:
 above the real count for English prose and code (about 4 bytes a token) and for CJK text (3 bytes
@@ -67,9 +71,11 @@ def format_usd(pico: int | None) -> str:
 
 def cost_of(usage: Usage, rate: Rate) -> int:
     cached = min(usage.cached_tokens, usage.prompt_tokens)
+    written = min(usage.cache_write_tokens, usage.prompt_tokens - cached)
     return (
-        (usage.prompt_tokens - cached) * rate.input
+        (usage.prompt_tokens - cached - written) * rate.input
         + cached * rate.cached_input
+        + written * rate.written()
         + usage.completion_tokens * rate.output
     )
 
@@ -95,7 +101,12 @@ def estimate_usage(messages: list[Message], answer_text: str) -> Usage:
 
 def plausible(usage: Usage) -> bool:
     """Whole, non-negative token counts of a sane size (a server may send anything)."""
-    counts = (usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens)
+    counts = (
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        usage.cached_tokens,
+        usage.cache_write_tokens,
+    )
     return all(type(n) is int and 0 <= n <= MAX_TOKENS for n in counts)
 
 
@@ -129,7 +140,7 @@ def check_limits(
         )
     prompt = estimate_prompt_tokens(messages)
     rate = price(prompt)
-    prompt_cost = prompt * rate.input
+    prompt_cost = prompt * max(rate.input, rate.written())  # any of it may be a cache write
     c = settings.cost
     checks = [
         (name, limit, already)

@@ -61,15 +61,20 @@ class Rate:
     name: str  # the table or override entry that matched
     source: str  # "table" | "goshi.yaml" | "local"
     applied: Applied = STANDARD
+    cache_write: int | None = None  # None: the input rate (a cache write is never free)
+
+    def written(self) -> int:
+        return self.input if self.cache_write is None else self.cache_write
 
 
 @record(frozen=True, slots=True)
 class Rates:
-    """USD per 1M tokens, exact; cached_input None means: billed as input."""
+    """USD per 1M tokens, exact; cached_input or cache_write None means: billed as input."""
 
     input: Decimal
     cached_input: Decimal | None
     output: Decimal
+    cache_write: Decimal | None = None
 
 
 @record(frozen=True, slots=True)
@@ -124,6 +129,7 @@ class Pricing:
             self.name,
             self.source,
             applied,
+            None if r.cache_write is None else _pico(r.cache_write),
         )
 
 
@@ -133,7 +139,8 @@ STANDARD_TIERS = ("default", "standard", "auto")
 
 def _scaled(r: Rates, inp: Decimal, out: Decimal) -> Rates:
     cached = None if r.cached_input is None else r.cached_input * inp
-    return Rates(r.input * inp, cached, r.output * out)
+    written = None if r.cache_write is None else r.cache_write * inp
+    return Rates(r.input * inp, cached, r.output * out, written)
 
 
 @record(frozen=True, slots=True)
@@ -225,11 +232,12 @@ def _object(value: Any, where: str) -> dict[str, Any]:
 
 
 def _rates(entry: dict[str, Any], where: str) -> Rates:
-    cached = entry.get("cached_input")
+    cached, written = entry.get("cached_input"), entry.get("cache_write")
     return Rates(
         _amount(entry.get("input"), f"{where}.input"),
         None if cached is None else _amount(cached, f"{where}.cached_input"),
         _amount(entry.get("output"), f"{where}.output"),
+        None if written is None else _amount(written, f"{where}.cache_write"),
     )
 
 
@@ -292,6 +300,7 @@ def _from_settings(name: str, p: Price, shared_tiers: dict[str, Tier]) -> Pricin
         Decimal(str(p.input_per_mtok)),
         _dec(p.cached_input_per_mtok),
         Decimal(str(p.output_per_mtok)),
+        _dec(p.cache_write_per_mtok),
     )
     lc = p.long_context
     long_context = (

@@ -31,6 +31,7 @@ from goshi.llm.types import (
     finished_calls,
 )
 from goshi.llm.values import (
+    cache_writes,
     model_name,
     service_tier,
     split_content,
@@ -88,8 +89,9 @@ class Chunks:
             cached = cached or raw.get("prompt_cache_hit_tokens") or 0  # DeepSeek
             out = raw.get("completion_tokens_details")
             thought = out.get("reasoning_tokens") if isinstance(out, dict) else 0
+            written = cache_writes(raw, details)
             usage = usage_of(
-                raw.get("prompt_tokens"), raw.get("completion_tokens"), cached, thought
+                raw.get("prompt_tokens"), raw.get("completion_tokens"), cached, thought, written
             )
             if usage is not None:
                 yield UsageReport(usage)

@@ -8,8 +8,9 @@
                                      determine type of 'item'" there, seen on a real server)
     an image                      -> input_image with detail "auto" (vLLM's validation
                                      requires detail, though OpenAI defaults it)
-    an assistant's tool calls     -> the items carried before each call (reasoning, unchanged;
-                                     the answer's text where it stood), then a function_call
+    an assistant's tool calls     -> every output item of the round in its order: reasoning
+                                     (unchanged) before, between and after the calls, the
+                                     answer's text where it stood, a function_call per call
     a tool result                 -> function_call_output with the same call_id
     tools (chat shape)            -> {"type": "function", "name", "description", "parameters",
                                      "strict": false} (as chat completions takes them)
@@ -25,7 +26,7 @@ from typing import Any
 
 from goshi.config import OpenAISettings
 from goshi.llm.api_choice import reasons
-from goshi.llm.types import ChatRequest, Message
+from goshi.llm.types import ChatRequest, Message, ToolCall
 
 ENCRYPTED = "reasoning.encrypted_content"
 LEAST_OUTPUT = 16  # the smallest max_output_tokens OpenAI takes
@@ -108,29 +109,32 @@ def _image(url: str) -> dict[str, Any]:
 
 
 def _assistant_with_calls(m: Message) -> list[dict[str, Any]]:
-    """The answer's text, the reasoning carried from the round, and the calls, in the order the
+    """The answer's text, every reasoning item of the round and the calls, in the order the
     model produced them (a reasoning item must come right before the item that followed it)."""
     text = _said("assistant", m.content) if m.content else None
+    produced: list[Any] = []
+    for call in m.tool_calls:
+        produced += [*call.carried, call, *call.follows]
     out: list[dict[str, Any]] = []
-    placed = not any(_is_text_mark(i) for c in m.tool_calls for i in c.carried)
+    placed = not any(_is_text_mark(i) for i in produced)
     if placed and text:
         out.append(text)
-    for call in m.tool_calls:
-        for item in call.carried:
-            if not _is_text_mark(item):
-                out.append(item)
-            elif not placed:
-                placed = True
-                if text:
-                    out.append({**text, "phase": item["phase"]} if item.get("phase") else text)
-        out.append(
-            {
-                "type": "function_call",
-                "call_id": call.id,
-                "name": call.name,
-                "arguments": call.arguments,
-            }
-        )
+    for item in produced:
+        if isinstance(item, ToolCall):
+            out.append(
+                {
+                    "type": "function_call",
+                    "call_id": item.id,
+                    "name": item.name,
+                    "arguments": item.arguments,
+                }
+            )
+        elif not _is_text_mark(item):
+            out.append(item)
+        elif not placed:
+            placed = True
+            if text:
+                out.append({**text, "phase": item["phase"]} if item.get("phase") else text)
     return out
 
 

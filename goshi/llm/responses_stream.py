@@ -5,7 +5,8 @@
     response.reasoning_summary_text.delta,
     response.reasoning_text.delta (raw, local servers) -> ReasoningDelta (never the answer)
     response.output_item.added / .done                -> items by output_index, else item_id:
-        function_call: call_id and name; reasoning: kept whole, to be sent back
+        function_call: call_id and name; reasoning: kept whole, to be sent back (each
+        call carries the items before it; the last, those after it too)
     response.function_call_arguments.delta / .done    -> ToolCallDelta, arguments joined
     *.done with text no delta brought                 -> the rest of it, per content part (a
                                                          server may skip deltas)
@@ -43,11 +44,10 @@ from goshi.llm.types import (
     TextDelta,
     ToolCall,
     ToolCallDelta,
-    Usage,
     UsageReport,
     finished_calls,
 )
-from goshi.llm.values import model_name, service_tier, short_text, tool_id, usage_of
+from goshi.llm.values import model_name, responses_usage, service_tier, short_text, tool_id
 from goshi.llm.wire import redact
 
 log = logging.getLogger("goshi")
@@ -237,7 +237,7 @@ class ResponseReader:
         if status == "failed" or (status is None and response.get("error")):
             error = response.get("error")
             raise ResponseFailed(from_json({"error": error} if error else response))
-        usage = _usage(response.get("usage"))
+        usage = responses_usage(response.get("usage"))
         if usage is not None:
             yield UsageReport(usage)
         elif response.get("usage") is not None:
@@ -294,9 +294,11 @@ class ResponseReader:
                 calls.append(ToolCall(item.call_id or "", item.name or "", item.arguments))
                 carried.append(tuple(pending))
                 pending = []
+        follows = [()] * (len(calls) - 1) + [tuple(pending)] if calls else []
         whole = finished_calls(calls)
         out = tuple(
-            ToolCall(c.id, c.name, c.arguments, k) for c, k in zip(whole, carried, strict=True)
+            ToolCall(c.id, c.name, c.arguments, k, f)
+            for c, k, f in zip(whole, carried, follows, strict=True)
         )
         return Done(self.finish, self.model, out, self.tier)
 
@@ -340,15 +342,6 @@ def _key(key: Any) -> bool:
     if isinstance(key, int) and not isinstance(key, bool):
         return 0 <= key <= 4096
     return isinstance(key, str) and 0 < len(key) <= 256
-
-
-def _usage(raw: Any) -> Usage | None:
-    if not isinstance(raw, dict):
-        return None
-    inp, out = raw.get("input_tokens_details"), raw.get("output_tokens_details")
-    cached = inp.get("cached_tokens") if isinstance(inp, dict) else 0
-    thought = out.get("reasoning_tokens") if isinstance(out, dict) else 0
-    return usage_of(raw.get("input_tokens"), raw.get("output_tokens"), cached, thought)
 
 
 def decode(data: str) -> dict[str, Any] | None:

@@ -46,11 +46,6 @@ class Route:
     breaker: Breaker | None = None
 
 
-def openai_key_configured(settings: Settings) -> bool:
-    """A key is set, or the URL is not OpenAI's own (local servers need no key)."""
-    return settings.api_key() is not None or not settings.openai_is_openai()
-
-
 def breaker_for(settings: Settings, store: Store, backend: str, url: str) -> Breaker:
     """The circuit of one endpoint, keyed by its URL with any user:password@ masked."""
     b = settings.breaker
@@ -69,10 +64,7 @@ class Selector:
 
     def primary_backend(self) -> str:
         """The backend asked first: the one whose price a limit is checked against."""
-        s = self.settings
-        if s.backend == "ollama" or (s.backend == "auto" and not openai_key_configured(s)):
-            return "ollama"
-        return "openai"
+        return self.settings.primary_backend()
 
     def primary_model(self) -> str:
         s = self.settings
@@ -82,7 +74,7 @@ class Selector:
         from goshi.llm.openai import OpenAIBackend
 
         s = self.settings
-        if not openai_key_configured(s):
+        if not s.openai_key_configured():
             raise AuthError(
                 f"no OpenAI API key: ${s.openai.api_key_env} is not set",
                 f"export {s.openai.api_key_env}=sk-..., or use -b ollama",
@@ -117,7 +109,7 @@ class Selector:
             yield from self._through(self._openai(full), request)
         elif choice == "ollama":
             yield from self._through(self._ollama(full), request)
-        elif not openai_key_configured(self.settings):
+        elif not self.settings.openai_key_configured():
             try:
                 yield from self._through(self._ollama(full), request)
             except ConnectFailed as exc:  # a first run with neither backend set up

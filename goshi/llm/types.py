@@ -30,6 +30,8 @@ class ToolCall:
     # Responses API only: the output items that came right before this call, sent back in place
     # next round (reasoning items unchanged; {"type": "message"} marks where the text stood)
     carried: tuple[Any, ...] = field(default=(), compare=False)
+    # ... and, on the last call only, those that came after it (OpenAI wants every one back)
+    follows: tuple[Any, ...] = field(default=(), compare=False)
 
 
 @record(slots=True, frozen=True)
@@ -66,6 +68,7 @@ class Usage:
     completion_tokens: int = 0
     cached_tokens: int = 0
     reasoning_tokens: int = 0  # of completion_tokens: the part spent thinking, when reported
+    cache_write_tokens: int = 0  # of prompt_tokens, beside cached_tokens: written to a cache
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -73,6 +76,7 @@ class Usage:
             self.completion_tokens + other.completion_tokens,
             self.cached_tokens + other.cached_tokens,
             self.reasoning_tokens + other.reasoning_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
         )
 
 

@@ -36,12 +36,40 @@ def token_count(value: Any) -> int | None:
     return None
 
 
-def usage_of(prompt: Any, completion: Any, cached: Any = 0, reasoning: Any = 0) -> Usage | None:
-    """Usage from the server's figures; None (missing) unless both counts are sane."""
+def usage_of(
+    prompt: Any, completion: Any, cached: Any = 0, reasoning: Any = 0, written: Any = 0
+) -> Usage | None:
+    """Usage from the server's figures; None (missing) unless both counts are sane. Cached
+    and written (cache writes) are parts of the prompt, as OpenAI counts them."""
     p, c = token_count(prompt), token_count(completion)
     if p is None or c is None:
         return None
-    return Usage(p, c, min(token_count(cached) or 0, p), min(token_count(reasoning) or 0, c))
+    hits = min(token_count(cached) or 0, p)
+    writes = min(token_count(written) or 0, p - hits)
+    return Usage(p, c, hits, min(token_count(reasoning) or 0, c), writes)
+
+
+def cache_writes(usage: dict[str, Any], details: Any) -> Any:
+    """The prompt tokens written to a cache, where proxies in front of Anthropic's models put
+    them: OpenRouter's `*_tokens_details.cache_write_tokens`, LiteLLM's
+    `*_tokens_details.cache_creation_tokens` or `cache_creation_input_tokens` beside the counts
+    (both proxies count them in the prompt tokens, as OpenAI counts cached ones)."""
+    if isinstance(details, dict):
+        for key in ("cache_write_tokens", "cache_creation_tokens"):
+            if details.get(key):
+                return details[key]
+    return usage.get("cache_creation_input_tokens") or 0
+
+
+def responses_usage(raw: Any) -> Usage | None:
+    """A Responses API usage object (`input_tokens`, `output_tokens` and their details)."""
+    if not isinstance(raw, dict):
+        return None
+    inp, out = raw.get("input_tokens_details"), raw.get("output_tokens_details")
+    cached = inp.get("cached_tokens") if isinstance(inp, dict) else 0
+    thought = out.get("reasoning_tokens") if isinstance(out, dict) else 0
+    written = cache_writes(raw, inp)
+    return usage_of(raw.get("input_tokens"), raw.get("output_tokens"), cached, thought, written)
 
 
 def model_name(value: Any, requested: str) -> str:
