@@ -173,3 +173,40 @@ def test_chat_resume_under_auto_without_a_key_says_and_asks_the_ollama_model(
     t.wait_for("Hello from Ollama.")
     t.prompt()
     assert models_asked(server) == [("/api/chat", "qwen3:4b")] * 2
+
+
+def test_auto_resumes_an_ollama_conversation_with_ollama_after_a_key_is_set(
+    goshi, home: Path, server: WireServer
+) -> None:
+    """Started with no key (Ollama answered), resumed once a key is set: the conversation stays
+    with Ollama and its model; its Ollama model name is never sent to OpenAI."""
+    (home / "auto.yaml").write_text(AUTO_CONFIG)
+    config = {"GOSHI_CONFIG": str(home / "auto.yaml")}
+    assert (
+        goshi(
+            "ask", "-m", "qwen3:4b", "first", **config, OPENAI_API_KEY="", OPENAI_BASE_URL=""
+        ).code
+        == 0
+    )
+    r = goshi("ask", "-c", "second", **config)  # the key is set now
+    assert (r.code, r.stdout) == (0, "Hello from Ollama.\n"), r.stderr
+    assert goshi("ask", "-c", "third", **config).code == 0
+    assert models_asked(server) == [("/api/chat", "qwen3:4b")] * 3
+    # a -m is the model it goes on with; -b moves it
+    assert goshi("ask", "-c", "-m", "gemma3", "fourth", **config).code == 0
+    assert goshi("ask", "-c", "-b", "openai", "-m", "gpt-4.1", "fifth", **config).code == 0
+    assert models_asked(server)[-2:] == [
+        ("/api/chat", "gemma3"),
+        ("/v1/chat/completions", "gpt-4.1"),
+    ]
+
+
+def test_auto_resumes_an_openai_conversation_with_ollamas_own_model_once_the_key_is_gone(
+    goshi, home: Path, server: WireServer
+) -> None:
+    (home / "auto.yaml").write_text(AUTO_CONFIG + "ollama: {model: gemma3}\n")
+    config = {"GOSHI_CONFIG": str(home / "auto.yaml")}
+    assert goshi("ask", "-m", "gpt-4.1", "first", **config).code == 0
+    r = goshi("ask", "-c", "second", **config, OPENAI_API_KEY="", OPENAI_BASE_URL="")
+    assert r.code == 0, r.stderr
+    assert models_asked(server) == [("/v1/chat/completions", "gpt-4.1"), ("/api/chat", "gemma3")]

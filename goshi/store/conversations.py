@@ -47,8 +47,9 @@ class Conversation:
     id: int
     created_at: float
     model: str
-    backend: str
+    backend: str  # the backend setting asked with (auto, openai, ollama)
     system: str | None
+    model_backend: str | None = None  # whose model `model` is: openai or ollama (None: unknown)
 
 
 @record(slots=True)
@@ -110,18 +111,23 @@ def _batches(ids: list[int]) -> Iterator[tuple[int, int]]:
 
 
 class Conversations(Database):
-    def new_conversation(self, model: str, backend: str, system: str | None) -> Conversation:
+    def new_conversation(
+        self, model: str, backend: str, system: str | None, model_backend: str | None = None
+    ) -> Conversation:
         now = time.time()
         cur = self.db.execute(
-            "INSERT INTO conversations (created_at, model, backend, system) VALUES (?, ?, ?, ?)",
-            (now, model, backend, system),
+            "INSERT INTO conversations (created_at, model, backend, system, model_backend)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (now, model, backend, system, model_backend),
         )
         assert cur.lastrowid is not None
-        return Conversation(cur.lastrowid, now, model, backend, system)
+        return Conversation(cur.lastrowid, now, model, backend, system, model_backend)
 
     def conversation(self, cid: int) -> Conversation:
         row = self.db.execute(
-            "SELECT id, created_at, model, backend, system FROM conversations WHERE id = ?", (cid,)
+            "SELECT id, created_at, model, backend, system, model_backend FROM conversations"
+            " WHERE id = ?",
+            (cid,),
         ).fetchone()
         if row is None:
             raise UsageError(f"no conversation {cid}", "list them with `goshi history`")
@@ -131,10 +137,12 @@ class Conversations(Database):
         row = self.db.execute("SELECT max(id) FROM conversations").fetchone()
         return None if row[0] is None else self.conversation(row[0])
 
-    def set_route(self, cid: int, backend: str, model: str) -> None:
-        """The backend setting and model a conversation last asked with (a resume takes them)."""
+    def set_route(self, cid: int, backend: str, model: str, model_backend: str) -> None:
+        """The backend setting and model a conversation last asked with, and whose model that
+        is (a resume takes them: goshi/turn/resume.py)."""
         self.db.execute(
-            "UPDATE conversations SET backend = ?, model = ? WHERE id = ?", (backend, model, cid)
+            "UPDATE conversations SET backend = ?, model = ?, model_backend = ? WHERE id = ?",
+            (backend, model, model_backend, cid),
         )
 
     def last_exchange(self, cid: int) -> tuple[str, str] | None:

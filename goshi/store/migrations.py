@@ -241,4 +241,10 @@ MIGRATIONS: tuple[str, ...] = (
             WHERE new.role IN ('user', 'assistant') AND new.content != '';
     END;
     """,
+    # 16: which backend a conversation's model is for (openai or ollama): under `backend: auto`
+    # that depends on whether a key was set, which may change before the conversation is
+    # resumed (goshi/turn/resume.py). NULL: stored before 16.
+    """
+    ALTER TABLE conversations ADD COLUMN model_backend TEXT;
+    """,
 )

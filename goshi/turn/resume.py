@@ -1,14 +1,20 @@
 """A conversation taken up again (`-c`, `--cid`, chat's `/resume`) goes on as it was left: with
 the backend and model it last asked, unless `-b` or `-m` say otherwise.
 
-    every question -> the conversation's row keeps the backend setting and the model asked
+    every question -> the conversation's row keeps the backend setting, the model asked and
+                      whose model it is (openai or ollama)
     resume         -> those become the settings' (a -b naming another backend keeps that
                       backend's configured model; a -m is the model)
+
+Under `backend: auto` the backend asked first depends on whether an OpenAI key is set, which
+may have changed since: a conversation Ollama answered goes on with Ollama (a key set since does
+not send its Ollama model name to OpenAI); one OpenAI answered goes on with OpenAI while a key is
+set, else with Ollama's own configured model.
 """
 
 from __future__ import annotations
 
-from goshi.config import BACKENDS, Overrides, Settings
+from goshi.config import BACKENDS, Overrides, Settings, set_model
 from goshi.store import Conversation
 
 
@@ -17,7 +23,18 @@ def resume_route(settings: Settings, conversation: Conversation, flags: Override
     if flags.backend is None and conversation.backend in BACKENDS:
         settings.backend = conversation.backend
         settings.sources["backend"] = said
-    if flags.model is None and settings.backend == conversation.backend and conversation.model:
-        section = settings.primary_backend()
-        getattr(settings, section).model = conversation.model
-        settings.sources[f"{section}.model"] = said
+    if flags.model is not None:  # for the backend the conversation goes on with
+        set_model(settings, flags.model, "--model")
+        return
+    if settings.backend != conversation.backend or not conversation.model:
+        return
+    section = settings.primary_backend()
+    whose = conversation.model_backend
+    if settings.backend == "auto" and whose in ("openai", "ollama") and whose != section:
+        if whose == "openai":
+            return  # no key now: Ollama answers with its own model
+        settings.backend = "ollama"  # a key set since: the conversation stays with Ollama
+        settings.sources["backend"] = f"{said} (Ollama answered it)"
+        section = "ollama"
+    getattr(settings, section).model = conversation.model
+    settings.sources[f"{section}.model"] = said

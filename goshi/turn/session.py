@@ -86,7 +86,9 @@ class Session:
             conversation = store.last_conversation()
         if conversation is None:
             model = Selector(settings, store).primary_model()
-            conversation = store.new_conversation(model, settings.backend, settings.system)
+            conversation = store.new_conversation(
+                model, settings.backend, settings.system, settings.primary_backend()
+            )
         else:
             resume_route(settings, conversation, opts.overrides)
         return cls(settings, store, conversation, approve, approve_tool)
@@ -102,8 +104,8 @@ class Session:
         return self.conversation.id
 
     def new_conversation(self) -> None:
-        model = self.selector.primary_model()
-        self._begin(self.store.new_conversation(model, self.settings.backend, self.settings.system))
+        s, model = self.settings, self.selector.primary_model()
+        self._begin(self.store.new_conversation(model, s.backend, s.system, s.primary_backend()))
 
     def messages(self, question: int | None = None) -> list[Message]:
         """What is sent: the system prompt (a flag's, else the conversation's) and the history,
@@ -153,6 +155,7 @@ class Session:
         """The backend setting and model asked with, kept on the conversation: a resume goes on
         with them (goshi/turn/resume.py)."""
         c, backend, model = self.conversation, self.settings.backend, self.selector.primary_model()
-        if (c.backend, c.model) != (backend, model):
-            self.store.set_route(c.id, backend, model)
-            c.backend, c.model = backend, model
+        whose = self.settings.primary_backend()
+        if (c.backend, c.model, c.model_backend) != (backend, model, whose):
+            self.store.set_route(c.id, backend, model, whose)
+            c.backend, c.model, c.model_backend = backend, model, whose
