@@ -212,24 +212,16 @@ class TurnRunner:
     ) -> list[dict[str, Any]]:
         """Stream one round into `answer`; a model that takes no tools gets the request again
         without them. Returns the tools the next rounds offer."""
-        try:
-            stream_answer(
-                self.s.selector.stream(request),
-                answer,
-                self._announcing(out, total),
-                out.reasoning,
-            )
-        except ToolsUnsupported as exc:
-            if not request.tools or answer.parts:
-                raise
-            log.warning("%s; answering without tools", exc.message)
-            request.tools = []
-            stream_answer(
-                self.s.selector.stream(request),
-                answer,
-                self._announcing(out, total),
-                out.reasoning,
-            )
+        for attempt in ("with tools", "without"):
+            try:
+                events = self.s.selector.stream(request)
+                stream_answer(events, answer, self._announcing(out, total), out.reasoning)
+                break
+            except ToolsUnsupported as exc:
+                if attempt == "without" or not request.tools or answer.parts:
+                    raise
+                log.warning("%s; answering without tools", exc.message)
+                request.tools = []
         return request.tools
 
     def _announcing(self, out: Output, total: Answer) -> Callable[[str], None]:
