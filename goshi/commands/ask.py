@@ -48,6 +48,7 @@ def with_template(template: "templates.Template", flags: "Overrides") -> "Overri
         model=flags.model or template.model,
         backend=flags.backend or template.backend,
         tools=flags.tools if flags.tools is not None else template.tools,
+        api=template.api or flags.api,
     )
 
 
@@ -67,7 +68,6 @@ def run(opts: "AskOptions") -> int:
     from goshi.turn.session import Session
     from goshi.ui.approve import Approval
 
-    api = None
     attached = None
     if opts.files:  # read first: a missing file sends nothing
         from goshi.agent import attach
@@ -79,14 +79,11 @@ def run(opts: "AskOptions") -> int:
         template = templates.load(opts.template)
         prompt = template.render(read_piped_stdin(), opts.words)
         opts.overrides = with_template(template, opts.overrides)
-        api = template.api
     else:
         prompt = compose_prompt(opts.words, read_piped_stdin(), bool(attached))
     out = choose_output(opts)
     approval = Approval(opts.yes)
     session = Session.start(opts, approval, approval.tool_call)
-    if api:
-        session.settings.openai.api = api  # the backends are made per request, after this
     session.ask(
         prompt,
         out,

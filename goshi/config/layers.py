@@ -110,6 +110,9 @@ def _apply_overrides(settings: Settings, flags: Overrides) -> None:
     if flags.tools is not None:
         settings.tools.enabled = flags.tools
         settings.sources["tools.enabled"] = "--no-tools"
+    if flags.api is not None:
+        settings.openai.api = flags.api
+        settings.sources["openai.api"] = "template"
     for key, value in flags.options.items():  # checked by values.call_option
         for path in CALL_OPTIONS[key]:
             section, name = path.split(".")

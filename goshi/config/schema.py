@@ -273,3 +273,4 @@ class Overrides:
     system: str | None = None
     tools: bool | None = None
     options: dict[str, Any] = field(default_factory=dict)  # -o KEY VALUE, checked (CALL_OPTIONS)
+    api: str | None = None  # a template's `api:` (OPENAI_APIS, checked when it was read)
