@@ -8,6 +8,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
+from goshi.agent import place
+from goshi.agent.write import same_place
 from tests.test_approve_tty import ASK_CHANGE, spawn
 from tests.test_tools import call, results, tool_round
 from tests.wire_server import WireServer, openai_stream
@@ -139,3 +143,36 @@ def test_a_file_name_with_a_line_break_or_escape_cannot_forge_the_diff(
     assert list(work.iterdir()) == []
     said = results(server)
     assert all("a control character" in s for s in said), said
+
+
+def test_the_write_itself_follows_no_link_the_check_did_not_see(tmp_path: Path) -> None:
+    """The window after the check: a folder swapped for a link between `same_place` and the
+    rename. The write walks to the folder by descriptor, one name at a time, following no link:
+    it refuses (Moved), and nothing lands outside."""
+    work, outside = tmp_path / "work", tmp_path / "outside"
+    (work / "scripts").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "run.sh").write_text("theirs\n")
+    target = work / "scripts" / "run.sh"
+    assert same_place(target)  # the check passes ...
+    swap_for_link(work / "scripts", outside)  # ... then the swap
+    with pytest.raises(place.Moved):
+        place.write(target, "echo hi\n")
+    with pytest.raises(place.Moved):
+        place.remove(target)
+    with pytest.raises(place.Moved):  # a deeper path under the link, the same
+        place.write(work / "scripts" / "deeper" / "x", "x")
+    assert sorted(p.name for p in outside.iterdir()) == ["run.sh"]
+    assert (outside / "run.sh").read_text() == "theirs\n"
+
+
+def test_a_write_makes_missing_folders_and_keeps_the_mode(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "tool.sh"
+    place.write(target, "one\n")
+    assert target.read_text() == "one\n"
+    target.chmod(0o750)
+    place.write(target, "two\r\n")  # line endings as given
+    assert target.read_bytes() == b"two\r\n" and target.stat().st_mode & 0o777 == 0o750
+    assert [p.name for p in target.parent.iterdir()] == ["tool.sh"]  # no temp file left
+    place.remove(target)
+    assert not target.exists()

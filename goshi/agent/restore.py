@@ -16,7 +16,8 @@ import os
 import stat
 from pathlib import Path
 
-from goshi.agent.write import MAX_WRITE_BYTES, atomic_write, same_place
+from goshi.agent import place
+from goshi.agent.write import MAX_WRITE_BYTES, same_place
 
 
 def holds(path: Path, content: str | None) -> bool:
@@ -38,8 +39,11 @@ def put_back(path: Path, now: str | None, then: str | None) -> bool:
     """`then` in place of `now`; False (nothing touched) when the file does not hold `now`."""
     if not same_place(path) or not holds(path, now):  # a folder on the way is now a link
         return False
-    if then is None:
-        path.unlink()
-    else:
-        atomic_write(path, then)
+    try:
+        if then is None:
+            place.remove(path)
+        else:
+            place.write(path, then)
+    except place.Moved:  # and became one after that check
+        return False
     return True

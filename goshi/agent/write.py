@@ -8,7 +8,8 @@
     -y; the wait is not goshi's time; a diff too big to show whole is refused) -> the file
     checked again: still at its real path (no folder on the way swapped for a symlink) and the
     size, mtime and bytes it had when the question was asked, else refused ("changed while
-    you were deciding") -> temp file beside the target, rename (mode kept) -> the result
+    you were deciding") -> temp file beside the target, rename (mode kept), both in the folder
+    the check walked to (goshi/agent/place.py: no link followed in between) -> the result
     carries the change (Applied: before and after, when neither passes MAX_KEPT_BYTES; a larger
     one is said to the approver first) for the store, so that `goshi undo` can put it back
     (goshi/store/changes.py)
@@ -20,17 +21,16 @@ exact: every byte that changes is in it.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import hashlib
 import logging
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from goshi.agent import place
 from goshi.agent.calls import Applied, Approver, NotShown, ToolResult, not_shown
 from goshi.agent.reads import Reads
 from goshi.agent.workspace import Refused, Workspace, text_lines
@@ -114,7 +114,16 @@ def apply_change(change: Change, reads: Reads, approve: Approver) -> ToolResult:
             "changed while you were deciding",
             waited_s=waited,
         )
-    atomic_write(change.file, change.new)
+    try:
+        place.write(change.file, change.new)
+    except place.Moved:
+        return ToolResult(
+            False,
+            f"error: a folder on the way to {rel} became a link while the user was deciding; "
+            "the change was not written",
+            "changed while you were deciding",
+            waited_s=waited,
+        )
     reads.wrote(change.file, change.new, change.spans)
     added = sum(1 for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++"))
     removed = sum(1 for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---"))
@@ -223,24 +232,3 @@ def editable_text(file: Path, rel: str) -> str:
             f"{rel} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start});"
             " goshi does not rewrite it, so none of its bytes are lost"
         ) from None
-
-
-def atomic_write(file: Path, content: str) -> None:
-    """A temp file beside the target, then a rename: the file is old or new, never half."""
-    file.parent.mkdir(parents=True, exist_ok=True)
-    mode = file.stat().st_mode & 0o7777 if file.exists() else None
-    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".goshi")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(content)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, file)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
