@@ -7,6 +7,7 @@ import json
 from tests.wire_server import (
     llamacpp_models,
     llamacpp_props,
+    ollama_show,
     ollama_tags,
     openai_models,
     refused_port,
@@ -127,3 +128,17 @@ def test_a_context_no_window_can_be_is_shown_unknown(goshi, server) -> None:
     row, entry = listed(goshi, server, reply)
     assert row == ["-", "-", "-", "chat"]
     assert (entry["context_window"], entry["context_trained"]) == (None, None)
+
+
+def test_ollama_models_show_the_context_ollama_runs_them_with(goshi, server, home) -> None:
+    """The num_ctx each model was made with (POST /api/show), as a turn finds it; the user's
+    `ollama.num_ctx` when set. The trained length (131,072 here) is never shown as the window."""
+    server.tags.push(ollama_tags(["llama3.2:latest"]), ollama_tags(["llama3.2:latest"]))
+    server.files["/api/show"] = ollama_show(8192)
+    row = next(ln.split()[1:] for ln in goshi("models").stdout.splitlines() if "llama3.2" in ln)
+    assert row == ["free", "free", "8.2k", "default"]
+    shown = [req.body for req in server.requests if req.path == "/api/show"]
+    assert shown == [{"model": "llama3.2:latest"}]
+    (home / "fast.yaml").write_text((home / "fast.yaml").read_text() + "ollama: {num_ctx: 16384}\n")
+    row = next(ln.split()[1:] for ln in goshi("models").stdout.splitlines() if "llama3.2" in ln)
+    assert row == ["free", "free", "16k", "default"]

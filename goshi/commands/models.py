@@ -92,7 +92,7 @@ def _openai(settings: config.Settings) -> BackendModels:
     listed = _describe(settings, "openai", ids)
     store = _store()
     remembered = _remembered(store, url)
-    windows = _windows(settings, store, url.rstrip("/") + "/models", body)
+    windows = _windows(settings, store, "openai", url.rstrip("/") + "/models", body)
     for m in listed:
         said = remembered.get(api_choice.memory_key(m.id))
         m.endpoint = api_choice.expected(settings.openai.api, url, m.id, said)
@@ -125,9 +125,10 @@ def _remembered(store: "Store | None", url: str) -> dict[str, str]:
 
 
 def _windows(
-    settings: config.Settings, store: "Store | None", url: str, listing: object
+    settings: config.Settings, store: "Store | None", backend: str, url: str, listing: object
 ) -> Callable[[str], int | None]:
-    """model -> the context window a turn would use (goshi/context/window.py), or None."""
+    """model -> the context window a turn would use (goshi/context/window.py), or None. `url`
+    answered `listing` already: it is not asked again."""
     from goshi.errors import GoshiError
     from goshi.store.engine import sqlite3
 
@@ -138,7 +139,7 @@ def _windows(
 
     def find(model: str) -> int | None:
         try:
-            found = finder.find("openai", model)
+            found = finder.find(backend, model)
         except (GoshiError, sqlite3.Error, OSError):
             return None
         return found.tokens if found else None
@@ -154,6 +155,9 @@ def _ollama(settings: config.Settings) -> BackendModels:
     names = ollama_names(body)
     model_names.remember_ollama(host, names)
     listed = _describe(settings, "ollama", names)
+    windows = _windows(settings, _store(), "ollama", host.rstrip("/") + "/api/tags", body)
+    for m in listed:  # ollama.num_ctx, else the num_ctx each was made with (POST /api/show)
+        m.context_window = windows(m.id) or m.context_window
     return BackendModels("ollama", mask_url(host), True, detail, model, listed)
 
 
