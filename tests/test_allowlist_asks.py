@@ -223,3 +223,24 @@ def test_a_command_asked_about_anyway_notes_what_the_repositorys_git_config_name
     t.send("n")
     assert t.wait_exit() == 0
     assert not (home / "MARK-external").exists()
+
+
+def test_a_repository_the_users_safe_directory_trusts_is_checked_as_git_reads_it(
+    goshi, server: WireServer, home: Path, repo: Path
+) -> None:
+    """A tarball unpacked by another user (or by root, keeping the archive's owner) is one git
+    refuses until the user's own config lists it in safe.directory, as git's message advises:
+    then the command's git reads the repository's config, so the check must read it too."""
+    (home / ".gitconfig").write_text(f"[safe]\n\tdirectory = {repo}\n")
+    git(repo, "config", "diff.external", str(marker_script(home, "external")))
+    (repo / "app.py").write_text("print('changed')\n")
+    cfg = home / "owner.yaml"
+    cfg.write_text(
+        (home / "fast.yaml").read_text()
+        + "tools: {allow_commands: ['git diff'], command_env: [GIT_TEST_ASSUME_DIFFERENT_OWNER]}\n"
+    )
+    server.openai.push(tool_round(call("run_command", command="git diff")), openai_stream("no"))
+    r = goshi("ask", "what changed?", GOSHI_CONFIG=str(cfg), GIT_TEST_ASSUME_DIFFERENT_OWNER="1")
+    assert r.code == 0, r.stderr
+    assert not (home / "MARK-external").exists()  # never run unasked
+    assert "the repository's git config sets diff.external (.git/config)" in r.stderr, r.stderr

@@ -133,7 +133,9 @@ def why_ask(root: str, env: dict[str, str]) -> str:
     program = shutil.which("git", path=env.get("PATH", os.defpath))
     if program is None:
         return ""  # no git to run anything
-    env = {**git_neutral(env), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    # the user's own (global, system) config as the command's git reads it: its safe.directory
+    # decides whether git reads the repository's config at all (one owned by another user)
+    env = git_neutral(env)
     folders, seen = [Path(root)], 0
     while folders:
         seen += 1
