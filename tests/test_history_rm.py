@@ -74,3 +74,21 @@ def test_other_processes_write_while_a_long_conversation_is_removed(home: Path, 
         time.sleep(0.005)  # an ask writes a few times a turn, not in a loop
     assert rm.wait() == 0, rm.communicate()[1]
     assert any(0 < left < total for left in seen), sorted(seen)
+
+
+def test_rm_leaves_no_text_of_the_conversation_in_the_store_file(goshi, home: Path) -> None:
+    """A removed conversation's text is overwritten, not only unlinked: someone who removes a
+    conversation holding a pasted secret and then copies goshi.db must not copy the secret.
+    (The Python's SQLite on Debian was built with SECURE_DELETE; sqlean.py's is not.)"""
+    store = store_of(home)
+    kept = store.new_conversation("gpt-4o-mini", "openai", None).id
+    gone = store.new_conversation("gpt-4o-mini", "openai", None).id
+    for i in range(300):
+        store.add_message(kept, Message("user", f"kept question {i} " * 8), "ok")
+        store.add_message(gone, Message("user", f"The Token Is Qx7-Vault-{i:04d}! " * 8), "ok")
+    store.close()
+    assert goshi("history", "rm", str(gone)).code == 0
+    folder = home / "data" / "goshi"
+    left = b"".join(f.read_bytes() for f in folder.glob("goshi.db*"))
+    assert left.count(b"Vault-0") == 0
+    assert left.count(b"kept question 1") > 0  # the file is readable as such: a fair test
