@@ -147,28 +147,35 @@ def test_the_migration_indexes_conversations_already_stored(goshi, server, home)
     assert "old question about rebase" in goshi("history", "list").stdout
 
 
-def test_a_store_of_schema_14_made_by_pythons_own_sqlite_keeps_its_search(goshi, home) -> None:
-    """Goshi up to schema 14 ran on the Python's SQLite (3.40 here), whose FTS5 index forgot a
-    message only by tokenizing its text again; migration 15 builds the contentless-delete index
-    from the messages already stored, and search, snippets and `history rm` work on it."""
-    store = home / "data" / "goshi" / "goshi.db"
-    store.parent.mkdir(parents=True)
+def schema_14_store(store: Path, questions: dict[int, list[str]]) -> None:
+    """A store as goshi up to schema 14 left it, written by the Python's own SQLite."""
+    store.parent.mkdir(parents=True, exist_ok=True)
     db = pythons_sqlite3.connect(store, isolation_level=None)
     for script in MIGRATIONS[:14]:
         for statement in statements(script):
             db.execute(statement)
     db.execute("PRAGMA user_version = 14")
-    for cid, question in ((1, "rebasing the feature branch"), (2, "a café near the office")):
+    db.execute("BEGIN")
+    for cid, asked in questions.items():
         db.execute(
             "INSERT INTO conversations VALUES (?, 1700000000, 'gpt-4o-mini', 'openai', NULL)",
             (cid,),
         )
-        db.execute(
+        db.executemany(
             "INSERT INTO messages (conversation_id, created_at, role, content, status)"
             " VALUES (?, 1700000000, 'user', ?, 'ok')",
-            (cid, question),
+            [(cid, question) for question in asked],
         )
+    db.execute("COMMIT")
     db.close()
+
+
+def test_a_store_of_schema_14_made_by_pythons_own_sqlite_keeps_its_search(goshi, home) -> None:
+    """Goshi up to schema 14 ran on the Python's SQLite (3.40 here), whose FTS5 index forgot a
+    message only by tokenizing its text again; migration 15 builds the contentless-delete index
+    from the messages already stored, and search, snippets and `history rm` work on it."""
+    store = home / "data" / "goshi" / "goshi.db"
+    schema_14_store(store, {1: ["rebasing the feature branch"], 2: ["a café near the office"]})
     found = json.loads(goshi("history", "search", "rebase", "--json").stdout)  # stemmed
     assert [(r["conversation_id"], r["snippet"]) for r in found] == [
         (1, "**rebasing** the feature branch")

@@ -188,7 +188,7 @@ class Conversations(Database):
                 )
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self.rollback()
                 raise
             # SQLite does not queue writers: one that waits polls (1, 2, 5, 10 ... 100 ms
             # apart), so the lock is let go long enough for a poll to find it free

@@ -10,6 +10,7 @@ Whatever SQLite says when it fails becomes a StoreError (exit 8) or StoreDamaged
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import stat
 from pathlib import Path
@@ -145,8 +146,15 @@ class Database:
                 self.db.execute(f"PRAGMA user_version = {number}")
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self.rollback()
                 raise
+
+    def rollback(self) -> None:
+        """Ends a transaction a failure cut short, unless SQLite ended it already (it does when
+        a write fails: a full disk, an I/O error), so the failure itself is what is told."""
+        if self.db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
 
     def close(self) -> None:
         self.db.close()
