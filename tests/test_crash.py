@@ -348,6 +348,18 @@ def test_a_store_goshi_cannot_use_is_named_with_what_to_do(
     assert server.chat_requests() == []  # nothing is sent that could not be recorded
 
 
+def test_a_store_engine_that_will_not_load_is_one_line_not_a_traceback(goshi, home) -> None:
+    """sqlean.py is a compiled module: a wheel for another platform or Python fails to import.
+    The line that says so must not itself need it (the SQLite error check imported it again)."""
+    broken = home / "broken"
+    broken.mkdir()
+    (broken / "sqlean.py").write_text("raise ImportError('_sqlite3: cannot open shared object')\n")
+    for command in (["history", "list"], ["ask", "hi"]):
+        r = goshi(*command, PYTHONPATH=str(broken))
+        assert_clean(r, 70, "internal error (ImportError: _sqlite3: cannot open shared object)")
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
 SIGNAL_AS_IT_STARTS = """
 import os, signal, subprocess, sys
 from goshi import signals
