@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from goshi.agent.gitconfig import inert
+from goshi.agent.gitconfig import inert, pushes_to_a_folder
 from tests.test_approve_screen import on_screen
 from tests.test_approve_tty import ASK_CHANGE, ASK_COMMAND, spawn
 from tests.test_chat import chat  # noqa: F401  (the pseudo-terminal chat fixture)
@@ -290,3 +290,17 @@ def test_a_branch_tracking_a_named_remote_is_inert() -> None:
     assert inert("branch.main.remote", "origin", frozenset({"origin"}))
     assert not inert("branch.main.remote", "vendor", frozenset({"origin"}))  # a folder, a URL
     assert not inert("branch.main.pushremote", ".", frozenset({"origin"}))
+
+
+def test_a_folder_git_takes_for_a_repository_whatever_its_objects(home: Path) -> None:
+    """git's own test is a HEAD (a file, or an old symbolic link, even to nothing yet); the
+    objects may be a linked worktree's common directory's."""
+    bare = home / "work" / "mirror.git"
+    bare.mkdir()
+    (bare / "HEAD").symlink_to("refs/heads/main")
+    (bare / "commondir").write_text("../elsewhere\n")
+    assert "pushes to the repository mirror" in pushes_to_a_folder(
+        "git push mirror x", str(bare.parent)
+    )
+    assert pushes_to_a_folder("git push origin main", str(bare.parent)) == ""
+    assert pushes_to_a_folder("git log mirror.git", str(bare.parent)) == ""  # no push

@@ -272,7 +272,8 @@ def _is_repository(root: Path, word: str) -> bool:
     for suffix in REPOSITORY_SUFFIXES:
         try:
             folder = Path(base + suffix)
-            if (folder / "HEAD").is_file() and (folder / "objects").is_dir():
+            head = folder / "HEAD"  # git's own test; objects may be in a commondir's
+            if head.is_file() or head.is_symlink():
                 return True
             if suffix == "/.git" and folder.is_file():  # gitdir: elsewhere
                 return True
