@@ -205,3 +205,25 @@ def test_the_index_follows_a_message_whose_text_or_role_changes(home) -> None:
     assert store.search("timbuktu", 5) == []
     db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
     store.close()
+
+
+def test_a_conversation_removed_while_the_search_runs_is_left_out(home) -> None:
+    """`history rm` in another process between finding a message and reading about it (the
+    snippets are drawn in between): the hit goes, the search does not fail."""
+    path = home / "data" / "goshi" / "goshi.db"
+
+    class RemovedMeanwhile(Store):
+        def _snippets(self, query: str, ids: list[int]) -> dict[int, str]:
+            snippets = super()._snippets(query, ids)
+            other = Store(path)
+            other.delete_conversation(gone)
+            other.close()
+            return snippets
+
+    store = RemovedMeanwhile(path)
+    kept = store.new_conversation("gpt-4o-mini", "openai", None).id
+    gone = store.new_conversation("gpt-4o-mini", "openai", None).id
+    store.add_message(kept, Message("user", "zanzibar kept"), "ok")
+    store.add_message(gone, Message("user", "zanzibar gone"), "ok")
+    assert [h.conversation_id for h in store.search("zanzibar", 5)] == [kept]
+    store.close()
