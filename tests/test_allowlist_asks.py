@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from goshi.agent.gitconfig import inert
+from goshi.agent.gitconfig import inert, pushes_to_a_folder
 from tests.test_approve_screen import on_screen
 from tests.test_approve_tty import ASK_CHANGE, ASK_COMMAND, spawn
 from tests.test_chat import chat  # noqa: F401  (the pseudo-terminal chat fixture)
@@ -223,3 +223,84 @@ def test_a_command_asked_about_anyway_notes_what_the_repositorys_git_config_name
     t.send("n")
     assert t.wait_exit() == 0
     assert not (home / "MARK-external").exists()
+
+
+def test_a_repository_the_users_safe_directory_trusts_is_checked_as_git_reads_it(
+    goshi, server: WireServer, home: Path, repo: Path
+) -> None:
+    """A tarball unpacked by another user (or by root, keeping the archive's owner) is one git
+    refuses until the user's own config lists it in safe.directory, as git's message advises:
+    then the command's git reads the repository's config, so the check must read it too."""
+    (home / ".gitconfig").write_text(f"[safe]\n\tdirectory = {repo}\n")
+    git(repo, "config", "diff.external", str(marker_script(home, "external")))
+    (repo / "app.py").write_text("print('changed')\n")
+    cfg = home / "owner.yaml"
+    cfg.write_text(
+        (home / "fast.yaml").read_text()
+        + "tools: {allow_commands: ['git diff'], command_env: [GIT_TEST_ASSUME_DIFFERENT_OWNER]}\n"
+    )
+    server.openai.push(tool_round(call("run_command", command="git diff")), openai_stream("no"))
+    r = goshi("ask", "what changed?", GOSHI_CONFIG=str(cfg), GIT_TEST_ASSUME_DIFFERENT_OWNER="1")
+    assert r.code == 0, r.stderr
+    assert not (home / "MARK-external").exists()  # never run unasked
+    assert "the repository's git config sets diff.external (.git/config)" in r.stderr, r.stderr
+
+
+def committed(repo: Path) -> None:
+    git(repo, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "x")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git push vendor/mirror.git HEAD:refs/heads/copy",  # a bare repository the tarball ships
+        "git push vendor/mirror HEAD:refs/heads/copy",  # git tries mirror.git too
+        "git push . HEAD:refs/heads/copy",  # the workspace's own .git/hooks
+        "git push",  # the branch's upstream is a folder (branch.NAME.remote)
+    ],
+)
+def test_an_allowlisted_push_to_a_folder_asks_git_runs_that_repositorys_hooks(
+    goshi, server: WireServer, home: Path, repo: Path, command: str
+) -> None:
+    """git clears GIT_CONFIG_PARAMETERS and GIT_CONFIG_COUNT for the receive-pack of a push to
+    a folder: goshi's hooks setting does not reach it, and that repository's hooks run."""
+    committed(repo)
+    mirror = repo / "vendor" / "mirror.git"
+    git(repo, "init", "-q", "--bare", str(mirror))
+    for hooks in (mirror / "hooks", repo / ".git" / "hooks"):
+        (hooks / "pre-receive").write_bytes(marker_script(home, "receive").read_bytes())
+        (hooks / "pre-receive").chmod(0o755)
+    branch = subprocess.run(
+        ["git", "branch", "--show-current"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    if command == "git push":
+        git(repo, "config", f"branch.{branch}.remote", "vendor/mirror.git")
+        git(repo, "config", f"branch.{branch}.merge", f"refs/heads/{branch}")
+        said = f"the repository's git config sets branch.{branch}.remote (.git/config)"
+    else:
+        said = f"it pushes to the repository {command.split()[2]} on this machine"
+    server.openai.push(tool_round(call("run_command", command=command)), openai_stream("no"))
+    r = goshi("ask", "push", GOSHI_CONFIG=str(allow(home, "git push", "git push *")))
+    assert r.code == 0, r.stderr
+    assert not (home / "MARK-receive").exists()  # never run unasked
+    assert f"`{command}` is allow-listed but was not run: {said}" in r.stderr, r.stderr
+
+
+def test_a_branch_tracking_a_named_remote_is_inert() -> None:
+    assert inert("branch.main.remote", "origin", frozenset({"origin"}))
+    assert not inert("branch.main.remote", "vendor", frozenset({"origin"}))  # a folder, a URL
+    assert not inert("branch.main.pushremote", ".", frozenset({"origin"}))
+
+
+def test_a_folder_git_takes_for_a_repository_whatever_its_objects(home: Path) -> None:
+    """git's own test is a HEAD (a file, or an old symbolic link, even to nothing yet); the
+    objects may be a linked worktree's common directory's."""
+    bare = home / "work" / "mirror.git"
+    bare.mkdir()
+    (bare / "HEAD").symlink_to("refs/heads/main")
+    (bare / "commondir").write_text("../elsewhere\n")
+    assert "pushes to the repository mirror" in pushes_to_a_folder(
+        "git push mirror x", str(bare.parent)
+    )
+    assert pushes_to_a_folder("git push origin main", str(bare.parent)) == ""
+    assert pushes_to_a_folder("git log mirror.git", str(bare.parent)) == ""  # no push

@@ -20,6 +20,7 @@ import pytest
 
 from goshi.llm.types import Usage
 from goshi.store.engine import sqlite3
+from tests.conftest import GOSHI, Result
 from tests.faults import (
     EVER,
     Day,
@@ -32,6 +33,7 @@ from tests.faults import (
     open_estimate,
 )
 from tests.processes import gone
+from tests.test_search import schema_14_store
 from tests.test_tools import call, tool_round
 from tests.wire_server import WireServer, openai_stream, stall
 
@@ -241,6 +243,29 @@ def test_a_full_disk_after_the_answer_keeps_it_on_stdout(env, home, server, gosh
     assert [row[2] for row in ledger(home)] == [0, 1]
 
 
+@pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="no prlimit(2) here (Linux only)")
+def test_a_full_disk_while_an_upgrade_rebuilds_the_search_index_says_so(env, home, goshi) -> None:
+    """SQLite rolls the migration's transaction back itself when a write fails: the line must
+    name the full disk, not goshi's own ROLLBACK failing after it."""
+    store = home / "data" / "goshi" / "goshi.db"
+    schema_14_store(store, {1: [f"question {i} about rebasing words " * 20 for i in range(3000)]})
+    room = 100 << 10  # no file may grow past it: the WAL the rebuilt index is written to
+    r = subprocess.run(
+        [GOSHI, "history", "list"],
+        env=env,
+        cwd=home / "work",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (room, room)),
+    )
+    assert_clean(Result(r.returncode, r.stdout, r.stderr), 9, "disk is full", "free some space")
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    found = goshi("history", "search", "rebase", "--json")  # with room: migrated, all there
+    assert found.code == 0 and '"conversation_id": 1' in found.stdout, found
+
+
 def test_sigterm_while_a_tool_runs_keeps_the_round_and_ends_the_command(
     env, home, server, goshi
 ) -> None:
@@ -321,6 +346,18 @@ def test_a_store_goshi_cannot_use_is_named_with_what_to_do(
         assert_clean(r, code, f"goshi's store {db} {said}", f"mv {db} {db}.")
         assert len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert server.chat_requests() == []  # nothing is sent that could not be recorded
+
+
+def test_a_store_engine_that_will_not_load_is_one_line_not_a_traceback(goshi, home) -> None:
+    """sqlean.py is a compiled module: a wheel for another platform or Python fails to import.
+    The line that says so must not itself need it (the SQLite error check imported it again)."""
+    broken = home / "broken"
+    broken.mkdir()
+    (broken / "sqlean.py").write_text("raise ImportError('_sqlite3: cannot open shared object')\n")
+    for command in (["history", "list"], ["ask", "hi"]):
+        r = goshi(*command, PYTHONPATH=str(broken))
+        assert_clean(r, 70, "internal error (ImportError: _sqlite3: cannot open shared object)")
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
 SIGNAL_AS_IT_STARTS = """

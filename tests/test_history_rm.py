@@ -7,6 +7,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from goshi.llm.types import Message, Usage
 from goshi.store import Store
 from goshi.store.conversations import DELETE_BATCH_MESSAGES
@@ -49,13 +51,24 @@ def test_rm_takes_the_messages_their_words_and_compactions_and_keeps_the_spend(
     assert goshi("history", "show", str(gone)).code == 2
 
 
-def test_other_processes_write_while_a_long_conversation_is_removed(home: Path, env) -> None:
+@pytest.mark.parametrize(
+    ("total", "words"),
+    [
+        (DELETE_BATCH_MESSAGES * 4, 60),  # four write transactions
+        # tool outputs of 100 KB: what is deleted is overwritten (secure_delete), which costs
+        # in proportion to the text: 300 of them are 30 MB, too much for one transaction
+        (300, 7_000),
+    ],
+    ids=["many", "big"],
+)
+def test_other_processes_write_while_a_long_conversation_is_removed(
+    home: Path, env, total: int, words: int
+) -> None:
     store = store_of(home)
     cid = store.new_conversation("gpt-4o-mini", "openai", None).id
-    total = DELETE_BATCH_MESSAGES * 4  # four write transactions
     store.db.execute("BEGIN")
     for i in range(total):
-        store.add_message(cid, Message("user", f"{i} " + "words to index " * 60), "ok")
+        store.add_message(cid, Message("user", f"{i} " + "words to index " * words), "ok")
     store.db.execute("COMMIT")
     store.close()
     writer = sqlite3.connect(home / "data" / "goshi" / "goshi.db", timeout=30, isolation_level=None)
@@ -74,3 +87,21 @@ def test_other_processes_write_while_a_long_conversation_is_removed(home: Path, 
         time.sleep(0.005)  # an ask writes a few times a turn, not in a loop
     assert rm.wait() == 0, rm.communicate()[1]
     assert any(0 < left < total for left in seen), sorted(seen)
+
+
+def test_rm_leaves_no_text_of_the_conversation_in_the_store_file(goshi, home: Path) -> None:
+    """A removed conversation's text is overwritten, not only unlinked: someone who removes a
+    conversation holding a pasted secret and then copies goshi.db must not copy the secret.
+    (The Python's SQLite on Debian was built with SECURE_DELETE; sqlean.py's is not.)"""
+    store = store_of(home)
+    kept = store.new_conversation("gpt-4o-mini", "openai", None).id
+    gone = store.new_conversation("gpt-4o-mini", "openai", None).id
+    for i in range(300):
+        store.add_message(kept, Message("user", f"kept question {i} " * 8), "ok")
+        store.add_message(gone, Message("user", f"The Token Is Qx7-Vault-{i:04d}! " * 8), "ok")
+    store.close()
+    assert goshi("history", "rm", str(gone)).code == 0
+    folder = home / "data" / "goshi"
+    left = b"".join(f.read_bytes() for f in folder.glob("goshi.db*"))
+    assert left.count(b"Vault-0") == 0
+    assert left.count(b"kept question 1") > 0  # the file is readable as such: a fair test

@@ -210,3 +210,17 @@ def test_auto_resumes_an_openai_conversation_with_ollamas_own_model_once_the_key
     r = goshi("ask", "-c", "second", **config, OPENAI_API_KEY="", OPENAI_BASE_URL="")
     assert r.code == 0, r.stderr
     assert models_asked(server) == [("/v1/chat/completions", "gpt-4.1"), ("/api/chat", "gemma3")]
+
+
+def test_auto_resumes_an_ollama_conversation_with_ollama_and_the_m_model_after_a_key_is_set(
+    goshi, home: Path, server: WireServer
+) -> None:
+    """`-c -m MODEL` the first time after a key is set: MODEL is the model of the backend the
+    conversation goes on with, Ollama, and is never sent to OpenAI."""
+    (home / "auto.yaml").write_text(AUTO_CONFIG)
+    config = {"GOSHI_CONFIG": str(home / "auto.yaml")}
+    no_key = {"OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""}
+    assert goshi("ask", "-m", "qwen3:4b", "first", **config, **no_key).code == 0
+    r = goshi("ask", "-c", "-m", "gemma3", "second", **config)  # the key is set now
+    assert (r.code, r.stdout) == (0, "Hello from Ollama.\n"), r.stderr
+    assert models_asked(server) == [("/api/chat", "qwen3:4b"), ("/api/chat", "gemma3")]

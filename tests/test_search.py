@@ -147,28 +147,35 @@ def test_the_migration_indexes_conversations_already_stored(goshi, server, home)
     assert "old question about rebase" in goshi("history", "list").stdout
 
 
-def test_a_store_of_schema_14_made_by_pythons_own_sqlite_keeps_its_search(goshi, home) -> None:
-    """Goshi up to schema 14 ran on the Python's SQLite (3.40 here), whose FTS5 index forgot a
-    message only by tokenizing its text again; migration 15 builds the contentless-delete index
-    from the messages already stored, and search, snippets and `history rm` work on it."""
-    store = home / "data" / "goshi" / "goshi.db"
-    store.parent.mkdir(parents=True)
+def schema_14_store(store: Path, questions: dict[int, list[str]]) -> None:
+    """A store as goshi up to schema 14 left it, written by the Python's own SQLite."""
+    store.parent.mkdir(parents=True, exist_ok=True)
     db = pythons_sqlite3.connect(store, isolation_level=None)
     for script in MIGRATIONS[:14]:
         for statement in statements(script):
             db.execute(statement)
     db.execute("PRAGMA user_version = 14")
-    for cid, question in ((1, "rebasing the feature branch"), (2, "a café near the office")):
+    db.execute("BEGIN")
+    for cid, asked in questions.items():
         db.execute(
             "INSERT INTO conversations VALUES (?, 1700000000, 'gpt-4o-mini', 'openai', NULL)",
             (cid,),
         )
-        db.execute(
+        db.executemany(
             "INSERT INTO messages (conversation_id, created_at, role, content, status)"
             " VALUES (?, 1700000000, 'user', ?, 'ok')",
-            (cid, question),
+            [(cid, question) for question in asked],
         )
+    db.execute("COMMIT")
     db.close()
+
+
+def test_a_store_of_schema_14_made_by_pythons_own_sqlite_keeps_its_search(goshi, home) -> None:
+    """Goshi up to schema 14 ran on the Python's SQLite (3.40 here), whose FTS5 index forgot a
+    message only by tokenizing its text again; migration 15 builds the contentless-delete index
+    from the messages already stored, and search, snippets and `history rm` work on it."""
+    store = home / "data" / "goshi" / "goshi.db"
+    schema_14_store(store, {1: ["rebasing the feature branch"], 2: ["a café near the office"]})
     found = json.loads(goshi("history", "search", "rebase", "--json").stdout)  # stemmed
     assert [(r["conversation_id"], r["snippet"]) for r in found] == [
         (1, "**rebasing** the feature branch")
@@ -197,4 +204,26 @@ def test_the_index_follows_a_message_whose_text_or_role_changes(home) -> None:
     db.execute("UPDATE messages SET role = 'tool' WHERE id = ?", (mid,))  # tool results: unindexed
     assert store.search("timbuktu", 5) == []
     db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")
+    store.close()
+
+
+def test_a_conversation_removed_while_the_search_runs_is_left_out(home) -> None:
+    """`history rm` in another process between finding a message and reading about it (the
+    snippets are drawn in between): the hit goes, the search does not fail."""
+    path = home / "data" / "goshi" / "goshi.db"
+
+    class RemovedMeanwhile(Store):
+        def _snippets(self, query: str, ids: list[int]) -> dict[int, str]:
+            snippets = super()._snippets(query, ids)
+            other = Store(path)
+            other.delete_conversation(gone)
+            other.close()
+            return snippets
+
+    store = RemovedMeanwhile(path)
+    kept = store.new_conversation("gpt-4o-mini", "openai", None).id
+    gone = store.new_conversation("gpt-4o-mini", "openai", None).id
+    store.add_message(kept, Message("user", "zanzibar kept"), "ok")
+    store.add_message(gone, Message("user", "zanzibar gone"), "ok")
+    assert [h.conversation_id for h in store.search("zanzibar", 5)] == [kept]
     store.close()

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from goshi.agent.calls import Approver, NotShown, ToolResult, not_shown, size_text
-from goshi.agent.gitconfig import git_neutral, why_ask
+from goshi.agent.gitconfig import git_neutral, pushes_to_a_folder, why_ask
 from goshi.agent.process import Ran, run_group
 from goshi.agent.workspace import single_link
 
@@ -155,7 +155,8 @@ class Commands:
         ran_command = command
         listed = allowed(command, self.allow, self.root)
         env = git_neutral(child_environment(self.api_key_env, self.env_names))
-        risk = why_ask(self.root, env)  # a program the repository's git config names
+        # a program the repository's git config names, or hooks a push runs
+        risk = why_ask(self.root, env) or pushes_to_a_folder(command, self.root)
         why = (approve.allowlist_applies() or risk) if listed else ""
         if not listed or why:
             asked = time.monotonic()

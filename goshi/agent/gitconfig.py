@@ -13,6 +13,8 @@ Two guards, for the commands goshi runs (goshi/agent/command.py):
                         too, as git resolves them) outside INERT -> the command asks,
                         naming the key and its file (`why_ask`); git failing to say -> it
                         asks too; a command asked anyway shows the line as a note
+    a push to a folder -> asks (`pushes_to_a_folder`): git clears the environment's settings
+                        for the receive-pack of that repository, whose hooks run
 
 INERT is an allow-list: git grows keys that run programs (hook.*.command came in 2.46), so a
 key goshi does not know is asked about. A remote's URL is inert only when it names a host: a
@@ -68,12 +70,19 @@ INERT = frozenset(
 )
 # section.<any subsection>.name: what `git clone`, `git branch -u` and editors write
 INERT_ENTRIES = {
-    "branch": frozenset(_names("remote merge rebase pushremote description vscode-merge-base")),
+    "branch": frozenset(_names("merge rebase description vscode-merge-base")),
     "remote": frozenset(_names("fetch tagopt prune mirror promisor partialclonefilter")),
     "submodule": frozenset({"active", "url"}),  # `update` may be `!command`: not inert
     "includeif": frozenset({"path"}),
 }
 HOST_URLS = frozenset({"remote.url", "remote.pushurl"})  # inert when they name a host
+# a branch's upstream: a remote's name, or (git takes any other value as a URL) `.` or a folder
+BRANCH_REMOTES = (".remote", ".pushremote")
+# Pushing to a folder runs `git receive-pack` there, and git clears GIT_CONFIG_PARAMETERS and
+# GIT_CONFIG_COUNT for it (local transport): that repository's hooks run, `.` (the workspace's
+# own .git/hooks) included. How git finds a repository a folder names (enter_repo).
+PUSHES = frozenset({"push", "send-pack"})
+REPOSITORY_SUFFIXES = ("/.git", "", ".git/.git", ".git")
 # scheme://..., or scp-like [user@]host:path (not `ext::cmd`, not a folder)
 HOST_URL = re.compile(
     r"(?i)(?:https?|ssh|git|git\+ssh|ssh\+git)://\S+|(?:[\w.-]+@)?[\w.-]+:(?![:/])\S*"
@@ -109,11 +118,14 @@ def git_neutral(env: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def inert(key: str, value: str | None) -> bool:
-    """Does this key of a repository's config run nothing, whatever git command reads it?"""
+def inert(key: str, value: str | None, remotes: frozenset[str] = frozenset()) -> bool:
+    """Does this key of a repository's config run nothing, whatever git command reads it?
+    `remotes`: the names the config gives a remote URL to."""
     key = key.lower()  # git lists section and name lower-case; a subsection as written
     if key in INERT:
         return True
+    if key.startswith("branch.") and key.endswith(BRANCH_REMOTES):
+        return value in remotes  # else git takes it as a URL: `.` or a folder, pushed to
     if key in LFS_FILTER:
         return value == LFS_FILTER[key]
     if key == "core.fsmonitor":  # true: git's own daemon; a path: a program (off, yet asked)
@@ -133,7 +145,9 @@ def why_ask(root: str, env: dict[str, str]) -> str:
     program = shutil.which("git", path=env.get("PATH", os.defpath))
     if program is None:
         return ""  # no git to run anything
-    env = {**git_neutral(env), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    # the user's own (global, system) config as the command's git reads it: its safe.directory
+    # decides whether git reads the repository's config at all (one owned by another user)
+    env = git_neutral(env)
     folders, seen = [Path(root)], 0
     while folders:
         seen += 1
@@ -191,12 +205,18 @@ def _git(program: str, cwd: Path, env: dict[str, str], *args: str) -> bytes:
 def _first_active(listed: bytes, folder: Path, root: Path) -> str:
     """-z: origin NUL key [LF value] NUL, repeated."""
     fields = listed.decode("utf-8", "replace").split("\0")
-    for origin, entry in zip(fields[0::2], fields[1::2], strict=False):
+    entries = list(zip(fields[0::2], fields[1::2], strict=False))
+    remotes = frozenset(
+        key[len("remote.") : -len(".url")]
+        for key in (entry.partition("\n")[0] for _, entry in entries)
+        if key.startswith("remote.") and key.lower().endswith(".url")
+    )
+    for origin, entry in entries:
         key, newline, value = entry.partition("\n")
         where = origin.removeprefix("file:")
         if key == "core.worktree" and _inside(folder / where, value, root):
             continue  # a submodule's own (absorbed: .git/modules/NAME/config names it)
-        if not inert(key, value if newline else None):
+        if not inert(key, value if newline else None, remotes):
             repository = "repository" if folder == root else "submodule"
             key, where = one_line(key)[:100], one_line(where)[:200]
             return (
@@ -226,3 +246,37 @@ def _submodules(program: str, top: Path, env: dict[str, str]) -> list[Path]:
             if (path / ".git").exists():
                 found.append(path)
     return found
+
+
+def pushes_to_a_folder(command: str, root: str) -> str:
+    """ "" unless `command` pushes and one of its words names a repository on this machine
+    (`.`, a folder git takes for one, a file: URL): git runs that repository's hooks, goshi's
+    settings cleared."""
+    words = re.split(r"[\s;&|()<>]+", command)
+    if not PUSHES.intersection(words):
+        return ""
+    for word in words:
+        if word.lower().startswith("file:") or _is_repository(Path(root), word):
+            shown = one_line(word)[:100]
+            return (
+                f"it pushes to the repository {shown} on this machine, whose own hooks git runs"
+                " (goshi's hooks setting does not reach it)"
+            )
+    return ""
+
+
+def _is_repository(root: Path, word: str) -> bool:
+    if not word or word.startswith("-"):
+        return False
+    base = (root / word).as_posix().rstrip("/") or "/"
+    for suffix in REPOSITORY_SUFFIXES:
+        try:
+            folder = Path(base + suffix)
+            head = folder / "HEAD"  # git's own test; objects may be in a commondir's
+            if head.is_file() or head.is_symlink():
+                return True
+            if suffix == "/.git" and folder.is_file():  # gitdir: elsewhere
+                return True
+        except OSError:
+            continue
+    return False

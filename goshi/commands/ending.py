@@ -56,9 +56,11 @@ def unexpected(exc: Exception) -> GoshiError:
 
     from goshi import paths
     from goshi.errors import InternalError, UsageError
-    from goshi.store.engine import sqlite3
 
-    if isinstance(exc, sqlite3.Error):
+    # the store's SQLite raised it only if it was loaded: importing it here could fail again
+    # (a compiled module that will not load) and put a traceback in front of the user
+    engine = sys.modules.get("goshi.store.engine")
+    if engine is not None and isinstance(exc, engine.sqlite3.Error):
         from goshi.store.db import failure
 
         return failure(exc, paths.store_file())

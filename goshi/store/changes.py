@@ -114,7 +114,7 @@ class Changes(Database):
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.rollback()
             raise
         self.db.execute("COMMIT")
 

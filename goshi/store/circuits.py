@@ -33,6 +33,6 @@ class Circuits(Database):
                 )
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.rollback()
             raise
         return before, after

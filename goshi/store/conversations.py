@@ -32,8 +32,11 @@ SENDABLE = ("ok", "interrupted", "pending")
 TURN = "coalesce(question_id, id)"
 IN_ORDER = f"{TURN}, id"
 # One write transaction of `history rm`: a message leaves the search index by its rowid
-# (migration 15), so a batch costs about the same whatever its text: 1,000 messages ~5 ms.
+# (migration 15), ~5 ms for 1,000 messages; but what is deleted is overwritten (secure_delete:
+# goshi/store/db.py), ~6 ms a MB, so a batch holds at most DELETE_BATCH_BYTES of text too
+# (1,000 tool outputs of 55 KB in one held the write lock 300 ms).
 DELETE_BATCH_MESSAGES = 1000
+DELETE_BATCH_BYTES = 4 << 20
 # The pause after each batch, as a share of the batch's time, at most DELETE_PAUSE_MAX_S: on a
 # loaded 2-core machine an ask's longest wait was 0.26-0.85 s with no pause, 0.16-0.24 s with these.
 DELETE_PAUSE = 0.5
@@ -103,11 +106,21 @@ def _first_line(text: str) -> str:
     return (text.strip().splitlines() or [""])[0]
 
 
-def _batches(ids: list[int]) -> Iterator[tuple[int, int]]:
-    """(newest id, oldest id) of runs of DELETE_BATCH_MESSAGES messages, newest first."""
-    for start in range(0, len(ids), DELETE_BATCH_MESSAGES):
-        run = ids[start : start + DELETE_BATCH_MESSAGES]
-        yield run[0], run[-1]
+def _batches(rows: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """(newest id, oldest id) of runs of messages, newest first, each of at most
+    DELETE_BATCH_MESSAGES messages and about DELETE_BATCH_BYTES of text."""
+    size = count = 0
+    newest = None
+    for row_id, length in rows:
+        if newest is None:
+            newest = row_id
+        size += length
+        count += 1
+        if size >= DELETE_BATCH_BYTES or count >= DELETE_BATCH_MESSAGES:
+            yield newest, row_id
+            newest, size, count = None, 0, 0
+    if newest is not None:
+        yield newest, rows[-1][0]
 
 
 class Conversations(Database):
@@ -172,13 +185,12 @@ class Conversations(Database):
         The newest messages go first: a removal cut short leaves the
         conversation's beginning, which reads and continues as a shorter conversation."""
         self.conversation(cid)  # raises for an unknown id
-        ids = [
-            row_id
-            for (row_id,) in self.db.execute(
-                "SELECT id FROM messages WHERE conversation_id = ? ORDER BY id DESC", (cid,)
-            )
-        ]
-        for newest, oldest in _batches(ids):
+        rows = self.db.execute(  # octet_length: the size in the row's header, no text read
+            "SELECT id, coalesce(octet_length(content), 0) FROM messages"
+            " WHERE conversation_id = ? ORDER BY id DESC",
+            (cid,),
+        ).fetchall()
+        for newest, oldest in _batches(rows):
             started = time.monotonic()
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -188,7 +200,7 @@ class Conversations(Database):
                 )
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self.rollback()
                 raise
             # SQLite does not queue writers: one that waits polls (1, 2, 5, 10 ... 100 ms
             # apart), so the lock is let go long enough for a poll to find it free

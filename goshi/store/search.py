@@ -81,6 +81,8 @@ class Search(Database):
         }
         hits = []
         for cid, (mid, rank) in best.items():
+            if mid not in about:
+                continue  # removed meanwhile (`history rm` in another process)
             role, at, first = about[mid]
             line = (first or "").strip().split("\n", 1)[0]
             hits.append(Hit(cid, mid, role, at, line, snippets.get(mid, ""), rank))

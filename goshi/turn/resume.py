@@ -23,18 +23,20 @@ def resume_route(settings: Settings, conversation: Conversation, flags: Override
     if flags.backend is None and conversation.backend in BACKENDS:
         settings.backend = conversation.backend
         settings.sources["backend"] = said
-    if flags.model is not None:  # for the backend the conversation goes on with
-        set_model(settings, flags.model, "--model")
-        return
-    if settings.backend != conversation.backend or not conversation.model:
-        return
+    same = settings.backend == conversation.backend
     section = settings.primary_backend()
     whose = conversation.model_backend
-    if settings.backend == "auto" and whose in ("openai", "ollama") and whose != section:
-        if whose == "openai":
-            return  # no key now: Ollama answers with its own model
+    moved = same and settings.backend == "auto" and whose in ("openai", "ollama")
+    if moved and whose == "ollama" and section != whose:
         settings.backend = "ollama"  # a key set since: the conversation stays with Ollama
         settings.sources["backend"] = f"{said} (Ollama answered it)"
         section = "ollama"
+    if flags.model is not None:  # for the backend the conversation goes on with
+        set_model(settings, flags.model, "--model")
+        return
+    if not same or not conversation.model:
+        return
+    if moved and whose == "openai" and section != whose:
+        return  # no key now: Ollama answers with its own model
     getattr(settings, section).model = conversation.model
     settings.sources[f"{section}.model"] = said
