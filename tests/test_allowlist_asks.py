@@ -58,10 +58,15 @@ def test_a_change_written_unseen_in_one_turn_makes_a_later_turns_allowlisted_com
     assert (work / "test.sh").exists() and not (work / "pwned").exists()
 
 
-def git(work: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", *args], cwd=work, check=True, capture_output=True, start_new_session=True
-    )
+def git(work: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args],
+        cwd=work,
+        check=True,
+        capture_output=True,
+        text=True,
+        start_new_session=True,
+    ).stdout
 
 
 @pytest.fixture
@@ -270,9 +275,7 @@ def test_an_allowlisted_push_to_a_folder_asks_git_runs_that_repositorys_hooks(
     for hooks in (mirror / "hooks", repo / ".git" / "hooks"):
         (hooks / "pre-receive").write_bytes(marker_script(home, "receive").read_bytes())
         (hooks / "pre-receive").chmod(0o755)
-    branch = subprocess.run(
-        ["git", "branch", "--show-current"], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    branch = git(repo, "branch", "--show-current").strip()
     if command == "git push":
         git(repo, "config", f"branch.{branch}.remote", "vendor/mirror.git")
         git(repo, "config", f"branch.{branch}.merge", f"refs/heads/{branch}")
