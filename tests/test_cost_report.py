@@ -44,11 +44,24 @@ def spend(
     store.db.execute("UPDATE ledger SET at = ? WHERE id = ?", (at(when), row))
 
 
+def copies(store: Store, n: int) -> None:
+    """n more rows like the last one goshi's store wrote (7,000 record_spend calls took ~3 s)."""
+    columns = ", ".join(
+        row[1] for row in store.db.execute("PRAGMA table_info(ledger)") if row[1] != "id"
+    )
+    store.db.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
+        f" INSERT INTO ledger ({columns}) SELECT {columns} FROM n,"
+        " (SELECT * FROM ledger ORDER BY id DESC LIMIT 1)",
+        (n,),
+    )
+
+
 def ledger(home: Path) -> Store:
     store = Store(home / "data" / "goshi" / "goshi.db")
     store.db.execute("BEGIN")
-    for _ in range(MANY):
-        spend(store, "2024-03-09T23:30", 1, "gpt-4o-mini", Usage(1000, 500, 200))
+    spend(store, "2024-03-09T23:30", 1, "gpt-4o-mini", Usage(1000, 500, 200))
+    copies(store, MANY - 1)
     # the day DST began: 00:30 EST and 23:30 EDT are both March 10th; 00:30 EDT is the 11th
     spend(store, "2024-03-10T00:30", 2, "gpt-4o", Usage(3000, 1000))
     spend(store, "2024-03-10T23:30", 2, "gpt-4o", Usage(3000, 1000), estimated=True)
