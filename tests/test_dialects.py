@@ -38,6 +38,18 @@ from tests.wire_server import Dialect, WireServer, load_dialect
 CORPUS = sorted((Path(__file__).parent / "dialects").glob("*.txt"))
 MODES = ("stream", "whole")
 CASES = [pytest.param(path, mode, id=f"{path.stem}-{mode}") for path in CORPUS for mode in MODES]
+# `goshi ask` end to end: every transcript by default, streamed or not in turn (the backend
+# test above reads each both ways); both ways with --slow
+ASK_CASES = [
+    pytest.param(
+        path,
+        mode,
+        id=f"{path.stem}-{mode}",
+        marks=[pytest.mark.slow] if (n + m) % 2 else [],
+    )
+    for n, path in enumerate(CORPUS)
+    for m, mode in enumerate(MODES)
+]
 
 
 def test_the_corpus_covers_every_server_family() -> None:
@@ -107,7 +119,7 @@ def ask(goshi: Any, dialect: Dialect, *extra: str) -> Any:
     return goshi("ask", *route, *args, *extra, "hi", **env)
 
 
-@pytest.mark.parametrize(("path", "mode"), CASES)
+@pytest.mark.parametrize(("path", "mode"), ASK_CASES)
 def test_goshi_ask_against_the_dialect(
     goshi: Any, server: WireServer, path: Path, mode: str
 ) -> None:
