@@ -8,9 +8,9 @@
 - export / show: `history export ID --format json|md` and `history show ID` into a pipe, on one
   conversation of each size (a turn: a ~400-byte question and a ~1,100-byte answer, every tenth
   with a tool call and its result).
-- rm: `history rm ID` of that conversation (a fresh copy of the store each run), while another
-  process writes to the store as an ask does (BEGIN IMMEDIATE, one row, COMMIT, every 5 ms):
-  its longest wait for the write lock.
+- rm: `history rm ID` of that conversation (a fresh copy of the store each run), alone, then
+  while another process writes to the store as an ask does (BEGIN IMMEDIATE, one row, COMMIT,
+  every 5 ms): its longest wait for the write lock (rm pauses between batches only then).
 
 Each command runs as a process from a small launcher that reports its wall time, CPU time
 (user + sys) and peak RSS (the launcher, not this process, forks it: Linux counts the image a
@@ -125,18 +125,23 @@ def conversation_rows(
             m = medians([measured(args, env) for _ in range(runs)])
             cells = f"{_cells(m)} | {m['bytes'] / 1e6:.1f} MB"
             lines.append(f"| {what} | {turns:,} turns | {cells} |")
-        removals, waits, alone = [], [], []
+        removals, waits, alone, by_itself = [], [], [], []
+        rm = partial(measured, ["history", "rm", str(cid)], env)
         for _ in range(runs):
             fresh(built, home)
+            by_itself.append(rm())  # nobody else has the store open: no pauses
+            fresh(built, home)
             alone.append(_writer_while(live, partial(time.sleep, 1.0))[0])
-            rm = partial(measured, ["history", "rm", str(cid)], env)
             wait, removal = _writer_while(live, rm)
             waits.append(wait)
             removals.append(removal)
+        rm_lines.append(
+            f"| `history rm`, alone | {turns:,} turns | {_cells(medians(by_itself))} | | |"
+        )
         m = medians(removals)
         rm_lines.append(
-            f"| `history rm` | {turns:,} turns | {_cells(m)} | {max(waits) * 1000:.0f} ms"
-            f" | {max(alone) * 1000:.0f} ms |"
+            f"| `history rm`, another process writing | {turns:,} turns | {_cells(m)}"
+            f" | {max(waits) * 1000:.0f} ms | {max(alone) * 1000:.0f} ms |"
         )
     return lines, rm_lines
 

@@ -4,6 +4,8 @@ compactions go; its spend stays; and other goshi processes get to write while it
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -105,3 +107,33 @@ def test_rm_leaves_no_text_of_the_conversation_in_the_store_file(goshi, home: Pa
     left = b"".join(f.read_bytes() for f in folder.glob("goshi.db*"))
     assert left.count(b"Vault-0") == 0
     assert left.count(b"kept question 1") > 0  # the file is readable as such: a fair test
+
+
+HOLDER = """
+import sys, time
+from goshi.store.engine import sqlite3
+db = sqlite3.connect(sys.argv[1])
+db.execute("SELECT count(*) FROM conversations").fetchone()
+print("open", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_rm_pauses_for_others_only_while_another_process_has_the_store_open(home: Path) -> None:
+    """Pauses let a waiting writer in; alone, `history rm` has no one to wait for. The kernel
+    says whether another process holds the store's -shm lock (goshi/store/lockpeek.py)."""
+    store = store_of(home)
+    store.new_conversation("gpt-4o-mini", "openai", None)
+    assert not store.shared()  # this process's own connection is not another's
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(store.path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+    assert store.shared()
+    holder.communicate("", timeout=10)
+    assert not store.shared()
+    store.close()

@@ -37,8 +37,9 @@ IN_ORDER = f"{TURN}, id"
 # (1,000 tool outputs of 55 KB in one held the write lock 300 ms).
 DELETE_BATCH_MESSAGES = 1000
 DELETE_BATCH_BYTES = 4 << 20
-# The pause after each batch, as a share of the batch's time, at most DELETE_PAUSE_MAX_S: on a
-# loaded 2-core machine an ask's longest wait was 0.26-0.85 s with no pause, 0.16-0.24 s with these.
+# The pause after each batch, as a share of the batch's time, at most DELETE_PAUSE_MAX_S, when
+# another process has the store open (goshi/store/lockpeek.py): on a loaded 2-core machine an
+# ask's longest wait was 0.26-0.85 s with no pause, 0.16-0.24 s with these. Alone, no pause.
 DELETE_PAUSE = 0.5
 DELETE_PAUSE_MAX_S = 0.05
 
@@ -203,8 +204,10 @@ class Conversations(Database):
                 self.rollback()
                 raise
             # SQLite does not queue writers: one that waits polls (1, 2, 5, 10 ... 100 ms
-            # apart), so the lock is let go long enough for a poll to find it free
-            time.sleep(min(DELETE_PAUSE_MAX_S, (time.monotonic() - started) * DELETE_PAUSE))
+            # apart), so the lock is let go long enough for a poll to find it free, when
+            # another process has the store open to write at all
+            if self.shared():
+                time.sleep(min(DELETE_PAUSE_MAX_S, (time.monotonic() - started) * DELETE_PAUSE))
         # the rest (messages added meanwhile) and the compactions go with the row
         self.db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
 

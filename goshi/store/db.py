@@ -156,5 +156,11 @@ class Database:
             with contextlib.suppress(sqlite3.Error):
                 self.db.execute("ROLLBACK")
 
+    def shared(self) -> bool:
+        """Has another process this store open (goshi/store/lockpeek.py)? True when unsure."""
+        from goshi.store.lockpeek import others_connected
+
+        return others_connected(self.path)
+
     def close(self) -> None:
         self.db.close()
