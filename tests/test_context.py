@@ -448,9 +448,16 @@ def test_ctrl_c_during_a_summary_leaves_the_conversation_as_it_was(
 # --- a long conversation ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("turns", "folds"),
+    [(70, 2), pytest.param(200, 5, marks=pytest.mark.slow)],
+    ids=["70-turns", "200-turns"],
+)
 def test_a_200_turn_conversation_keeps_answering(
-    env, server: WireServer, home: Path, monkeypatch
+    env, server: WireServer, home: Path, monkeypatch, turns: int, folds: int
 ) -> None:
+    """A conversation far past its window keeps answering, folded as it goes (70 turns by
+    default, the 200 with --slow)."""
     from goshi.turn.session import Session, SessionOptions
     from goshi.ui.approve import Approval
     from goshi.ui.output import PipeOutput
@@ -461,16 +468,16 @@ def test_a_200_turn_conversation_keeps_answering(
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(home / "work")
     session = Session.start(SessionOptions(), Approval(False))
-    for i in range(200):
+    for i in range(turns):
         outcome = session.ask(
             f"turn {i}: " + PAGE[: 200 + (i * 37) % 900], PipeOutput(io.StringIO())
         )
         assert outcome.answer.text == f"answer {i + 1}"
-    assert model.answered == 200 and model.rejected == 0 and model.summaries > 5
+    assert model.answered == turns and model.rejected == 0 and model.summaries > folds
     assert all(server_tokens(r.body) <= 4096 for r in server.chat_requests())
     transcript = session.store.transcript(session.cid)
     assert [m.content.split(":")[0] for m in transcript if m.role == "user"] == [
-        f"turn {i}" for i in range(200)
+        f"turn {i}" for i in range(turns)
     ]
 
 
