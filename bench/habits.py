@@ -57,7 +57,9 @@ def build_store(path: Path, conversations: int) -> None:
     for cid in range(1, conversations + 1):
         at = 1_700_000_000 + cid * 60
         db.execute(
-            "INSERT INTO conversations VALUES (?, ?, 'gpt-4o-mini', 'openai', NULL)", (cid, at)
+            "INSERT INTO conversations (id, created_at, model, backend, system)"
+            " VALUES (?, ?, 'gpt-4o-mini', 'openai', NULL)",
+            (cid, at),
         )
         for turn in range(2):
             question = sentence(rng, 12)
