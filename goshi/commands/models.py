@@ -61,7 +61,8 @@ class BackendModels:
 
 def run(config_file: str | None, as_json: bool) -> int:
     settings = config.load(config_file)
-    listing = [_openai(settings), _ollama(settings)]
+    store = _store()
+    listing = [_openai(settings, store), _ollama(settings, store)]
     if as_json:
         sys.stdout.write(json.dumps([asdict(b) for b in listing], indent=2) + "\n")
     else:
@@ -74,7 +75,7 @@ def run(config_file: str | None, as_json: bool) -> int:
     return 0
 
 
-def _openai(settings: config.Settings) -> BackendModels:
+def _openai(settings: config.Settings, store: "Store | None") -> BackendModels:
     url, model, env = settings.openai.base_url, settings.openai.model, settings.openai.api_key_env
     shown = mask_url(url)
     if not settings.openai_key_configured():
@@ -90,7 +91,6 @@ def _openai(settings: config.Settings) -> BackendModels:
         return BackendModels("openai", shown, False, _not_listed(body, detail), model)
     ids = [m.get("id") for m in body["data"] if isinstance(m, dict)]
     listed = _describe(settings, "openai", ids)
-    store = _store()
     remembered = _remembered(store, url)
     windows = _windows(settings, store, "openai", url.rstrip("/") + "/models", body)
     for m in listed:
@@ -103,24 +103,27 @@ def _openai(settings: config.Settings) -> BackendModels:
 
 def _store() -> "Store | None":
     """The store, when it can be read (a damaged one does not stop a listing)."""
-    from goshi.errors import GoshiError
     from goshi.store import Store
-    from goshi.store.engine import sqlite3
 
     try:
         return Store()
-    except (GoshiError, sqlite3.Error, OSError):
+    except _store_failures():
         return None
+
+
+def _store_failures() -> tuple[type[Exception], ...]:
+    """What reading the store may raise that a listing goes on without."""
+    from goshi.errors import GoshiError
+    from goshi.store.engine import sqlite3
+
+    return (GoshiError, sqlite3.Error, OSError)
 
 
 def _remembered(store: "Store | None", url: str) -> dict[str, str]:
     """What servers said before (goshi/llm/params.py)."""
-    from goshi.errors import GoshiError
-    from goshi.store.engine import sqlite3
-
     try:
         return store.params_for(mask_url(url.rstrip("/"))) if store else {}
-    except (GoshiError, sqlite3.Error, OSError):
+    except _store_failures():
         return {}
 
 
@@ -129,9 +132,6 @@ def _windows(
 ) -> Callable[[str], int | None]:
     """model -> the context window a turn would use (goshi/context/window.py), or None. `url`
     answered `listing` already: it is not asked again."""
-    from goshi.errors import GoshiError
-    from goshi.store.engine import sqlite3
-
     if store is None:
         return lambda model: None
     finder = window.WindowFinder(settings, store)
@@ -140,14 +140,14 @@ def _windows(
     def find(model: str) -> int | None:
         try:
             found = finder.find(backend, model)
-        except (GoshiError, sqlite3.Error, OSError):
+        except _store_failures():
             return None
         return found.tokens if found else None
 
     return find
 
 
-def _ollama(settings: config.Settings) -> BackendModels:
+def _ollama(settings: config.Settings, store: "Store | None") -> BackendModels:
     host, model = settings.ollama.host, settings.ollama.model
     body, detail = get_json(host.rstrip("/") + "/api/tags", settings, {})
     if not isinstance(body, dict) or not isinstance(body.get("models"), list):
@@ -155,7 +155,7 @@ def _ollama(settings: config.Settings) -> BackendModels:
     names = ollama_names(body)
     model_names.remember_ollama(host, names)
     listed = _describe(settings, "ollama", names)
-    windows = _windows(settings, _store(), "ollama", host.rstrip("/") + "/api/tags", body)
+    windows = _windows(settings, store, "ollama", host.rstrip("/") + "/api/tags", body)
     for m in listed:  # ollama.num_ctx, else the num_ctx each was made with (POST /api/show)
         m.context_window = windows(m.id) or m.context_window
     return BackendModels("ollama", mask_url(host), True, detail, model, listed)

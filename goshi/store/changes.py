@@ -14,9 +14,7 @@ The store is 0600 in a 0700 folder (goshi/store/db.py).
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from goshi.record import record
@@ -61,14 +59,14 @@ class Changes(Database):
     def record_undo(self, change: FileChange, run: int | None) -> int:
         """One file put back by an undo (its run: None for the first), and the change marked
         undone, together. Returns the run."""
-        with self._transaction():
+        with self.writing():
             row = self._turned_around(change, "undo", run)
             self.db.execute("UPDATE file_changes SET undone = 1 WHERE id = ?", (change.id,))
         return run or row
 
     def record_redo(self, undo: FileChange, original: int, run: int | None) -> int:
         """One file changed again by a redo: the undo marked undone, the change applied again."""
-        with self._transaction():
+        with self.writing():
             row = self._turned_around(undo, "redo", run)
             self.db.execute("UPDATE file_changes SET undone = 1 WHERE id = ?", (undo.id,))
             self.db.execute("UPDATE file_changes SET undone = 0 WHERE id = ?", (original,))
@@ -107,16 +105,6 @@ class Changes(Database):
              time.time()),
         )  # fmt: skip
         return int(cur.lastrowid or 0)
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.rollback()
-            raise
-        self.db.execute("COMMIT")
 
     def newest_conversation(self, kind: str) -> int | None:
         """The conversation of the newest change of this kind still in place: 'tool' for

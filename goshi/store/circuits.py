@@ -21,8 +21,7 @@ class Circuits(Database):
         self, key: str, change: Callable[[CircuitRow | None], CircuitRow]
     ) -> tuple[CircuitRow | None, CircuitRow]:
         """Read, change and write one circuit atomically across processes."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.writing():
             before = self.circuit(key)
             after = change(before)
             if after != before:
@@ -31,8 +30,4 @@ class Circuits(Database):
                     " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (key, *after, time.time()),
                 )
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.rollback()
-            raise
         return before, after

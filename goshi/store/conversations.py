@@ -193,16 +193,11 @@ class Conversations(Database):
         ).fetchall()
         for newest, oldest in _batches(rows):
             started = time.monotonic()
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
+            with self.writing():
                 self.db.execute(
                     "DELETE FROM messages WHERE conversation_id = ? AND id BETWEEN ? AND ?",
                     (cid, oldest, newest),
                 )
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.rollback()
-                raise
             # SQLite does not queue writers: one that waits polls (1, 2, 5, 10 ... 100 ms
             # apart), so the lock is let go long enough for a poll to find it free, when
             # another process has the store open to write at all

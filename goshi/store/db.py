@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from goshi import paths
@@ -135,19 +136,25 @@ class Database:
                     SLOW_MIGRATIONS[number],
                     megabytes,
                 )
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
+            with self.writing():
                 # another process may have migrated while we waited for the lock
                 if self.db.execute("PRAGMA user_version").fetchone()[0] >= number:
-                    self.db.execute("ROLLBACK")
                     continue
                 for statement in statements(script):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number}")
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.rollback()
-                raise
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write transaction (BEGIN IMMEDIATE: the write lock first, so two goshi processes
+        never both read then write): committed when the block ends, else rolled back."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.rollback()
+            raise
+        self.db.execute("COMMIT")
 
     def rollback(self) -> None:
         """Ends a transaction a failure cut short, unless SQLite ended it already (it does when
